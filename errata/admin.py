@@ -1,0 +1,265 @@
+"""The Django admin: a creator's day-one tool for looking at and correcting everything."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from errata.models import (
+    Comment,
+    Cut,
+    DuplicateGroup,
+    Erratum,
+    ErratumEvent,
+    Finding,
+    Membership,
+    MeToo,
+    Reviewer,
+    ReviewLink,
+    Scene,
+    SceneSpan,
+    Team,
+    User,
+    Video,
+)
+from errata.triage.timestamps import format_time
+
+
+def _time(seconds: float | None) -> str:
+    return "" if seconds is None else format_time(seconds)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Profile", {"fields": ("display_name",)}))
+    list_display = ("username", "display_name", "email", "is_staff", "is_active")
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "created_at")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [MembershipInline]
+
+
+class CutInline(admin.TabularInline):
+    model = Cut
+    extra = 0
+    fields = ("number", "label", "duration_s", "fps", "media_url", "media_file")
+    show_change_link = True
+
+
+@admin.register(Video)
+class VideoAdmin(admin.ModelAdmin):
+    list_display = ("title", "slug", "team", "fps", "cut_count", "created_at")
+    list_filter = ("team",)
+    search_fields = ("title", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = [CutInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Video]:
+        return super().get_queryset(request).select_related("team").annotate(n_cuts=Count("cuts"))
+
+    @admin.display(description="cuts", ordering="n_cuts")
+    def cut_count(self, video: Video) -> int:
+        return video.n_cuts
+
+
+class SceneSpanInline(admin.TabularInline):
+    model = SceneSpan
+    extra = 0
+    fields = ("scene", "start_s", "end_s")
+    autocomplete_fields = ("scene",)
+    ordering = ("start_s",)
+
+
+@admin.register(Cut)
+class CutAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "video", "number", "label", "duration", "comment_count")
+    list_filter = ("video",)
+    search_fields = ("video__title", "video__slug", "label")
+    inlines = [SceneSpanInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Cut]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("video")
+            .annotate(n_comments=Count("comments"))
+        )
+
+    @admin.display(description="duration", ordering="duration_s")
+    def duration(self, cut: Cut) -> str:
+        return _time(cut.duration_s)
+
+    @admin.display(description="comments", ordering="n_comments")
+    def comment_count(self, cut: Cut) -> int:
+        return cut.n_comments
+
+
+@admin.register(Scene)
+class SceneAdmin(admin.ModelAdmin):
+    list_display = ("name", "video", "source_path", "class_line")
+    list_filter = ("video",)
+    search_fields = ("name", "source_path")
+
+
+@admin.register(SceneSpan)
+class SceneSpanAdmin(admin.ModelAdmin):
+    list_display = ("scene", "cut", "start", "end")
+    list_filter = ("cut__video", "cut")
+    search_fields = ("scene__name",)
+    list_select_related = ("scene", "cut__video")
+    ordering = ("cut", "start_s")
+
+    @admin.display(description="start", ordering="start_s")
+    def start(self, span: SceneSpan) -> str:
+        return _time(span.start_s)
+
+    @admin.display(description="end", ordering="end_s")
+    def end(self, span: SceneSpan) -> str:
+        return _time(span.end_s)
+
+
+@admin.register(ReviewLink)
+class ReviewLinkAdmin(admin.ModelAdmin):
+    list_display = ("label", "cut", "can_comment", "show_others_comments", "expires_at", "revoked_at")
+    list_filter = ("can_comment", "cut__video")
+    search_fields = ("label",)
+    readonly_fields = ("token",)
+    list_select_related = ("cut__video",)
+
+
+@admin.register(Reviewer)
+class ReviewerAdmin(admin.ModelAdmin):
+    list_display = ("display_name", "email", "user", "external_id", "unsubscribed_at")
+    search_fields = ("display_name", "email", "external_id")
+    readonly_fields = ("key",)
+    autocomplete_fields = ("user",)
+
+
+class FindingInline(admin.TabularInline):
+    model = Finding
+    extra = 0
+    fields = ("position", "text", "timestamp_s", "suggested_category", "category", "state", "erratum")
+    readonly_fields = ("position", "text", "timestamp_s", "suggested_category")
+    show_change_link = True
+    can_delete = False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ("short_text", "author_name", "author_role", "cut", "time", "source", "triage_state")
+    list_filter = ("author_role", "source", "triage_state", "cut__video")
+    search_fields = ("text", "author_name", "external_id")
+    list_select_related = ("cut__video",)
+    raw_id_fields = ("parent", "reviewer", "review_link")
+    # Comment text is what the person wrote: the admin shows it, never edits it.
+    readonly_fields = ("text",)
+    inlines = [FindingInline]
+
+    @admin.display(description="text")
+    def short_text(self, comment: Comment) -> str:
+        return comment.text[:80]
+
+    @admin.display(description="time", ordering="timestamp_s")
+    def time(self, comment: Comment) -> str:
+        return _time(comment.timestamp_s)
+
+
+@admin.register(Finding)
+class FindingAdmin(admin.ModelAdmin):
+    list_display = (
+        "short_text",
+        "time",
+        "suggested_category",
+        "category",
+        "suggested_scene",
+        "state",
+        "erratum",
+    )
+    list_filter = ("state", "suggested_category", "category", "cut__video", "cut")
+    search_fields = ("text", "comment__author_name")
+    list_select_related = ("suggested_scene", "erratum", "cut")
+    raw_id_fields = ("comment", "erratum", "duplicate_group")
+    autocomplete_fields = ("scene", "suggested_scene")
+
+    @admin.display(description="text")
+    def short_text(self, finding: Finding) -> str:
+        return finding.text[:80]
+
+    @admin.display(description="time", ordering="timestamp_s")
+    def time(self, finding: Finding) -> str:
+        return _time(finding.timestamp_s)
+
+
+@admin.register(DuplicateGroup)
+class DuplicateGroupAdmin(admin.ModelAdmin):
+    list_display = ("id", "cut", "created_at")
+    list_filter = ("cut__video",)
+
+
+class ErratumFindingInline(admin.TabularInline):
+    model = Finding
+    fk_name = "erratum"
+    extra = 0
+    fields = ("text", "timestamp_s", "state")
+    readonly_fields = ("text", "timestamp_s", "state")
+    can_delete = False
+    show_change_link = True
+
+
+class ErratumEventInline(admin.TabularInline):
+    model = ErratumEvent
+    extra = 0
+    fields = ("created_at", "actor", "kind", "changes")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Erratum)
+class ErratumAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "video",
+        "time",
+        "category",
+        "severity",
+        "status",
+        "scene",
+        "remedy",
+        "report_count",
+    )
+    list_filter = ("status", "category", "severity", "remedy", "video")
+    search_fields = ("title", "description", "fix_note")
+    list_select_related = ("video", "scene")
+    autocomplete_fields = ("scene",)
+    raw_id_fields = ("merged_into",)
+    readonly_fields = ("version",)
+    inlines = [ErratumFindingInline, ErratumEventInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Erratum]:
+        return super().get_queryset(request).annotate(n_findings=Count("findings"))
+
+    @admin.display(description="time", ordering="timestamp_s")
+    def time(self, erratum: Erratum) -> str:
+        return _time(erratum.timestamp_s)
+
+    @admin.display(description="reports", ordering="n_findings")
+    def report_count(self, erratum: Erratum) -> int:
+        return erratum.n_findings
+
+
+@admin.register(MeToo)
+class MeTooAdmin(admin.ModelAdmin):
+    list_display = ("finding", "reviewer", "created_at")
+    raw_id_fields = ("finding", "reviewer")

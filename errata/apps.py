@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ErrataConfig(AppConfig):
+    name = "errata"
+    verbose_name = "Errata"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,120 @@
+"""Load the demo: the video nn-part1, its early-view cut, 41 scenes, the seed comments and a
+creator account. Running it again changes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from errata import services
+from errata.importers import timeline_entries_read
+from errata.models import Comment, Cut, Membership, Team, User, Video
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+TIMELINE_FILE = DATA_DIR / "nn-part1-demo-timeline.edl"
+SEED_FILE = DATA_DIR / "seed-labeled.json"
+
+DEMO_USERNAME = "creator"
+# A demo login, printed on purpose: `make run` is for trying the product locally.
+DEMO_PASSWORD = "errata-demo"  # noqa: S105
+DEMO_SOURCE_PATH = "_2017/nn/part1.py"
+
+
+class Command(BaseCommand):
+    help = "Create the demo video nn-part1 with its cut, scenes, seed comments and a creator."
+
+    def handle(self, *args, **options) -> None:
+        with transaction.atomic():
+            creator, made_user = self._creator()
+            cut = self._video_and_cut(creator)
+            scenes_before = cut.spans.count()
+            if scenes_before == 0:
+                entries = timeline_entries_read(
+                    TIMELINE_FILE.read_text(encoding="utf-8"),
+                    filename=TIMELINE_FILE.name,
+                    fps=float(cut.effective_fps),
+                )
+                services.timeline_import(cut=cut, entries=entries, source_path=DEMO_SOURCE_PATH)
+            added = self._comments(cut)
+
+        self.stdout.write(
+            f"Demo video {cut.video.slug}: cut {cut.number} ({cut.duration_s:g} s), "
+            f"{cut.spans.count()} scenes, {cut.comments.count()} comments "
+            f"({added} added now)."
+        )
+        self.stdout.write(
+            f"Creator login: {DEMO_USERNAME} / {DEMO_PASSWORD}"
+            + (" (created)" if made_user else "")
+            + f"  ->  {settings.SITE_URL}/studio/"
+        )
+
+    def _creator(self) -> tuple[User, bool]:
+        user = User.objects.filter(username=DEMO_USERNAME).first()
+        if user is not None:
+            return user, False
+        user = User.objects.create_user(
+            username=DEMO_USERNAME,
+            password=DEMO_PASSWORD,
+            display_name="3blue1brown",
+            email="creator@example.com",
+            is_staff=True,
+            is_superuser=True,
+        )
+        return user, True
+
+    def _video_and_cut(self, creator: User) -> Cut:
+        team, _ = Team.objects.get_or_create(slug="3b1b", defaults={"name": "3Blue1Brown"})
+        Membership.objects.get_or_create(
+            team=team, user=creator, defaults={"role": Membership.Role.OWNER}
+        )
+        video, _ = Video.objects.get_or_create(
+            slug="nn-part1",
+            defaults={
+                "team": team,
+                "title": "But what is a neural network?",
+                "fps": 30,
+                "render_command": "manimgl {source} {scenes} -w",
+            },
+        )
+        cut, _ = Cut.objects.get_or_create(
+            video=video,
+            number=1,
+            defaults={
+                "label": "Early view",
+                "duration_s": 1153,
+                "fps": 30,
+                "media_url": "https://www.youtube.com/watch?v=aircAruvnKk",
+            },
+        )
+        return cut
+
+    def _comments(self, cut: Cut) -> int:
+        seed = json.loads(SEED_FILE.read_text(encoding="utf-8"))
+        existing = set(
+            Comment.objects.filter(cut=cut, source=Comment.Source.IMPORT_PATREON).values_list(
+                "external_id", flat=True
+            )
+        )
+        added = 0
+        for entry in seed["videos"][0]["comments"]:
+            if entry["id"] in existing:
+                continue
+            name = entry.get("author") or ""
+            role = (
+                Comment.Role.CREATOR if entry.get("role") == "creator" else Comment.Role.PATRON
+            )
+            services.comment_create(
+                cut=cut,
+                text=entry["text"],
+                author_name=name,
+                author_role=role,
+                reviewer=services.reviewer_for_import(source="patreon", name=name),
+                source=Comment.Source.IMPORT_PATREON,
+                external_id=entry["id"],
+            )
+            added += 1
+        return added

@@ -1,0 +1,604 @@
+"""The Errata domain: videos and their cuts, the comments patrons leave, the findings triage
+extracts from them, and the errata a creator confirms.
+
+Integrity rules live in the database where it can hold them (CHECK and UNIQUE constraints here;
+rules that compare a row with its cut's duration are triggers, see migrations/0002). Forms and
+services check the same rules first so people get a clear message, but a bad row never lands.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class User(AbstractUser):
+    """An account: a creator, a team member, or a patron who chose to sign in."""
+
+    display_name = models.CharField(max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+class Team(models.Model):
+    """Who owns videos. Everything a creator sees in the studio is scoped to their teams."""
+
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=80, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's place in a team."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MEMBER = "member", "Member"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="membership_unique_team_user"),
+            models.CheckConstraint(
+                condition=Q(role__in=["owner", "member"]), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.role})"
+
+
+class Video(models.Model):
+    """One piece of work. It has several cuts (v1 early view, v2 fixed...)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="videos")
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=100, unique=True)
+    fps = models.DecimalField(max_digits=6, decimal_places=3, default=30)
+    # How the renderer re-renders scenes, one command per source file. {source} and {scenes} are
+    # filled in by the render-script export; manim community edition would use
+    # "manim render {source} {scenes}".
+    render_command = models.CharField(
+        max_length=300, default="manimgl {source} {scenes} -w", blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(fps__gt=0), name="video_fps_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Cut(models.Model):
+    """One rendered version of a video, with its own media, duration and timeline."""
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="cuts")
+    number = models.PositiveIntegerField()
+    label = models.CharField(max_length=150, blank=True)
+    duration_s = models.FloatField()
+    fps = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    media_file = models.FileField(upload_to="cuts/", blank=True)
+    media_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["video_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["video", "number"], name="cut_unique_number"),
+            models.CheckConstraint(condition=Q(duration_s__gt=0), name="cut_duration_positive"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="cut_number_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.video.slug} cut {self.number}"
+
+    @property
+    def effective_fps(self):
+        return self.fps or self.video.fps
+
+
+class Scene(models.Model):
+    """A unit rendered on its own, usually a manim Scene class."""
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="scenes")
+    name = models.CharField(max_length=200)
+    source_path = models.CharField(max_length=300, blank=True)
+    class_line = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["video_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["video", "name"], name="scene_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SceneSpan(models.Model):
+    """Where a scene sits on one cut's timeline. Must lie inside the cut (trigger in 0002)."""
+
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="spans")
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="spans")
+    start_s = models.FloatField()
+    end_s = models.FloatField()
+
+    class Meta:
+        ordering = ["cut_id", "start_s"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start_s__gte=0), name="span_start_not_negative"),
+            models.CheckConstraint(condition=Q(start_s__lt=F("end_s")), name="span_starts_before_end"),
+        ]
+        indexes = [
+            # The scene locator and the board read a cut's spans in timeline order.
+            models.Index(fields=["cut", "start_s"], name="span_cut_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scene.name} {self.start_s:.2f}-{self.end_s:.2f}"
+
+
+def _review_token() -> str:
+    # 32 bytes of randomness: unguessable, and short enough for a URL.
+    return secrets.token_urlsafe(32)
+
+
+class ReviewLink(models.Model):
+    """A private, revocable link to one cut for early-access viewers."""
+
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="review_links")
+    token = models.CharField(max_length=64, unique=True, default=_review_token, editable=False)
+    label = models.CharField(max_length=150, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    can_comment = models.BooleanField(default=True)
+    # As on Patreon, viewers see each other's comments unless the creator turns it off.
+    show_others_comments = models.BooleanField(default=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.label or f"link to {self.cut}"
+
+    def is_active(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > now
+
+
+class Reviewer(models.Model):
+    """A person who comments: a signed-in user, a named guest on a review link, or the author
+    of an imported comment. Notifications, credits and "my reports" are per reviewer."""
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviewer",
+    )
+    display_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(blank=True)
+    # Identity at the source of an import ("patreon:Jane Doe", "youtube:UC123"), so re-imports
+    # and several imports from one place credit the same person.
+    external_id = models.CharField(max_length=200, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="reviewer_unique_external_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or "anonymous"
+
+
+class Comment(models.Model):
+    """What a person wrote, stored exactly as written. Never altered; always rendered escaped."""
+
+    class Source(models.TextChoices):
+        WEB = "web", "Review page"
+        API = "api", "API"
+        IMPORT_PATREON = "import:patreon", "Patreon import"
+        IMPORT_CSV = "import:csv", "CSV import"
+        IMPORT_YOUTUBE = "import:youtube", "YouTube import"
+
+    class Role(models.TextChoices):
+        PATRON = "patron", "Patron"
+        CREATOR = "creator", "Creator"
+
+    class TriageState(models.TextChoices):
+        PENDING = "pending", "Waiting for triage"
+        DONE = "done", "Triaged"
+        SKIPPED = "skipped", "Not triaged (creator's reply)"
+
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="comments")
+    reviewer = models.ForeignKey(
+        Reviewer, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    # The name as shown when it was written; imports without a name line leave it blank.
+    author_name = models.CharField(max_length=150, blank=True)
+    author_role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATRON)
+    text = models.TextField()
+    # Where the player was when the comment was made on the review page.
+    timestamp_s = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=24, choices=Source.choices, default=Source.WEB)
+    external_id = models.CharField(max_length=200, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    review_link = models.ForeignKey(
+        ReviewLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    triage_state = models.CharField(
+        max_length=16, choices=TriageState.choices, default=TriageState.PENDING
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    # When the person wrote it (an import keeps the source's date); created_at is when we stored it.
+    posted_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["cut_id", "timestamp_s", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(timestamp_s__isnull=True) | Q(timestamp_s__gte=0),
+                name="comment_timestamp_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=["web", "api", "import:patreon", "import:csv", "import:youtube"]),
+                name="comment_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(author_role__in=["patron", "creator"]), name="comment_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(triage_state__in=["pending", "done", "skipped"]),
+                name="comment_triage_state_valid",
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="comment_text_not_empty"),
+            # Re-importing a file adds nothing: one row per (cut, source, external id).
+            models.UniqueConstraint(
+                fields=["cut", "source", "external_id"],
+                condition=~Q(external_id=""),
+                name="comment_unique_external_id",
+            ),
+        ]
+        indexes = [
+            # The review page and the API list a cut's comments by time.
+            models.Index(fields=["cut", "timestamp_s"], name="comment_cut_time_idx"),
+            # The triage sweep looks for comments still pending, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(triage_state="pending"),
+                name="comment_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_name or 'anonymous'}: {self.text[:60]}"
+
+
+class DuplicateGroup(models.Model):
+    """Findings of one cut that triage thinks report the same problem (a suggestion)."""
+
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="duplicate_groups")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"group {self.pk} on {self.cut_id}"
+
+
+class Category(models.TextChoices):
+    TYPO = "typo", "Typo"
+    NOTATION = "notation", "Notation"
+    NARRATION = "narration", "Narration"
+    COLOR = "color", "Color"
+    VISUAL = "visual", "Visual"
+    CODE = "code", "Code"
+    CONTENT = "content", "Content"
+    NONE = "none", "None"
+
+
+CATEGORY_VALUES = list(Category.values)
+
+
+class Remedy(models.TextChoices):
+    RERENDER = "rerender", "Re-render scene"
+    RERECORD = "rerecord", "Re-record narration"
+    CAPTION = "caption", "Caption fix"
+    PINNED = "pinned", "Pinned correction"
+    NONE = "none", "None"
+
+
+# What fixing each category usually takes; the creator can change it per erratum.
+REMEDY_FOR_CATEGORY = {
+    Category.TYPO: Remedy.RERENDER,
+    Category.NOTATION: Remedy.RERENDER,
+    Category.NARRATION: Remedy.RERECORD,
+    Category.COLOR: Remedy.RERENDER,
+    Category.VISUAL: Remedy.RERENDER,
+    Category.CODE: Remedy.RERENDER,
+    Category.CONTENT: Remedy.NONE,
+    Category.NONE: Remedy.NONE,
+}
+
+
+class Finding(models.Model):
+    """One point extracted from a comment. Triage fills the suggested_* fields; the creator's
+    decisions go in category / scene / erratum and are never overwritten by triage."""
+
+    class State(models.TextChoices):
+        NEW = "new", "Untriaged"
+        ACCEPTED = "accepted", "In an erratum"
+        DISMISSED = "dismissed", "Dismissed"
+
+    class TimestampSource(models.TextChoices):
+        TEXT = "text", "From the text"
+        PLAYER = "player", "From the player"
+        MANUAL = "manual", "Set by the creator"
+        NONE = "", "None"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="findings")
+    # The cut this finding's time refers to: the comment's cut, until the fix loop carries it to
+    # a newer one. Every inbox and grouping query filters by it.
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="findings")
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.TextField()
+    span_start = models.PositiveIntegerField(default=0)
+    span_end = models.PositiveIntegerField(default=0)
+    timestamp_s = models.FloatField(null=True, blank=True)
+    timestamp_source = models.CharField(
+        max_length=8, choices=TimestampSource.choices, blank=True, default=""
+    )
+    # The parse that produced the timestamp: [{"seconds", "start", "end", "text"}, ...].
+    parsed_timestamps = models.JSONField(default=list, blank=True)
+    suggested_category = models.CharField(max_length=16, choices=Category.choices, default="none")
+    category_confidence = models.FloatField(default=0)
+    category = models.CharField(max_length=16, choices=Category.choices, blank=True)
+    suggested_scene = models.ForeignKey(
+        Scene, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scene = models.ForeignKey(
+        Scene, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
+    )
+    duplicate_group = models.ForeignKey(
+        DuplicateGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
+    )
+    # RESTRICT: an erratum with findings cannot be deleted on its own (its findings would be left
+    # "accepted" into nothing); deleting the whole video still cascades.
+    erratum = models.ForeignKey(
+        "Erratum", null=True, blank=True, on_delete=models.RESTRICT, related_name="findings"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.NEW)
+    dismissed_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["cut_id", "timestamp_s", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "position"], name="finding_unique_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(timestamp_s__isnull=True) | Q(timestamp_s__gte=0),
+                name="finding_timestamp_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(suggested_category__in=CATEGORY_VALUES),
+                name="finding_suggested_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(category="") | Q(category__in=CATEGORY_VALUES),
+                name="finding_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["new", "accepted", "dismissed"]), name="finding_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(category_confidence__gte=0) & Q(category_confidence__lte=1),
+                name="finding_confidence_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(span_start__lte=F("span_end")), name="finding_span_ordered"
+            ),
+            # A finding is in an erratum exactly when it is accepted.
+            models.CheckConstraint(
+                condition=(Q(state="accepted") & Q(erratum__isnull=False))
+                | (~Q(state="accepted") & Q(erratum__isnull=True)),
+                name="finding_accepted_has_erratum",
+            ),
+        ]
+        indexes = [
+            # The triage inbox: a cut's findings by state, in time order.
+            models.Index(fields=["cut", "state", "timestamp_s"], name="finding_inbox_idx"),
+            # Duplicate matching fetches candidates near a time in one cut.
+            models.Index(fields=["cut", "timestamp_s"], name="finding_cut_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    @property
+    def effective_category(self) -> str:
+        return self.category or self.suggested_category
+
+    @property
+    def effective_scene_id(self) -> int | None:
+        return self.scene_id or self.suggested_scene_id
+
+
+class FindingToken(models.Model):
+    """The strong tokens of a finding (quoted strings, misspellings, number pairs), indexed so
+    duplicate matching fetches candidates sharing one without reading the whole cut."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="tokens")
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["finding", "token"], name="finding_token_unique"),
+        ]
+        indexes = [
+            # Duplicate matching: findings of a cut sharing a token.
+            models.Index(fields=["cut", "token"], name="finding_token_cut_idx"),
+        ]
+
+
+class MeToo(models.Model):
+    """A reviewer adding their voice to a finding instead of writing it again."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="me_toos")
+    reviewer = models.ForeignKey(Reviewer, on_delete=models.CASCADE, related_name="me_toos")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["finding", "reviewer"], name="metoo_once_per_reviewer"),
+        ]
+
+
+class Erratum(models.Model):
+    """One confirmed problem in a video, and what is done about it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        FIXED = "fixed", "Fixed"
+        VERIFIED = "verified", "Verified"
+        WONTFIX = "wontfix", "Won't fix"
+        NOT_AN_ERROR = "not_an_error", "Not an error"
+
+    class Severity(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="errata")
+    found_in_cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="errata_found")
+    # The cut that timestamp_s and scene refer to; moves forward when errata are carried to a
+    # new cut.
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="errata")
+    fixed_in_cut = models.ForeignKey(
+        Cut, null=True, blank=True, on_delete=models.SET_NULL, related_name="errata_fixed"
+    )
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=16, choices=Category.choices)
+    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.MEDIUM)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    timestamp_s = models.FloatField(null=True, blank=True)
+    scene = models.ForeignKey(
+        Scene, null=True, blank=True, on_delete=models.SET_NULL, related_name="errata"
+    )
+    remedy = models.CharField(max_length=16, choices=Remedy.choices, default=Remedy.RERENDER)
+    fix_note = models.TextField(blank=True)
+    # Why it is wontfix / not_an_error; required for those statuses.
+    resolution_reason = models.TextField(blank=True)
+    # Merging errata moves the findings and leaves this redirect behind.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+    # Bumped on every change; an API update with a stale If-Match is refused.
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    fixed_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "errata"
+        ordering = ["video_id", "timestamp_s", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=CATEGORY_VALUES), name="erratum_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["open", "accepted", "fixed", "verified", "wontfix", "not_an_error"]
+                ),
+                name="erratum_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__in=["low", "medium", "high"]), name="erratum_severity_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(remedy__in=["rerender", "rerecord", "caption", "pinned", "none"]),
+                name="erratum_remedy_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(timestamp_s__isnull=True) | Q(timestamp_s__gte=0),
+                name="erratum_timestamp_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["fixed", "verified"]) | Q(fixed_in_cut__isnull=False),
+                name="erratum_fixed_names_cut",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["wontfix", "not_an_error"]) | ~Q(resolution_reason=""),
+                name="erratum_closed_has_reason",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="erratum_title_not_empty"),
+        ]
+        indexes = [
+            # The errata board: a cut's errata by status, in time order.
+            models.Index(fields=["cut", "status", "timestamp_s"], name="erratum_board_idx"),
+            # The studio's video list counts open and fixed errata per video.
+            models.Index(fields=["video", "status"], name="erratum_video_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ErratumEvent(models.Model):
+    """The history of an erratum: who changed what, when."""
+
+    erratum = models.ForeignKey(Erratum, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=32)
+    # What changed, as {"field": [before, after]} or event details.
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["erratum_id", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.erratum_id}"

@@ -1,0 +1,896 @@
+"""Writes. Every function that touches several rows, needs a transaction or queues a task.
+
+Conventions: keyword-only typed arguments, `<noun>_<verb>` names, `transaction.atomic`, tasks
+queued with `transaction.on_commit` so a worker never sees a row that was rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from errata import signals
+from errata.models import (
+    CATEGORY_VALUES,
+    REMEDY_FOR_CATEGORY,
+    Category,
+    Comment,
+    Cut,
+    DuplicateGroup,
+    Erratum,
+    ErratumEvent,
+    Finding,
+    FindingToken,
+    Reviewer,
+    ReviewLink,
+    Scene,
+    SceneSpan,
+)
+from errata.importers import TimelineEntry
+from errata.signals import send_on_commit
+from errata.triage import triage_comment
+from errata.triage.categories import ERRATUM_CATEGORIES
+from errata.triage.duplicates import (
+    TIME_WINDOW_S,
+    GroupingItem,
+    index_tokens,
+    match_group,
+    quoted_tokens,
+)
+from errata.triage.scenes import SceneLocator, SpanRef
+from errata.triage.timestamps import format_time
+
+logger = logging.getLogger(__name__)
+
+# Long enough for a careful multi-point report, short enough that nobody pastes a novel.
+COMMENT_MAX_LENGTH = 10_000
+# How many stored findings one new finding is compared with, at most, per kind of candidate.
+DUPLICATE_CANDIDATE_LIMIT = 200
+
+
+def comment_validate_timestamp(*, cut: Cut, timestamp_s: float | None) -> None:
+    if timestamp_s is None:
+        return
+    if timestamp_s < 0:
+        raise ValidationError(
+            {"timestamp_s": f"The time {timestamp_s:g} s is negative; times start at 0:00."}
+        )
+    if timestamp_s > cut.duration_s:
+        raise ValidationError(
+            {
+                "timestamp_s": (
+                    f"The time {format_time(timestamp_s)} is past the end of this cut "
+                    f"({format_time(cut.duration_s)})."
+                )
+            }
+        )
+
+
+def comment_create(
+    *,
+    cut: Cut,
+    text: str,
+    author_name: str = "",
+    author_role: str = Comment.Role.PATRON,
+    reviewer: Reviewer | None = None,
+    timestamp_s: float | None = None,
+    source: str = Comment.Source.WEB,
+    external_id: str = "",
+    parent: Comment | None = None,
+    review_link: ReviewLink | None = None,
+    posted_at=None,
+) -> Comment:
+    """Store a comment exactly as written, then queue its triage once the row is committed.
+
+    The comment is stored before anything that can fail later (triage, the broker): if the
+    broker is down the comment stays pending and the periodic sweep queues it again.
+    """
+    if not text or not text.strip():
+        raise ValidationError({"text": "A comment needs some text."})
+    if len(text) > COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "text": (
+                    f"A comment can be at most {COMMENT_MAX_LENGTH:,} characters; "
+                    f"this one has {len(text):,}."
+                )
+            }
+        )
+    comment_validate_timestamp(cut=cut, timestamp_s=timestamp_s)
+    if parent is not None and parent.cut_id != cut.pk:
+        raise ValidationError({"parent": "A reply must be on the same cut as its comment."})
+
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            cut=cut,
+            text=text,
+            author_name=author_name or (reviewer.display_name if reviewer else ""),
+            author_role=author_role,
+            reviewer=reviewer,
+            timestamp_s=timestamp_s,
+            source=source,
+            external_id=external_id,
+            parent=parent,
+            review_link=review_link,
+            posted_at=posted_at or timezone.now(),
+        )
+        transaction.on_commit(lambda: comment_queue_triage(comment_id=comment.pk))
+        send_on_commit(signals.comment_created, Comment, comment_id=comment.pk)
+    return comment
+
+
+def comment_queue_triage(*, comment_id: int) -> bool:
+    """Send a comment to the triage worker. Returns False when the broker could not be reached:
+    the comment stays pending and the sweep will queue it again, so nothing is lost."""
+    from kombu.exceptions import OperationalError
+
+    from errata.tasks import triage_comment_task
+
+    try:
+        triage_comment_task.apply_async(args=[comment_id], retry=False)
+    except OperationalError:
+        logger.warning("Broker unreachable; comment %s left for the triage sweep", comment_id)
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    comment_id: int
+    created: int
+    updated: int
+    removed: int
+
+
+def _scene_locator(cut: Cut) -> SceneLocator:
+    spans = SceneSpan.objects.filter(cut=cut).values_list("scene_id", "start_s", "end_s")
+    return SceneLocator([SpanRef(scene=s, start_s=a, end_s=b) for s, a, b in spans])
+
+
+def findings_triage(*, comment_id: int) -> TriageResult:
+    """Split a comment into findings and store triage's suggestions for them.
+
+    Idempotent: running it again leaves the same findings. Suggestions (suggested_category,
+    suggested_scene, parsed times, the duplicate group) are refreshed; what the creator decided
+    (category, scene, a manual time, the erratum, a dismissal) is never touched.
+    """
+    with transaction.atomic():
+        # The row lock makes two workers triaging the same comment take turns.
+        comment = Comment.objects.select_for_update().select_related("cut").get(pk=comment_id)
+        cut = comment.cut
+        existing = {f.position: f for f in comment.findings.all()}
+
+        if comment.author_role == Comment.Role.CREATOR:
+            drafts = []
+        else:
+            drafts = triage_comment(
+                comment.text,
+                duration_s=cut.duration_s,
+                player_time_s=comment.timestamp_s,
+            )
+
+        locator = _scene_locator(cut) if drafts else None
+        created = updated = 0
+        kept: list[Finding] = []
+        for position, draft in enumerate(drafts):
+            suggested_scene_id = locator.locate(draft.timestamp_s) if locator else None
+            parsed = [
+                {"seconds": t.seconds, "start": t.start, "end": t.end, "text": t.text}
+                for t in draft.timestamps
+            ]
+            finding = existing.get(position)
+            if finding is None:
+                finding = Finding.objects.create(
+                    comment=comment,
+                    cut=cut,
+                    position=position,
+                    text=draft.text,
+                    span_start=draft.start,
+                    span_end=draft.end,
+                    timestamp_s=draft.timestamp_s,
+                    timestamp_source=draft.timestamp_source,
+                    parsed_timestamps=parsed,
+                    suggested_category=draft.category,
+                    category_confidence=round(draft.confidence, 4),
+                    suggested_scene_id=suggested_scene_id,
+                )
+                created += 1
+            else:
+                finding.text = draft.text
+                finding.span_start, finding.span_end = draft.start, draft.end
+                finding.parsed_timestamps = parsed
+                finding.suggested_category = draft.category
+                finding.category_confidence = round(draft.confidence, 4)
+                if finding.timestamp_source != Finding.TimestampSource.MANUAL:
+                    finding.timestamp_s = draft.timestamp_s
+                    finding.timestamp_source = draft.timestamp_source
+                    finding.suggested_scene_id = suggested_scene_id
+                finding.save()
+                updated += 1
+            kept.append(finding)
+
+        # Findings the text no longer yields go, unless the creator already acted on them.
+        stale = [f for pos, f in existing.items() if pos >= len(drafts)]
+        removable = [f.pk for f in stale if f.state == Finding.State.NEW]
+        if removable:
+            Finding.objects.filter(pk__in=removable).delete()
+
+        for finding in kept:
+            finding_tokens_store(finding=finding)
+        for finding in kept:
+            if finding.duplicate_group_id is None and finding.state != Finding.State.DISMISSED:
+                finding_assign_duplicate_group(finding=finding)
+
+        Comment.objects.filter(pk=comment.pk).update(
+            triage_state=(
+                Comment.TriageState.SKIPPED
+                if comment.author_role == Comment.Role.CREATOR
+                else Comment.TriageState.DONE
+            ),
+            triaged_at=timezone.now(),
+        )
+    return TriageResult(
+        comment_id=comment_id, created=created, updated=updated, removed=len(removable)
+    )
+
+
+def finding_tokens_store(*, finding: Finding) -> None:
+    tokens = {token[:64] for token in index_tokens(finding.text)}
+    stored = set(finding.tokens.values_list("token", flat=True))
+    if tokens == stored:
+        return
+    FindingToken.objects.filter(finding=finding).exclude(token__in=tokens).delete()
+    FindingToken.objects.bulk_create(
+        [FindingToken(finding=finding, cut_id=finding.cut_id, token=t) for t in tokens - stored]
+    )
+
+
+def _grouping_item(finding: Finding) -> GroupingItem:
+    return GroupingItem(
+        key=finding.pk,
+        text=finding.text,
+        timestamp_s=finding.timestamp_s,
+        category=finding.effective_category,
+        scene=finding.effective_scene_id,
+        group=finding.duplicate_group_id or ("finding", finding.pk),
+    )
+
+
+def _duplicate_candidates(finding: Finding) -> list[Finding]:
+    """A bounded set of stored findings that could report the same problem: those near the same
+    time, and those sharing a strong token. Never the whole cut."""
+    base = (
+        Finding.objects.filter(cut_id=finding.cut_id)
+        .exclude(comment_id=finding.comment_id)
+        .exclude(state=Finding.State.DISMISSED)
+    )
+    candidates: dict[int, Finding] = {}
+    if finding.timestamp_s is not None:
+        near = base.filter(
+            timestamp_s__gte=finding.timestamp_s - TIME_WINDOW_S,
+            timestamp_s__lte=finding.timestamp_s + TIME_WINDOW_S,
+        ).order_by("-id")[:DUPLICATE_CANDIDATE_LIMIT]
+        candidates.update((f.pk, f) for f in near)
+    tokens = list(finding.tokens.values_list("token", flat=True))
+    if tokens:
+        sharing = base.filter(
+            pk__in=FindingToken.objects.filter(cut_id=finding.cut_id, token__in=tokens).values(
+                "finding_id"
+            )
+        ).order_by("-id")[:DUPLICATE_CANDIDATE_LIMIT]
+        candidates.update((f.pk, f) for f in sharing)
+    return list(candidates.values())
+
+
+def finding_assign_duplicate_group(*, finding: Finding) -> DuplicateGroup | None:
+    """Match one finding against its cut's stored findings and join (or found) a group."""
+    candidates = _duplicate_candidates(finding)
+    if not candidates:
+        return None
+    match = match_group(_grouping_item(finding), [_grouping_item(c) for c in candidates])
+    if match is None:
+        return None
+    if isinstance(match, tuple):
+        # The best match is a finding not yet in any group: the two found a new group together.
+        group = DuplicateGroup.objects.create(cut_id=finding.cut_id)
+        Finding.objects.filter(pk=match[1], duplicate_group__isnull=True).update(
+            duplicate_group=group
+        )
+    else:
+        group = DuplicateGroup.objects.get(pk=match)
+    Finding.objects.filter(pk=finding.pk).update(duplicate_group=group)
+    finding.duplicate_group = group
+    return group
+
+
+def comments_sweep_untriaged(*, older_than_s: int | None = None, limit: int = 1000) -> int:
+    """Queue triage again for comments left pending (the broker was down, a worker died).
+    Returns how many were queued."""
+    older_than_s = settings.TRIAGE_SWEEP_AFTER_SECONDS if older_than_s is None else older_than_s
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_s)
+    pending = list(
+        Comment.objects.filter(triage_state=Comment.TriageState.PENDING, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    queued = 0
+    for comment_id in pending:
+        if not comment_queue_triage(comment_id=comment_id):
+            break
+        queued += 1
+    return queued
+
+
+def findings_reassign_scenes(*, cut: Cut, finding_ids: Iterable[int] | None = None) -> int:
+    """After a cut's spans change, point each finding's suggested scene at the span that now
+    contains it. Findings whose scene the creator set by hand keep it. Returns rows changed."""
+    locator = _scene_locator(cut)
+    findings = Finding.objects.filter(cut=cut).exclude(
+        Q(timestamp_s__isnull=True) & Q(suggested_scene__isnull=True)
+    )
+    if finding_ids is not None:
+        findings = findings.filter(pk__in=list(finding_ids))
+    changed: list[Finding] = []
+    for finding in findings.only("pk", "timestamp_s", "suggested_scene_id"):
+        scene_id = locator.locate(finding.timestamp_s)
+        if scene_id != finding.suggested_scene_id:
+            finding.suggested_scene_id = scene_id
+            changed.append(finding)
+    Finding.objects.bulk_update(changed, ["suggested_scene"], batch_size=500)
+    return len(changed)
+
+
+@dataclass(frozen=True)
+class TimelineImportResult:
+    spans: int
+    scenes_created: int
+    findings_moved: int
+
+
+def timeline_import(
+    *, cut: Cut, entries: Iterable[TimelineEntry], source_path: str = ""
+) -> TimelineImportResult:
+    """Replace a cut's spans with the entries of a timeline file, creating scenes by name.
+
+    All or nothing: every entry is checked against the cut before anything is written, and the
+    error names the line (or clip) at fault. Findings are then re-assigned to the scene that now
+    contains them.
+    """
+    entries = list(entries)
+    for index, entry in enumerate(entries, start=1):
+        where = f"line {entry.line}" if entry.line else f"clip {index}"
+        if entry.start_s < 0:
+            raise ValidationError(f"{where}: {entry.scene_name} starts before 0:00.")
+        if entry.end_s <= entry.start_s:
+            raise ValidationError(f"{where}: {entry.scene_name} ends before it starts.")
+        if entry.end_s > cut.duration_s:
+            raise ValidationError(
+                f"{where}: {entry.scene_name} ends at {format_time(entry.end_s)}, past the end "
+                f"of {cut} ({format_time(cut.duration_s)})."
+            )
+    with transaction.atomic():
+        scenes = {s.name: s for s in Scene.objects.filter(video_id=cut.video_id)}
+        missing = sorted({e.scene_name for e in entries} - set(scenes))
+        created = Scene.objects.bulk_create(
+            [Scene(video_id=cut.video_id, name=name, source_path=source_path) for name in missing]
+        )
+        scenes.update((s.name, s) for s in created)
+        SceneSpan.objects.filter(cut=cut).delete()
+        SceneSpan.objects.bulk_create(
+            [
+                SceneSpan(
+                    cut=cut, scene=scenes[e.scene_name], start_s=e.start_s, end_s=e.end_s
+                )
+                for e in entries
+            ]
+        )
+        moved = findings_reassign_scenes(cut=cut)
+    return TimelineImportResult(spans=len(entries), scenes_created=len(missing), findings_moved=moved)
+
+
+def reviewer_for_import(*, source: str, name: str) -> Reviewer | None:
+    """The reviewer behind an imported author name, the same person across re-imports."""
+    name = name.strip()
+    if not name:
+        return None
+    reviewer, _ = Reviewer.objects.get_or_create(
+        external_id=f"{source}:{name}"[:200], defaults={"display_name": name[:150]}
+    )
+    return reviewer
+
+
+# --- Errata: turning findings into confirmed problems, and the fix loop -------------------------
+
+
+class ErrataConflict(Exception):
+    """Someone else changed the same thing first (two creators triaging one cut at once).
+    The message says what happened; nothing was changed by the losing action."""
+
+
+class StaleVersion(ErrataConflict):
+    """An update based on an old version of an erratum (HTTP 412 in the API)."""
+
+
+# Which status may follow which. Merging is not a status (see erratum_merge).
+STATUS_TRANSITIONS: dict[str, set[str]] = {
+    Erratum.Status.OPEN: {"accepted", "fixed", "wontfix", "not_an_error"},
+    Erratum.Status.ACCEPTED: {"open", "fixed", "wontfix", "not_an_error"},
+    Erratum.Status.FIXED: {"verified", "accepted"},
+    Erratum.Status.VERIFIED: {"accepted"},
+    Erratum.Status.WONTFIX: {"open", "accepted"},
+    Erratum.Status.NOT_AN_ERROR: {"open", "accepted"},
+}
+ERRATUM_EDITABLE_FIELDS = {
+    "title",
+    "description",
+    "category",
+    "severity",
+    "timestamp_s",
+    "scene",
+    "remedy",
+    "fix_note",
+}
+
+
+def _event(erratum: Erratum, *, actor, kind: str, changes: dict | None = None) -> None:
+    ErratumEvent.objects.create(
+        erratum=erratum, actor=actor, kind=kind, changes=_jsonable(changes or {})
+    )
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def _majority(values: Iterable, *, default=None):
+    counts = Counter(v for v in values if v not in (None, ""))
+    return counts.most_common(1)[0][0] if counts else default
+
+
+def erratum_defaults_from_findings(findings: list[Finding]) -> dict:
+    """What the inbox prefills when a group becomes an erratum: the category most reports give
+    (an erratum category over content or none), the median time, the scene most reports fall in,
+    and a title naming the problem and where it is."""
+    categories = [f.effective_category for f in findings]
+    erratum_like = [c for c in categories if c in ERRATUM_CATEGORIES]
+    category = _majority(erratum_like or categories, default=Category.CONTENT)
+    times = sorted(f.timestamp_s for f in findings if f.timestamp_s is not None)
+    timestamp_s = times[len(times) // 2] if times else None
+    scene_id = _majority(f.effective_scene_id for f in findings)
+    quoted = _majority(token for f in findings for token in quoted_tokens(f.text))
+    label = Category(category).label
+    where = f" at {format_time(timestamp_s)}" if timestamp_s is not None else ""
+    if quoted:
+        title = f"{label}{where}: “{quoted}”"
+    else:
+        first = min(findings, key=lambda f: (f.timestamp_s is None, f.pk or 0))
+        title = f"{label}{where}: {_short(first.text)}"
+    return {
+        "title": title[:300],
+        "category": category,
+        "timestamp_s": timestamp_s,
+        "scene_id": scene_id,
+        "remedy": REMEDY_FOR_CATEGORY[Category(category)],
+    }
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _lock_new_findings(*, finding_ids: list[int], erratum: Erratum) -> None:
+    """Claim untriaged findings for an erratum with one conditional update: if another creator
+    took any of them first, the count is short and the whole action is undone."""
+    claimed = Finding.objects.filter(pk__in=finding_ids, state=Finding.State.NEW).update(
+        state=Finding.State.ACCEPTED, erratum=erratum, updated_at=timezone.now()
+    )
+    if claimed != len(finding_ids):
+        taken = len(finding_ids) - claimed
+        raise ErrataConflict(
+            f"{taken} of these {len(finding_ids)} findings were already accepted or dismissed "
+            "by someone else; nothing was changed. Reload to see the current state."
+        )
+
+
+def _findings_of_one_cut(finding_ids: Iterable[int]) -> list[Finding]:
+    ids = sorted(set(finding_ids))
+    if not ids:
+        raise ValidationError("Choose at least one finding.")
+    findings = list(Finding.objects.filter(pk__in=ids).select_related("cut"))
+    if len(findings) != len(ids):
+        raise ValidationError("Some of these findings no longer exist.")
+    if len({f.cut_id for f in findings}) != 1:
+        raise ValidationError("Findings from different cuts cannot form one erratum.")
+    return findings
+
+
+def erratum_create_from_findings(
+    *,
+    finding_ids: Iterable[int],
+    actor=None,
+    title: str | None = None,
+    description: str = "",
+    category: str | None = None,
+    severity: str = Erratum.Severity.MEDIUM,
+    remedy: str | None = None,
+    scene_id: int | None = None,
+    timestamp_s: float | None = None,
+) -> Erratum:
+    """Accept findings (a suggested group, or a hand-picked set) as one new erratum."""
+    findings = _findings_of_one_cut(finding_ids)
+    cut = findings[0].cut
+    defaults = erratum_defaults_from_findings(findings)
+    category = category or defaults["category"]
+    if category not in CATEGORY_VALUES:
+        raise ValidationError({"category": f"Unknown category {category!r}."})
+    timestamp_s = defaults["timestamp_s"] if timestamp_s is None else timestamp_s
+    comment_validate_timestamp(cut=cut, timestamp_s=timestamp_s)
+    with transaction.atomic():
+        erratum = Erratum.objects.create(
+            video_id=cut.video_id,
+            found_in_cut=cut,
+            cut=cut,
+            title=(title or defaults["title"]).strip()[:300] or defaults["title"],
+            description=description,
+            category=category,
+            severity=severity,
+            remedy=remedy or REMEDY_FOR_CATEGORY[Category(category)],
+            scene_id=scene_id if scene_id is not None else defaults["scene_id"],
+            timestamp_s=timestamp_s,
+            created_by=actor,
+        )
+        _lock_new_findings(finding_ids=[f.pk for f in findings], erratum=erratum)
+        _event(
+            erratum, actor=actor, kind="created", changes={"findings": [f.pk for f in findings]}
+        )
+        send_on_commit(
+            signals.erratum_created,
+            Erratum,
+            erratum_id=erratum.pk,
+            actor_id=getattr(actor, "pk", None),
+        )
+    return erratum
+
+
+def erratum_add_findings(*, erratum: Erratum, finding_ids: Iterable[int], actor=None) -> int:
+    """Add untriaged findings to an existing erratum (more reports of a known problem)."""
+    findings = _findings_of_one_cut(finding_ids)
+    if erratum.merged_into_id:
+        raise ErrataConflict(
+            f"Erratum #{erratum.pk} was merged into #{erratum.merged_into_id}; add them there."
+        )
+    with transaction.atomic():
+        _lock_new_findings(finding_ids=[f.pk for f in findings], erratum=erratum)
+        _event(erratum, actor=actor, kind="findings_added", changes={"findings": sorted(
+            f.pk for f in findings
+        )})
+        Erratum.objects.filter(pk=erratum.pk).update(version=F("version") + 1)
+    return len(findings)
+
+
+def finding_remove_from_erratum(*, finding: Finding, actor=None) -> None:
+    """Take a finding back out of its erratum: it is untriaged again."""
+    with transaction.atomic():
+        erratum_id = finding.erratum_id
+        moved = Finding.objects.filter(
+            pk=finding.pk, state=Finding.State.ACCEPTED, erratum_id=erratum_id
+        ).update(state=Finding.State.NEW, erratum=None, updated_at=timezone.now())
+        if not moved or erratum_id is None:
+            raise ErrataConflict("This finding is no longer in that erratum.")
+        erratum = Erratum.objects.get(pk=erratum_id)
+        _event(erratum, actor=actor, kind="finding_removed", changes={"finding": finding.pk})
+        Erratum.objects.filter(pk=erratum_id).update(version=F("version") + 1)
+    finding.refresh_from_db()
+
+
+def finding_split_from_group(*, finding: Finding) -> DuplicateGroup:
+    """The creator says this finding is not the same problem as the rest of its group. It gets a
+    group of its own, so re-triage (which only groups ungrouped findings) leaves it apart."""
+    with transaction.atomic():
+        group = DuplicateGroup.objects.create(cut_id=finding.cut_id)
+        Finding.objects.filter(pk=finding.pk).update(duplicate_group=group)
+    finding.duplicate_group = group
+    return group
+
+
+def findings_dismiss(
+    *, finding_ids: Iterable[int], category: str = Category.NONE, reason: str = ""
+) -> int:
+    """Dismiss untriaged findings as content (feedback) or none (praise, chatter)."""
+    if category not in (Category.CONTENT, Category.NONE):
+        raise ValidationError({"category": "Dismiss a finding as content or none."})
+    ids = sorted(set(finding_ids))
+    with transaction.atomic():
+        changed = Finding.objects.filter(pk__in=ids, state=Finding.State.NEW).update(
+            state=Finding.State.DISMISSED,
+            category=category,
+            dismissed_reason=reason[:300],
+            updated_at=timezone.now(),
+        )
+        if changed != len(ids):
+            raise ErrataConflict(
+                f"{len(ids) - changed} of these findings were already triaged by someone else; "
+                "nothing was changed."
+            )
+    return changed
+
+
+def finding_restore(*, finding: Finding) -> None:
+    """Undo a dismissal."""
+    changed = Finding.objects.filter(pk=finding.pk, state=Finding.State.DISMISSED).update(
+        state=Finding.State.NEW, dismissed_reason="", updated_at=timezone.now()
+    )
+    if not changed:
+        raise ErrataConflict("This finding is not dismissed.")
+
+
+def finding_update(
+    *,
+    finding: Finding,
+    category: str | None = None,
+    scene_id: int | None = None,
+    timestamp_s: float | None = None,
+    clear_scene: bool = False,
+) -> Finding:
+    """The creator's corrections to one finding: its category, scene or time. A corrected time
+    also moves the suggested scene to the span that holds it."""
+    if category is not None and category not in CATEGORY_VALUES:
+        raise ValidationError({"category": f"Unknown category {category!r}."})
+    with transaction.atomic():
+        finding = Finding.objects.select_for_update().select_related("cut").get(pk=finding.pk)
+        if category is not None:
+            finding.category = category
+        if timestamp_s is not None:
+            comment_validate_timestamp(cut=finding.cut, timestamp_s=timestamp_s)
+            finding.timestamp_s = timestamp_s
+            finding.timestamp_source = Finding.TimestampSource.MANUAL
+            finding.suggested_scene_id = _scene_locator(finding.cut).locate(timestamp_s)
+        if scene_id is not None:
+            if not Scene.objects.filter(pk=scene_id, video_id=finding.cut.video_id).exists():
+                raise ValidationError({"scene": "That scene is not in this video."})
+            finding.scene_id = scene_id
+        elif clear_scene:
+            finding.scene_id = None
+        finding.save()
+    return finding
+
+
+def erratum_update(
+    *, erratum: Erratum, actor=None, expected_version: int | None = None, **fields
+) -> Erratum:
+    """Edit an erratum's fields. With expected_version, a stale edit is refused (StaleVersion)
+    instead of silently overwriting someone else's."""
+    unknown = set(fields) - ERRATUM_EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+    if "category" in fields and fields["category"] not in CATEGORY_VALUES:
+        raise ValidationError({"category": f"Unknown category {fields['category']!r}."})
+    if "title" in fields and not (fields["title"] or "").strip():
+        raise ValidationError({"title": "An erratum needs a title."})
+    if "timestamp_s" in fields:
+        comment_validate_timestamp(cut=erratum.cut, timestamp_s=fields["timestamp_s"])
+    if fields.get("scene") is not None and fields["scene"].video_id != erratum.video_id:
+        raise ValidationError({"scene": "That scene is not in this video."})
+    with transaction.atomic():
+        current = Erratum.objects.select_for_update().get(pk=erratum.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise StaleVersion(
+                f"Erratum #{erratum.pk} was changed by someone else (version {current.version}, "
+                f"you edited version {expected_version}). Reload and apply your change again."
+            )
+        changes = {}
+        for name, value in fields.items():
+            before = getattr(current, name)
+            if before != value:
+                changes[name] = [before, value]
+                setattr(current, name, value)
+        if changes:
+            current.version += 1
+            current.save()
+            _event(current, actor=actor, kind="edited", changes=changes)
+    return current
+
+
+def erratum_transition(
+    *,
+    erratum: Erratum,
+    status: str,
+    actor=None,
+    fixed_in_cut: Cut | None = None,
+    reason: str = "",
+    fix_note: str | None = None,
+    expected_version: int | None = None,
+) -> Erratum:
+    """Move an erratum along its life: open → accepted → fixed (in a cut) → verified, or closed
+    as wontfix / not_an_error with a reason. A conditional update on the current status makes a
+    lost race an ErrataConflict instead of a silent overwrite."""
+    if status not in Erratum.Status.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    reason = (reason or "").strip()
+    if status in (Erratum.Status.WONTFIX, Erratum.Status.NOT_AN_ERROR) and not reason:
+        raise ValidationError({"reason": f"Say why this erratum is {Erratum.Status(status).label.lower()}."})
+    if status == Erratum.Status.FIXED:
+        if fixed_in_cut is None:
+            raise ValidationError({"fixed_in_cut": "Say which cut fixes it."})
+        if fixed_in_cut.video_id != erratum.video_id:
+            raise ValidationError({"fixed_in_cut": "That cut is of another video."})
+    allowed_from = [s for s, targets in STATUS_TRANSITIONS.items() if status in targets]
+    now = timezone.now()
+    update: dict = {"status": status, "version": F("version") + 1, "updated_at": now}
+    if status == Erratum.Status.FIXED:
+        update.update(fixed_in_cut=fixed_in_cut, fixed_at=now)
+    if status == Erratum.Status.VERIFIED:
+        update["verified_at"] = now
+    if status in (Erratum.Status.WONTFIX, Erratum.Status.NOT_AN_ERROR):
+        update["resolution_reason"] = reason
+    if status in (Erratum.Status.OPEN, Erratum.Status.ACCEPTED):
+        update.update(fixed_in_cut=None, fixed_at=None, verified_at=None, resolution_reason="")
+    if fix_note is not None:
+        update["fix_note"] = fix_note
+    with transaction.atomic():
+        query = Erratum.objects.filter(
+            pk=erratum.pk, status__in=allowed_from, merged_into__isnull=True
+        )
+        if expected_version is not None:
+            query = query.filter(version=expected_version)
+        if not query.update(**update):
+            current = Erratum.objects.get(pk=erratum.pk)
+            if expected_version is not None and current.version != expected_version:
+                raise StaleVersion(
+                    f"Erratum #{erratum.pk} was changed by someone else; reload and try again."
+                )
+            if current.merged_into_id:
+                raise ErrataConflict(
+                    f"Erratum #{erratum.pk} was merged into #{current.merged_into_id}."
+                )
+            raise ErrataConflict(
+                f"Erratum #{erratum.pk} is {current.get_status_display().lower()}; it cannot "
+                f"become {Erratum.Status(status).label.lower()} from there."
+            )
+        changes = {"status": [erratum.status, status]}
+        if fixed_in_cut is not None:
+            changes["fixed_in_cut"] = fixed_in_cut.pk
+        if reason:
+            changes["reason"] = reason
+        refreshed = Erratum.objects.get(pk=erratum.pk)
+        _event(refreshed, actor=actor, kind="status", changes=changes)
+        send_on_commit(
+            signals.erratum_status_changed,
+            Erratum,
+            erratum_id=erratum.pk,
+            before=erratum.status,
+            after=status,
+            actor_id=getattr(actor, "pk", None),
+        )
+    return refreshed
+
+
+def erratum_merge(*, source: Erratum, target: Erratum, actor=None) -> Erratum:
+    """Merge a duplicate erratum into another: its findings move, and it keeps a redirect.
+
+    Both rows are locked (in id order, so two opposite merges cannot deadlock); a merge that
+    lost a race (either side already merged) is refused with a message saying so."""
+    if source.pk == target.pk:
+        raise ValidationError("An erratum cannot be merged into itself.")
+    if source.video_id != target.video_id:
+        raise ValidationError("Errata of different videos cannot be merged.")
+    with transaction.atomic():
+        locked = {
+            e.pk: e
+            for e in Erratum.objects.select_for_update()
+            .filter(pk__in=[source.pk, target.pk])
+            .order_by("pk")
+        }
+        source, target = locked[source.pk], locked[target.pk]
+        for erratum in (source, target):
+            if erratum.merged_into_id:
+                raise ErrataConflict(
+                    f"Erratum #{erratum.pk} was already merged into #{erratum.merged_into_id} "
+                    "(perhaps by someone else just now); nothing was changed."
+                )
+        moved = Finding.objects.filter(erratum=source).update(
+            erratum=target, updated_at=timezone.now()
+        )
+        Erratum.objects.filter(pk=source.pk).update(
+            merged_into=target, version=F("version") + 1, updated_at=timezone.now()
+        )
+        Erratum.objects.filter(merged_into=source).update(merged_into=target)
+        Erratum.objects.filter(pk=target.pk).update(version=F("version") + 1)
+        _event(source, actor=actor, kind="merged_into", changes={"target": target.pk})
+        _event(
+            target, actor=actor, kind="merged_from", changes={"source": source.pk, "moved": moved}
+        )
+    return Erratum.objects.get(pk=target.pk)
+
+
+@dataclass(frozen=True)
+class CarryResult:
+    errata: int
+    findings: int
+    without_scene: int
+
+
+def errata_carry_to_cut(*, from_cut: Cut, to_cut: Cut, actor=None) -> CarryResult:
+    """Carry a cut's open errata and untriaged findings to the next cut, by scene: a time keeps
+    its offset inside its scene, so a report at 6:03 lands where that moment is now. Items whose
+    scene is not on the new timeline keep their time (clamped to the new cut)."""
+    if from_cut.video_id != to_cut.video_id:
+        raise ValidationError("Both cuts must be of the same video.")
+    if from_cut.pk == to_cut.pk:
+        raise ValidationError("Choose a different cut to carry errata to.")
+    old_spans = list(SceneSpan.objects.filter(cut=from_cut).order_by("start_s"))
+    new_span_by_scene: dict[int, SceneSpan] = {}
+    for span in SceneSpan.objects.filter(cut=to_cut).order_by("start_s"):
+        new_span_by_scene.setdefault(span.scene_id, span)
+    old_locator = SceneLocator([SpanRef(s.pk, s.start_s, s.end_s) for s in old_spans])
+    old_span_by_id = {s.pk: s for s in old_spans}
+    new_locator = _scene_locator(to_cut)
+
+    def carry(timestamp_s: float | None, scene_id: int | None) -> tuple[float | None, bool]:
+        if timestamp_s is None:
+            return None, True
+        old_span = old_span_by_id.get(old_locator.locate(timestamp_s))
+        if scene_id is not None and (old_span is None or old_span.scene_id != scene_id):
+            # The creator named another scene than the one the time falls in: trust the scene.
+            old_span = next((s for s in old_spans if s.scene_id == scene_id), old_span)
+        new_span = new_span_by_scene.get(old_span.scene_id) if old_span else None
+        if new_span is None:
+            return min(timestamp_s, to_cut.duration_s), False
+        offset = max(0.0, timestamp_s - old_span.start_s)
+        return round(min(new_span.start_s + offset, new_span.end_s), 3), True
+
+    carried_errata = carried_findings = without_scene = 0
+    with transaction.atomic():
+        errata = list(
+            Erratum.objects.select_for_update().filter(
+                cut=from_cut,
+                status__in=[Erratum.Status.OPEN, Erratum.Status.ACCEPTED],
+                merged_into__isnull=True,
+            )
+        )
+        for erratum in errata:
+            new_time, found = carry(erratum.timestamp_s, erratum.scene_id)
+            without_scene += not found
+            before = erratum.timestamp_s
+            erratum.cut, erratum.timestamp_s = to_cut, new_time
+            erratum.version += 1
+            erratum.save(update_fields=["cut", "timestamp_s", "version", "updated_at"])
+            _event(
+                erratum,
+                actor=actor,
+                kind="carried",
+                changes={"cut": [from_cut.pk, to_cut.pk], "timestamp_s": [before, new_time]},
+            )
+            carried_errata += 1
+        findings = list(
+            Finding.objects.select_for_update().filter(
+                Q(erratum__in=errata) | Q(state=Finding.State.NEW), cut=from_cut
+            )
+        )
+        for finding in findings:
+            new_time, found = carry(finding.timestamp_s, finding.effective_scene_id)
+            finding.cut = to_cut
+            finding.timestamp_s = new_time
+            finding.suggested_scene_id = new_locator.locate(new_time)
+            carried_findings += 1
+        Finding.objects.bulk_update(
+            findings, ["cut", "timestamp_s", "suggested_scene"], batch_size=500
+        )
+        FindingToken.objects.filter(finding__in=findings).update(cut=to_cut)
+        DuplicateGroup.objects.filter(findings__in=findings).update(cut=to_cut)
+    return CarryResult(errata=carried_errata, findings=carried_findings, without_scene=without_scene)

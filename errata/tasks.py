@@ -1,0 +1,41 @@
+"""Celery tasks: thin. Load by id, call a service; retries only for named transient errors."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError as DatabaseOperationalError
+
+from errata import services
+from errata.models import Comment
+
+
+@shared_task(name="errata.ping")
+def ping() -> str:
+    """The health check's round trip through a worker."""
+    return "pong"
+
+
+@shared_task(
+    name="errata.triage_comment",
+    autoretry_for=(DatabaseOperationalError,),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    max_retries=5,
+)
+def triage_comment_task(comment_id: int) -> dict:
+    try:
+        result = services.findings_triage(comment_id=comment_id)
+    except Comment.DoesNotExist:
+        # Deleted between queueing and running: nothing to triage.
+        return {"comment_id": comment_id, "missing": True}
+    return {
+        "comment_id": result.comment_id,
+        "created": result.created,
+        "updated": result.updated,
+        "removed": result.removed,
+    }
+
+
+@shared_task(name="errata.triage_sweep")
+def triage_sweep_task() -> int:
+    return services.comments_sweep_untriaged()

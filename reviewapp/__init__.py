@@ -1,0 +1,6 @@
+from __future__ import annotations
+
+# Importing the Celery app here makes @shared_task bind to it whenever Django starts.
+from reviewapp.celery import app as celery_app
+
+__all__ = ["celery_app"]

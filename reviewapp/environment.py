@@ -1,0 +1,94 @@
+"""Reading settings from the environment.
+
+Every reader names the variable in its error, so a typo in a deployment's environment stops
+start-up with a message that says what to fix instead of failing later somewhere unrelated.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def env_str(name: str, default: str = "", *, environ: Mapping[str, str] | None = None) -> str:
+    environ = os.environ if environ is None else environ
+    # An empty value means "not set": .env files list every variable, most of them blank.
+    return environ.get(name, "").strip() or default
+
+
+def env_bool(name: str, default: bool, *, environ: Mapping[str, str] | None = None) -> bool:
+    environ = os.environ if environ is None else environ
+    value = environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={environ[name]!r} is not a boolean; use one of true/false, 1/0, yes/no, on/off."
+    )
+
+
+def env_int(
+    name: str,
+    default: int,
+    *,
+    minimum: int | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> int:
+    environ = os.environ if environ is None else environ
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}.")
+    return value
+
+
+def env_list(
+    name: str, default: list[str], *, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    environ = os.environ if environ is None else environ
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_database(name: str, default: str, *, environ: Mapping[str, str] | None = None) -> dict:
+    """Parse a database URL such as postgres://user@host:5432/db or sqlite:///path."""
+    import dj_database_url
+
+    raw = env_str(name, default, environ=environ) or default
+    try:
+        config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
+    except (ValueError, KeyError) as error:
+        raise ImproperlyConfigured(f"{name} is not a valid database URL: {error}") from None
+    if not config.get("ENGINE"):
+        raise ImproperlyConfigured(f"{name}={raw!r} names no known database engine.")
+    if config["ENGINE"] == "django.db.backends.sqlite3" and not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name}={raw!r} names no SQLite file.")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # SQLite connections are cheap, and persistent ones get in the way of test isolation.
+        config["CONN_MAX_AGE"] = 0
+    return config
+
+
+def env_broker_url(name: str, *, environ: Mapping[str, str] | None = None) -> str:
+    """A Celery broker URL, or "" for running tasks eagerly in-process."""
+    raw = env_str(name, "", environ=environ)
+    if raw and not raw.startswith(("redis://", "rediss://", "amqp://", "amqps://", "memory://")):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a broker URL; expected redis://host:6379/0 or amqp://..."
+        )
+    return raw

@@ -1,0 +1,86 @@
+"""The cast, so that tests read like sentences: a creator and a teammate on one team, an outsider
+who creates videos on another team, a patron who holds a review link, and an anonymous visitor.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from reviewapp.celery import app as celery_app
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_eagerly(request: pytest.FixtureRequest):
+    """Tasks run in-process in tests, except those marked `worker`, which talk to a real worker
+    through the real broker. This keeps a rolled-back test from feeding the CI worker."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def team():
+    return factories.TeamFactory(name="Three Blue", slug="three-blue")
+
+
+@pytest.fixture
+def creator(team):
+    user = factories.UserFactory(username="grant", display_name="3blue1brown")
+    factories.MembershipFactory(team=team, user=user, role="owner")
+    return user
+
+
+@pytest.fixture
+def teammate(team):
+    user = factories.UserFactory(username="editor")
+    factories.MembershipFactory(team=team, user=user, role="member")
+    return user
+
+
+@pytest.fixture
+def outsider():
+    """A creator on another team: has an account and videos, none of them ours."""
+    user = factories.UserFactory(username="outsider")
+    factories.MembershipFactory(user=user, role="owner")
+    return user
+
+
+@pytest.fixture
+def video(team):
+    return factories.VideoFactory(team=team, title="Neural networks", slug="nn")
+
+
+@pytest.fixture
+def cut(video):
+    return factories.CutFactory(video=video, number=1, duration_s=1153.0)
+
+
+@pytest.fixture
+def review_link(cut, creator):
+    return factories.ReviewLinkFactory(cut=cut, created_by=creator)
+
+
+@pytest.fixture
+def patron():
+    return factories.ReviewerFactory(display_name="Ada Patron", email="ada@example.com")
+
+
+def worker_expected() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture
+def celery_worker():
+    """A real worker on the real broker (see tests/celery_worker.py); use with transactional_db
+    so the worker, another process, sees the rows the test commits."""
+    from tests.celery_worker import require_worker
+
+    require_worker()
+    yield celery_app

@@ -1,0 +1,144 @@
+"""factory_boy factories for the domain. Defaults make a valid row with the least typing."""
+
+from __future__ import annotations
+
+import factory
+
+from errata.models import (
+    Comment,
+    Cut,
+    Erratum,
+    Finding,
+    Membership,
+    Reviewer,
+    ReviewLink,
+    Scene,
+    SceneSpan,
+    Team,
+    User,
+    Video,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def _save(user, create, extracted, **kwargs):  # noqa: N805 - factory_boy's signature
+        if create:
+            user.save()
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    slug = factory.Sequence(lambda n: f"team-{n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    team = factory.SubFactory(TeamFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Membership.Role.OWNER
+
+
+class VideoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Video
+
+    team = factory.SubFactory(TeamFactory)
+    title = factory.Sequence(lambda n: f"Video {n}")
+    slug = factory.Sequence(lambda n: f"video-{n}")
+    fps = 30
+
+
+class CutFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cut
+
+    video = factory.SubFactory(VideoFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    duration_s = 600.0
+    label = "Early view"
+
+
+class SceneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Scene
+
+    video = factory.SubFactory(VideoFactory)
+    name = factory.Sequence(lambda n: f"Scene{n}")
+    source_path = "scenes/part1.py"
+
+
+class SceneSpanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SceneSpan
+
+    cut = factory.SubFactory(CutFactory)
+    scene = factory.SubFactory(SceneFactory, video=factory.SelfAttribute("..cut.video"))
+    start_s = 0.0
+    end_s = 60.0
+
+
+class ReviewLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewLink
+
+    cut = factory.SubFactory(CutFactory)
+    label = "Patreon early access"
+
+
+class ReviewerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reviewer
+
+    display_name = factory.Sequence(lambda n: f"Patron {n}")
+    email = factory.LazyAttribute(lambda r: f"{r.display_name.lower().replace(' ', '.')}@example.com")
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A stored comment, without triage (use services.comment_create for the real flow)."""
+
+    class Meta:
+        model = Comment
+
+    cut = factory.SubFactory(CutFactory)
+    reviewer = factory.SubFactory(ReviewerFactory)
+    author_name = factory.LazyAttribute(lambda c: c.reviewer.display_name if c.reviewer else "")
+    text = "Great video!"
+
+
+class FindingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Finding
+
+    comment = factory.SubFactory(CommentFactory)
+    cut = factory.SelfAttribute("comment.cut")
+    text = factory.SelfAttribute("comment.text")
+    span_start = 0
+    span_end = factory.LazyAttribute(lambda f: len(f.text))
+    suggested_category = "typo"
+    category_confidence = 0.8
+
+
+class ErratumFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Erratum
+
+    cut = factory.SubFactory(CutFactory)
+    found_in_cut = factory.SelfAttribute("cut")
+    video = factory.SelfAttribute("cut.video")
+    title = factory.Sequence(lambda n: f"Erratum {n}")
+    category = "typo"

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from errata.models import Comment, Cut, Finding, Scene, SceneSpan, User, Video
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "videos": Video.objects.count(),
+        "cuts": Cut.objects.count(),
+        "scenes": Scene.objects.count(),
+        "spans": SceneSpan.objects.count(),
+        "comments": Comment.objects.count(),
+        "findings": Finding.objects.count(),
+        "users": User.objects.count(),
+    }
+
+
+def test_load_demo_creates_the_seed_video_cut_scenes_comments_and_creator(capsys):
+    call_command("load_demo")
+    cut = Cut.objects.get(video__slug="nn-part1", number=1)
+    assert cut.duration_s == 1153
+    assert cut.effective_fps == 30
+    assert cut.spans.count() == 41
+    assert Scene.objects.filter(video=cut.video).count() == 41
+    assert cut.comments.count() == 43
+    assert cut.comments.filter(author_role="creator").count() == 10
+    # Spans come from the EDL, in timeline order, clip names mapped to scene names.
+    first, last = cut.spans.order_by("start_s")[0], cut.spans.order_by("-start_s")[0]
+    assert (first.scene.name, first.start_s, first.end_s) == ("ExampleThrees", 0, 38)
+    assert (last.scene.name, last.end_s) == ("NNPatreonThanks", 1153)
+    # Comments keep their authors and their text exactly.
+    ben = cut.comments.get(external_id="c15")
+    assert ben.author_name == "Ben Granger"
+    assert ben.text.startswith("Great video! In terms of error-catching, at around 6:03")
+    raw_html = cut.comments.get(external_id="c12")
+    assert '<a href="https://www.youtube.com/watch?v=bLqJHjXihK8&amp;feature=youtu.be"' in (
+        raw_html.text
+    )
+    # Triage ran (eagerly) on every patron comment; creator replies yield no findings.
+    assert not cut.comments.filter(triage_state="pending").exists()
+    assert not Finding.objects.filter(comment__author_role="creator").exists()
+    assert Finding.objects.filter(comment__external_id="c04").count() == 5
+    creator = User.objects.get(username="creator")
+    assert creator.check_password("errata-demo")
+    assert creator.memberships.filter(team=cut.video.team).exists()
+    assert "creator / errata-demo" in capsys.readouterr().out
+
+
+def test_load_demo_twice_changes_nothing():
+    call_command("load_demo")
+    before = _counts()
+    password_hash = User.objects.get(username="creator").password
+    call_command("load_demo")
+    assert _counts() == before
+    assert User.objects.get(username="creator").password == password_hash
