@@ -37,13 +37,12 @@ from errata.models import (
 from errata.importers import TimelineEntry
 from errata.signals import send_on_commit
 from errata.triage import triage_comment
-from errata.triage.categories import ERRATUM_CATEGORIES
+from errata.triage.categories import ERRATUM_CATEGORIES, quoted_strings
 from errata.triage.duplicates import (
     TIME_WINDOW_S,
     GroupingItem,
     index_tokens,
     match_group,
-    quoted_tokens,
 )
 from errata.triage.scenes import SceneLocator, SpanRef
 from errata.triage.timestamps import format_time
@@ -471,7 +470,10 @@ def erratum_defaults_from_findings(findings: list[Finding]) -> dict:
     times = sorted(f.timestamp_s for f in findings if f.timestamp_s is not None)
     timestamp_s = times[len(times) // 2] if times else None
     scene_id = _majority(f.effective_scene_id for f in findings)
-    quoted = _majority(token for f in findings for token in quoted_tokens(f.text))
+    # The word people quote most ("mabye") names a typo better than any sentence of theirs.
+    quoted = _majority(
+        q.strip(" .,;:!?") for f in findings for q in quoted_strings(f.text) if len(q) <= 40
+    )
     label = Category(category).label
     where = f" at {format_time(timestamp_s)}" if timestamp_s is not None else ""
     if quoted:

@@ -136,10 +136,13 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Celery -------------------------------------------------------------------------------------
 # Without a broker, tasks run eagerly in-process: the zero-setup default for `make run`.
-CELERY_BROKER_URL = env_broker_url("CELERY_BROKER_URL")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Eager mode still names an in-memory broker, so that nothing can ever publish to a broker that
+# happens to listen on Celery's default address.
+_BROKER_FROM_ENVIRONMENT = env_broker_url("CELERY_BROKER_URL")
+CELERY_BROKER_URL = _BROKER_FROM_ENVIRONMENT or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not _BROKER_FROM_ENVIRONMENT
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL) or None
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", _BROKER_FROM_ENVIRONMENT) or None
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -72,7 +72,7 @@ def patron():
     return factories.ReviewerFactory(display_name="Ada Patron", email="ada@example.com")
 
 
-def worker_expected() -> bool:
+def running_in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
@@ -84,3 +84,39 @@ def celery_worker():
 
     require_worker()
     yield celery_app
+
+
+CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (its own browser download does not work
+    here). Missing Chromium skips browser tests with how to install it, or fails them in CI."""
+    executable = next((p for p in CHROMIUM_PATHS if os.path.exists(p)), None)
+    if executable is None:
+        message = "Chromium is not installed: `sudo apt-get install chromium` (Debian) to run it"
+        if running_in_ci():
+            pytest.fail(f"CI must run the browser tests. {message}")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the Django calls the tests make
+    # around it are still synchronous and safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -35,6 +35,8 @@ def test_healthz_answers_503_when_the_database_is_down(client):
 @pytest.mark.django_db
 def test_healthz_reports_an_unreachable_broker_but_stays_up(client, monkeypatch):
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
     response = client.get("/healthz")
     assert response.status_code == 200

