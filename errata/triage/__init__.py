@@ -1,0 +1,64 @@
+"""The triage engine: plain functions over comment text, no Django.
+
+`triage_comment` is what the service layer calls for each new comment; the modules below it
+(timestamps, findings, categories, duplicates, scenes, evaluation) are usable on their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from errata.triage.categories import suggest_category
+from errata.triage.findings import FindingDraft, split_findings
+from errata.triage.timestamps import Timestamp
+
+__all__ = ["TriagedFinding", "triage_comment"]
+
+
+@dataclass(frozen=True)
+class TriagedFinding:
+    """A finding with its suggested category: what the service stores as suggestions."""
+
+    text: str
+    start: int
+    end: int
+    timestamp_s: float | None
+    timestamp_source: str  # "text" | "player" | "" (none)
+    timestamps: tuple[Timestamp, ...]
+    category: str
+    confidence: float
+
+    @classmethod
+    def from_draft(cls, draft: FindingDraft, category: str, confidence: float) -> TriagedFinding:
+        return cls(
+            text=draft.text,
+            start=draft.start,
+            end=draft.end,
+            timestamp_s=draft.timestamp_s,
+            timestamp_source=draft.timestamp_source,
+            timestamps=draft.timestamps,
+            category=category,
+            confidence=confidence,
+        )
+
+
+def triage_comment(
+    text: str,
+    *,
+    duration_s: float | None = None,
+    player_time_s: float | None = None,
+    author_is_creator: bool = False,
+) -> list[TriagedFinding]:
+    """Split a comment into findings and suggest a category for each.
+
+    The creator's own replies are answers, not reports: they yield no findings.
+    """
+    if author_is_creator:
+        return []
+    findings = []
+    for draft in split_findings(text, duration_s=duration_s, player_time_s=player_time_s):
+        suggestion = suggest_category(draft.text)
+        findings.append(
+            TriagedFinding.from_draft(draft, suggestion.category, suggestion.confidence)
+        )
+    return findings

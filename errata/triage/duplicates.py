@@ -1,0 +1,405 @@
+"""Grouping findings of one cut that report the same problem.
+
+Evidence that two findings are one problem, strongest first: the same quoted or misspelled
+word ("mabye"), the same pair of numbers however written ("0 and 10", "zero and ten",
+"0 through 9" -> "0-9"), the same math or code token, positions seconds apart, the same
+category and scene, and overlapping wording. Evidence against: different erratum
+categories (neuron shading at 6:00 is not the misspelling at 6:03), different quoted words,
+positions far apart, different scenes. Praise and chatter are never grouped.
+
+A new finding is compared only with a bounded candidate set: findings within
+TIME_WINDOW_S of its position, findings sharing one of its `index_tokens`, and findings
+sharing at least two of its `keyword_tokens` (how two reports of one question that give no
+time find each other), at most a few representatives per group and MAX_CANDIDATES in all.
+`match_group` scores candidates the caller fetched (the app reads them from its token table
+and a time-range query); `DuplicateIndex` keeps the same indexes in memory and uses the same
+scoring.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from errata.triage.categories import (
+    ERRATUM_CATEGORIES,
+    correction_pairs,
+    quoted_strings,
+    suggest_category,
+)
+from errata.triage.timestamps import NUMBER_WORDS
+
+__all__ = [
+    "MATCH_THRESHOLD",
+    "TIME_WINDOW_S",
+    "DuplicateIndex",
+    "GroupingItem",
+    "GroupingProfile",
+    "group_findings",
+    "index_tokens",
+    "keyword_tokens",
+    "match_group",
+    "profile_item",
+    "score_pair",
+]
+
+TIME_WINDOW_S: float = 20.0
+MATCH_THRESHOLD = 2.5
+# Bounds on the work one new finding costs, however many findings the cut already has.
+MAX_TIME_CANDIDATES = 48
+MAX_TOKEN_CANDIDATES = 24
+MAX_KEYWORD_CANDIDATES = 24
+# Postings of one keyword read per lookup (the most recent ones).
+MAX_KEYWORD_POSTINGS = 16
+MAX_CANDIDATES = 96
+REPRESENTATIVES_PER_GROUP = 5
+
+
+@dataclass(frozen=True)
+class GroupingItem:
+    """A finding as grouping sees it."""
+
+    key: Hashable
+    text: str
+    timestamp_s: float | None
+    category: str | None = None
+    scene: Hashable | None = None
+    group: Hashable | None = None
+
+
+@dataclass(frozen=True)
+class GroupingProfile:
+    """An item with the features scoring needs, computed once."""
+
+    item: GroupingItem
+    category: str
+    tokens: frozenset[str]
+    terms: frozenset[str]
+
+    @property
+    def group(self) -> Hashable:
+        return self.item.group if self.item.group is not None else self.item.key
+
+
+_STOPWORDS_TEXT = """
+    a about above after again against all also am an and any are aren't as at be because
+    been before being below between both but by can can't cannot could couldn't did didn't
+    do does doesn't doing don't down during each even few for from further had hadn't has
+    hasn't have haven't having he her here hers herself him himself his how i i'd i'll i'm
+    i've if in into is isn't it it's its itself just let's like me might more most much must
+    mustn't my myself no nor not now of off on once only or other ought our ours ourselves
+    out over own really same shan't she should shouldn't so some such than that that's the
+    their theirs them themselves then there there's these they they'd they're this those
+    though through tho to too u under until up very was wasn't we we're were weren't what
+    what's when where which while who whom why will with won't would wouldn't you you'd
+    you'll you're you've your yours yourself yourselves yes yeah oh ok okay maybe perhaps
+    probably actually still thing things something anything get got go going gonna want
+    wanted lot bit little quite rather think thought seem seems seemed look looks looked see
+    saw say says said make makes made take video videos great good nice awesome thanks thank
+    love part bit kind sort way well right one also already again ever never always around
+    wait
+"""
+_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+_TERM_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[a-z]_\{?[a-z0-9,]+\}?")
+_NUMBER = r"(?:\d{1,4}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+_NUMBER_PAIR_RE = re.compile(
+    r"(?<![\d:.,])\b("
+    + _NUMBER
+    + r")\s*(?:-|\u2013|to|through|thru|and|\.\.)\s*("
+    + _NUMBER
+    + r")\b"
+    r"(?![:.,]\d)",
+    re.IGNORECASE,
+)
+_MATH_INDEX_RE = re.compile(r"\b[A-Za-z]_\{[^}\n]{1,12}\}|\b[A-Za-z]_[A-Za-z0-9]{1,3}\b")
+_CODE_NAME_RE = re.compile(r"\b([A-Za-z_]\w{2,})\(|\b([a-z]+_[a-z]{2,}\w*)\b")
+_NORMALISE_RE = re.compile(r"[^\w\s]+")
+# Positions are compared as numbers by the time score; as words they would only add noise.
+_CLOCK_RE = re.compile(r"\d{1,2}(?::\d{2}){1,2}(?:\.\d+)?")
+
+
+def _number(word: str) -> str:
+    word = word.lower()
+    return str(NUMBER_WORDS[word]) if word in NUMBER_WORDS else str(int(word))
+
+
+def _normalise_phrase(value: str) -> str:
+    words = _NORMALISE_RE.sub(" ", value.lower()).split()
+    return " ".join(str(NUMBER_WORDS[w]) if w in NUMBER_WORDS else w for w in words)
+
+
+@lru_cache(maxsize=65536)
+def index_tokens(text: str) -> frozenset[str]:
+    """The few strong, normalised tokens worth indexing for candidate lookup.
+
+    "w:<word>" a quoted word or either word of a correction pair ("mabye" / "maybe"),
+    "q:<phrase>" a short quoted phrase, "n:<a>-<b>" a pair of numbers however written
+    ("between zero and ten" -> "n:0-10"), "m:<token>" a math index ("m:w_{0,n}"),
+    "c:<name>" a code identifier.
+    """
+    tokens: set[str] = set()
+    for value in quoted_strings(text):
+        phrase = _normalise_phrase(value)
+        words = phrase.split()
+        if len(words) == 1 and len(words[0]) >= 2:
+            tokens.add("w:" + words[0])
+        elif 2 <= len(words) <= 4:
+            tokens.add("q:" + phrase)
+    for first, second in correction_pairs(text):
+        tokens.add("w:" + first.lower())
+        tokens.add("w:" + second.lower())
+    for match in _NUMBER_PAIR_RE.finditer(text):
+        first, second = _number(match.group(1)), _number(match.group(2))
+        if first != second:
+            tokens.add(f"n:{first}-{second}")
+    for match in _MATH_INDEX_RE.finditer(text):
+        tokens.add("m:" + match.group().replace(" ", ""))
+    for match in _CODE_NAME_RE.finditer(text):
+        name = match.group(1) or match.group(2)
+        if name.lower() not in _STOPWORDS:
+            tokens.add("c:" + name)
+    return frozenset(tokens)
+
+
+@lru_cache(maxsize=65536)
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ias")):
+        return word[:-1]
+    return word
+
+
+@lru_cache(maxsize=65536)
+def _terms(text: str) -> frozenset[str]:
+    """Content words (singular, numbers as digits) and their adjacent pairs."""
+    words = []
+    text = _CLOCK_RE.sub(" ", text)
+    for word in _TERM_RE.findall(text.lower().replace("\u2019", "'")):
+        if word in NUMBER_WORDS:
+            word = str(NUMBER_WORDS[word])
+        if word in _STOPWORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        words.append(_singular(word))
+    pairs = {f"{a} {b}" for a, b in itertools.pairwise(words) if not (a.isdigit() and b.isdigit())}
+    return frozenset(words) | frozenset(pairs)
+
+
+@lru_cache(maxsize=65536)
+def keyword_tokens(text: str) -> frozenset[str]:
+    """Weaker tokens for findings that name no position: "k:<word>" for each content word
+    of four letters or more ("k:neuron", "k:hidden"). They only fetch candidates, which the
+    wording score then has to confirm; the strong `index_tokens` are what scoring trusts."""
+    return frozenset("k:" + term for term in _terms(text) if " " not in term and len(term) >= 4)
+
+
+def profile_item(item: GroupingItem) -> GroupingProfile:
+    category = item.category or suggest_category(item.text).category
+    return GroupingProfile(
+        item=item, category=category, tokens=index_tokens(item.text), terms=_terms(item.text)
+    )
+
+
+def _time_score(first: float | None, second: float | None) -> float:
+    if first is None or second is None:
+        return 0.0
+    gap = abs(first - second)
+    if gap <= 3:
+        return 2.0
+    if gap <= 8:
+        return 1.6
+    if gap <= 15:
+        return 1.1
+    if gap <= 30:
+        return 0.3
+    if gap <= 90:
+        return -0.8
+    return -2.5
+
+
+def _token_score(first: frozenset[str], second: frozenset[str], agree: bool) -> float:
+    """Shared quoted words, number pairs and symbols; worth less when the categories differ
+    (two people may quote the same on-screen word about different problems)."""
+    shared = first & second
+    score = 0.0
+    for token in shared:
+        kind = token[0]
+        if kind in "wq":
+            score += 3.5
+        elif kind == "n":
+            score += 2.5
+        elif kind in "mc":
+            score += 1.5
+    score = min(score, 5.0) * (1.0 if agree else 0.5)
+    # Both name the word or phrase at fault and the words differ: two different slips.
+    words_a = {t for t in first if t[0] in "wq"}
+    words_b = {t for t in second if t[0] in "wq"}
+    if words_a and words_b and not (words_a & words_b):
+        score -= 1.5
+    return score
+
+
+def _category_score(first: str, second: str) -> float:
+    if first == second:
+        return 1.0 if first in ERRATUM_CATEGORIES else 0.3
+    if first in ERRATUM_CATEGORIES and second in ERRATUM_CATEGORIES:
+        return -2.0
+    return -1.5
+
+
+def _text_score(first: frozenset[str], second: frozenset[str]) -> float:
+    """Shared wording: adjacent word pairs weigh more than single words; long texts share
+    words by chance, so the shared weight is scaled down by the texts' size."""
+    if not first or not second:
+        return 0.0
+    shared = first & second
+    if not shared:
+        return 0.0
+    weight = sum(1.5 if " " in term else 0.6 for term in shared)
+    scale = min(1.0, 30.0 / math.sqrt(len(first) * len(second)))
+    return 3.5 * (1.0 - math.exp(-weight * scale / 4.0))
+
+
+def score_pair(first: GroupingProfile, second: GroupingProfile) -> float:
+    """How strongly two findings look like reports of one problem; >= MATCH_THRESHOLD is."""
+    if first.category == "none" or second.category == "none":
+        return float("-inf")
+    score = _time_score(first.item.timestamp_s, second.item.timestamp_s)
+    score += _token_score(first.tokens, second.tokens, first.category == second.category)
+    score += _category_score(first.category, second.category)
+    if first.item.scene is not None and second.item.scene is not None:
+        score += 0.5 if first.item.scene == second.item.scene else -2.0
+    score += _text_score(first.terms, second.terms)
+    return score
+
+
+Scorer = Callable[[GroupingProfile, GroupingProfile], float]
+
+
+def _best_group(
+    profile: GroupingProfile, candidates: Sequence[GroupingProfile], scorer: Scorer
+) -> Hashable | None:
+    best: dict[Hashable, float] = {}
+    for candidate in candidates:
+        score = scorer(profile, candidate)
+        group = candidate.group
+        if score > best.get(group, float("-inf")):
+            best[group] = score
+    if not best:
+        return None
+    group, score = max(best.items(), key=lambda entry: entry[1])
+    return group if score >= MATCH_THRESHOLD else None
+
+
+def match_group(item: GroupingItem, candidates: Sequence[GroupingItem]) -> Hashable | None:
+    """The best existing group for `item` among `candidates`, or None for a new group.
+
+    Candidates carry the group they belong to (`.group`; their own key when None). The
+    caller fetches them: findings within TIME_WINDOW_S of the item's position and findings
+    sharing one of its `index_tokens` (and, to also group reports that name no time,
+    findings sharing `keyword_tokens`).
+    """
+    profile = profile_item(item)
+    if profile.category == "none":
+        return None
+    return _best_group(profile, [profile_item(c) for c in candidates], score_pair)
+
+
+class DuplicateIndex:
+    """Incremental grouping for one cut: time buckets plus an inverted token index.
+
+    Only the first REPRESENTATIVES_PER_GROUP members of a group are indexed, and each lookup
+    reads at most MAX_CANDIDATES of them, so adding a finding costs the same whether the cut
+    has a hundred findings or a million.
+    """
+
+    def __init__(self, *, scorer: Scorer = score_pair, time_window_s: float = TIME_WINDOW_S):
+        self._scorer = scorer
+        self._window = time_window_s
+        self._buckets: dict[int, list[GroupingProfile]] = {}
+        self._postings: dict[str, list[GroupingProfile]] = {}
+        self._keyword_postings: dict[str, list[GroupingProfile]] = {}
+        # Insertion order of every indexed profile (by id; they stay alive in the indexes).
+        self._order: dict[int, int] = {}
+        self._indexed = 0
+        self._indexed_per_group: dict[Hashable, int] = {}
+        self.score_calls = 0
+
+    def _score(self, first: GroupingProfile, second: GroupingProfile) -> float:
+        self.score_calls += 1
+        return self._scorer(first, second)
+
+    def candidates(self, profile: GroupingProfile) -> list[GroupingProfile]:
+        """The indexed findings worth comparing with `profile`, nearest in time first."""
+        found: dict[int, GroupingProfile] = {}
+        position = profile.item.timestamp_s
+        if position is not None:
+            bucket = int(position // self._window)
+            near = [
+                other
+                for b in (bucket - 1, bucket, bucket + 1)
+                for other in self._buckets.get(b, ())
+                if abs(other.item.timestamp_s - position) <= self._window  # type: ignore[operator]
+            ]
+            near.sort(key=lambda other: abs(other.item.timestamp_s - position))  # type: ignore[operator]
+            for other in near[:MAX_TIME_CANDIDATES]:
+                found[id(other)] = other
+        for token in sorted(profile.tokens):
+            for other in self._postings.get(token, ())[-MAX_TOKEN_CANDIDATES:]:
+                found.setdefault(id(other), other)
+        # Wording: the indexed findings sharing the most keywords, a bounded read per keyword.
+        shared: dict[int, int] = {}
+        by_id: dict[int, GroupingProfile] = {}
+        # (Sorted, and ties broken by recency, so the result never depends on set order.)
+        for keyword in sorted(keyword_tokens(profile.item.text)):
+            for other in self._keyword_postings.get(keyword, ())[-MAX_KEYWORD_POSTINGS:]:
+                shared[id(other)] = shared.get(id(other), 0) + 1
+                by_id[id(other)] = other
+        ranked = sorted(
+            (ident for ident in shared if ident not in found and shared[ident] >= 2),
+            key=lambda ident: (-shared[ident], -self._order[ident]),
+        )
+        for ident in ranked[:MAX_KEYWORD_CANDIDATES]:
+            found[ident] = by_id[ident]
+        return list(found.values())[:MAX_CANDIDATES]
+
+    def add(self, item: GroupingItem) -> Hashable:
+        """Index `item` and return its group label (its own key when it starts a group)."""
+        profile = profile_item(item)
+        if profile.category == "none":
+            return item.group if item.group is not None else item.key
+        if item.group is not None:
+            # Already grouped (say, by the creator): index it under that group, as it is.
+            label = item.group
+        else:
+            candidates = self.candidates(profile)
+            matched = _best_group(profile, candidates, self._score) if candidates else None
+            label = matched if matched is not None else item.key
+        indexed = self._indexed_per_group.get(label, 0)
+        if indexed < REPRESENTATIVES_PER_GROUP:
+            self._indexed_per_group[label] = indexed + 1
+            stored = replace(profile, item=replace(item, group=label))
+            self._indexed += 1
+            self._order[id(stored)] = self._indexed
+            if item.timestamp_s is not None:
+                bucket = int(item.timestamp_s // self._window)
+                self._buckets.setdefault(bucket, []).append(stored)
+            for token in stored.tokens:
+                self._postings.setdefault(token, []).append(stored)
+            for keyword in sorted(keyword_tokens(item.text)):
+                postings = self._keyword_postings.setdefault(keyword, [])
+                postings.append(stored)
+                if len(postings) > 4 * MAX_KEYWORD_POSTINGS:
+                    # Only the most recent postings are ever read; keep memory flat.
+                    del postings[:-MAX_KEYWORD_POSTINGS]
+        return label
+
+
+def group_findings(items: Sequence[GroupingItem]) -> list[Hashable]:
+    """One group label per item, in order: the key of the first item of its group."""
+    index = DuplicateIndex()
+    return [index.add(item) for item in items]
