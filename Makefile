@@ -1,6 +1,6 @@
 # Errata: the two commands are `make run` and `make test`.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 # Reinstall only when the dependency list changes.
@@ -12,7 +12,8 @@ PORT ?= 8000
 .PHONY: run test lint format install migrate demo worker beat clean
 
 $(BIN)/python:
-	@command -v $(PYTHON) >/dev/null || { echo "Errata needs Python 3.11 ($(PYTHON) not found); set PYTHON=/path/to/python3.11"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
+	  echo "Errata needs Python 3.11 ('$(PYTHON)' is not); run: make run PYTHON=/path/to/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml
