@@ -259,7 +259,9 @@ def _text_score(first: frozenset[str], second: frozenset[str]) -> float:
     shared = first & second
     if not shared:
         return 0.0
-    weight = sum(1.5 if " " in term else 0.6 for term in shared)
+    # Counted, not summed term by term, so the result never depends on set order.
+    pairs = sum(1 for term in shared if " " in term)
+    weight = 1.5 * pairs + 0.6 * (len(shared) - pairs)
     scale = min(1.0, 30.0 / math.sqrt(len(first) * len(second)))
     return 3.5 * (1.0 - math.exp(-weight * scale / 4.0))
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Hashable
 from pathlib import Path
 
@@ -259,3 +262,31 @@ def test_keyword_candidates_are_capped_however_many_findings_share_the_words() -
 )
 def test_index_tokens_are_few_strong_and_normalised(text: str, expected: set[str]) -> None:
     assert index_tokens(text) == expected
+
+
+def test_grouping_and_categories_do_not_depend_on_the_hash_seed() -> None:
+    # Sets of strings iterate in an order that changes with PYTHONHASHSEED; nothing the
+    # engine answers may depend on it.
+    script = (
+        "from tests.triage.test_duplicates import seed_items\n"
+        "from tests.triage.test_robustness import fragments\n"
+        "from errata.triage.duplicates import GroupingItem, group_findings\n"
+        "from errata.triage.categories import suggest_category\n"
+        "items = seed_items() + [GroupingItem(key=1000 + n, text=t, timestamp_s=(n * 7) % 600)"
+        " for n, t in enumerate(fragments(200, 9))]\n"
+        "print(group_findings(items))\n"
+        "print([suggest_category(i.text) for i in items])\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
