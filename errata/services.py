@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from errata import signals
@@ -39,9 +39,13 @@ from errata.signals import send_on_commit
 from errata.triage import triage_comment
 from errata.triage.categories import ERRATUM_CATEGORIES, quoted_strings
 from errata.triage.duplicates import (
+    MAX_KEYWORD_CANDIDATES,
+    MAX_TIME_CANDIDATES,
+    MAX_TOKEN_CANDIDATES,
     TIME_WINDOW_S,
     GroupingItem,
     index_tokens,
+    keyword_tokens,
     match_group,
 )
 from errata.triage.scenes import SceneLocator, SpanRef
@@ -51,8 +55,6 @@ logger = logging.getLogger(__name__)
 
 # Long enough for a careful multi-point report, short enough that nobody pastes a novel.
 COMMENT_MAX_LENGTH = 10_000
-# How many stored findings one new finding is compared with, at most, per kind of candidate.
-DUPLICATE_CANDIDATE_LIMIT = 200
 
 
 def comment_validate_timestamp(*, cut: Cut, timestamp_s: float | None) -> None:
@@ -242,7 +244,10 @@ def findings_triage(*, comment_id: int) -> TriageResult:
 
 
 def finding_tokens_store(*, finding: Finding) -> None:
-    tokens = {token[:64] for token in index_tokens(finding.text)}
+    """Index a finding's tokens for candidate lookup: the strong ones (quoted words, number
+    pairs, math indices) and its keywords ("k:neuron"), which let reports that give no time
+    find each other."""
+    tokens = {token[:64] for token in index_tokens(finding.text) | keyword_tokens(finding.text)}
     stored = set(finding.tokens.values_list("token", flat=True))
     if tokens == stored:
         return
@@ -264,8 +269,9 @@ def _grouping_item(finding: Finding) -> GroupingItem:
 
 
 def _duplicate_candidates(finding: Finding) -> list[Finding]:
-    """A bounded set of stored findings that could report the same problem: those near the same
-    time, and those sharing a strong token. Never the whole cut."""
+    """A bounded set of stored findings that could report the same problem, fetched the way the
+    engine's in-memory index does: those near the same time, those sharing a strong token, and
+    those sharing at least two keywords. Never the whole cut."""
     base = (
         Finding.objects.filter(cut_id=finding.cut_id)
         .exclude(comment_id=finding.comment_id)
@@ -276,16 +282,28 @@ def _duplicate_candidates(finding: Finding) -> list[Finding]:
         near = base.filter(
             timestamp_s__gte=finding.timestamp_s - TIME_WINDOW_S,
             timestamp_s__lte=finding.timestamp_s + TIME_WINDOW_S,
-        ).order_by("-id")[:DUPLICATE_CANDIDATE_LIMIT]
+        ).order_by("-id")[:MAX_TIME_CANDIDATES]
         candidates.update((f.pk, f) for f in near)
     tokens = list(finding.tokens.values_list("token", flat=True))
-    if tokens:
+    strong = [t for t in tokens if not t.startswith("k:")]
+    keywords = [t for t in tokens if t.startswith("k:")]
+    if strong:
         sharing = base.filter(
-            pk__in=FindingToken.objects.filter(cut_id=finding.cut_id, token__in=tokens).values(
+            pk__in=FindingToken.objects.filter(cut_id=finding.cut_id, token__in=strong).values(
                 "finding_id"
             )
-        ).order_by("-id")[:DUPLICATE_CANDIDATE_LIMIT]
+        ).order_by("-id")[:MAX_TOKEN_CANDIDATES]
         candidates.update((f.pk, f) for f in sharing)
+    if keywords:
+        # The join is filtered to the shared keywords, so the count is how many are shared.
+        wording = (
+            base.filter(tokens__token__in=keywords)
+            .annotate(shared=Count("tokens"))
+            .filter(shared__gte=2)
+            .order_by("-shared", "-id")[:MAX_KEYWORD_CANDIDATES]
+        )
+        for candidate in wording:
+            candidates.setdefault(candidate.pk, candidate)
     return list(candidates.values())
 
 
