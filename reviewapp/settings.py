@@ -139,7 +139,7 @@ X_FRAME_OPTIONS = "DENY"
 # Eager mode still names an in-memory broker, so that nothing can ever publish to a broker that
 # happens to listen on Celery's default address.
 _BROKER_FROM_ENVIRONMENT = env_broker_url("CELERY_BROKER_URL")
-CELERY_BROKER_URL = _BROKER_FROM_ENVIRONMENT or "memory://"
+CELERY_BROKER_URL = _BROKER_FROM_ENVIRONMENT or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not _BROKER_FROM_ENVIRONMENT
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", _BROKER_FROM_ENVIRONMENT) or None
@@ -217,4 +217,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # In eager mode every task would log a line in the web process; a worker keeps them.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else LOG_LEVEL},
+    },
 }
