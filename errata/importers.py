@@ -57,7 +57,9 @@ def timeline_entries_read(text: str, *, filename: str, fps: float) -> list[Timel
     kind = TIMELINE_SUFFIXES.get(suffix)
     if kind is None:
         known = ", ".join(sorted(TIMELINE_SUFFIXES))
-        raise TimelineFileError(f"{filename}: unknown timeline format {suffix!r}; use one of {known}.")
+        raise TimelineFileError(
+            f"{filename}: unknown timeline format {suffix!r}; use one of {known}."
+        )
     if not text.strip():
         raise TimelineFileError(f"{filename} is empty.")
     if kind == "csv":
@@ -76,9 +78,7 @@ _EDL_EVENT = re.compile(
     r"^\s*\d{1,6}\s+\S+\s+\S+\s+\S+(?:\s+\d+)?"
     r"(?:\s+\d{2}:\d{2}:\d{2}[:;.]\d{2}){4}\s*$"
 )
-_EDL_OTHER = re.compile(
-    r"^\s*(TITLE:|FCM:|\*|M2\s|>>>|AUD\s|SPLIT:|SWM\s|$)", re.IGNORECASE
-)
+_EDL_OTHER = re.compile(r"^\s*(TITLE:|FCM:|\*|M2\s|>>>|AUD\s|SPLIT:|SWM\s|$)", re.IGNORECASE)
 
 
 def _edl_check_lines(text: str) -> None:

@@ -18,6 +18,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from errata import signals
+from errata.importers import TimelineEntry
 from errata.models import (
     CATEGORY_VALUES,
     REMEDY_FOR_CATEGORY,
@@ -34,7 +35,6 @@ from errata.models import (
     Scene,
     SceneSpan,
 )
-from errata.importers import TimelineEntry
 from errata.signals import send_on_commit
 from errata.triage import triage_comment
 from errata.triage.categories import ERRATUM_CATEGORIES, quoted_strings
@@ -403,14 +403,14 @@ def timeline_import(
         SceneSpan.objects.filter(cut=cut).delete()
         SceneSpan.objects.bulk_create(
             [
-                SceneSpan(
-                    cut=cut, scene=scenes[e.scene_name], start_s=e.start_s, end_s=e.end_s
-                )
+                SceneSpan(cut=cut, scene=scenes[e.scene_name], start_s=e.start_s, end_s=e.end_s)
                 for e in entries
             ]
         )
         moved = findings_reassign_scenes(cut=cut)
-    return TimelineImportResult(spans=len(entries), scenes_created=len(missing), findings_moved=moved)
+    return TimelineImportResult(
+        spans=len(entries), scenes_created=len(missing), findings_moved=moved
+    )
 
 
 def reviewer_for_import(*, source: str, name: str) -> Reviewer | None:
@@ -575,9 +575,7 @@ def erratum_create_from_findings(
             created_by=actor,
         )
         _lock_new_findings(finding_ids=[f.pk for f in findings], erratum=erratum)
-        _event(
-            erratum, actor=actor, kind="created", changes={"findings": [f.pk for f in findings]}
-        )
+        _event(erratum, actor=actor, kind="created", changes={"findings": [f.pk for f in findings]})
         send_on_commit(
             signals.erratum_created,
             Erratum,
@@ -596,9 +594,12 @@ def erratum_add_findings(*, erratum: Erratum, finding_ids: Iterable[int], actor=
         )
     with transaction.atomic():
         _lock_new_findings(finding_ids=[f.pk for f in findings], erratum=erratum)
-        _event(erratum, actor=actor, kind="findings_added", changes={"findings": sorted(
-            f.pk for f in findings
-        )})
+        _event(
+            erratum,
+            actor=actor,
+            kind="findings_added",
+            changes={"findings": sorted(f.pk for f in findings)},
+        )
         Erratum.objects.filter(pk=erratum.pk).update(version=F("version") + 1)
     return len(findings)
 
@@ -743,7 +744,9 @@ def erratum_transition(
         raise ValidationError({"status": f"Unknown status {status!r}."})
     reason = (reason or "").strip()
     if status in (Erratum.Status.WONTFIX, Erratum.Status.NOT_AN_ERROR) and not reason:
-        raise ValidationError({"reason": f"Say why this erratum is {Erratum.Status(status).label.lower()}."})
+        raise ValidationError(
+            {"reason": f"Say why this erratum is {Erratum.Status(status).label.lower()}."}
+        )
     if status == Erratum.Status.FIXED:
         if fixed_in_cut is None:
             raise ValidationError({"fixed_in_cut": "Say which cut fixes it."})
@@ -913,4 +916,6 @@ def errata_carry_to_cut(*, from_cut: Cut, to_cut: Cut, actor=None) -> CarryResul
         )
         FindingToken.objects.filter(finding__in=findings).update(cut=to_cut)
         DuplicateGroup.objects.filter(findings__in=findings).update(cut=to_cut)
-    return CarryResult(errata=carried_errata, findings=carried_findings, without_scene=without_scene)
+    return CarryResult(
+        errata=carried_errata, findings=carried_findings, without_scene=without_scene
+    )
