@@ -7,16 +7,19 @@ import math
 from dataclasses import dataclass
 
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
     FloatField,
+    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
     Value,
+    When,
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Floor
@@ -83,12 +86,15 @@ class Cursor:
 def _list_time() -> Coalesce:
     """A comment's place in time: where the player was, else the first time its text names
     (read by triage into its findings on this cut), else after everything."""
+    # Only the comment's id is in the WHERE (the cut test is inside the MIN), and no ORDER BY:
+    # either tempts the planner into walking the cut's findings for every comment instead of
+    # the comment's few (0.7 s instead of milliseconds for 2,000 comments on SQLite).
     first_named = (
-        Finding.objects.filter(
-            comment_id=OuterRef("pk"), cut_id=OuterRef("cut_id"), timestamp_s__isnull=False
-        )
-        .order_by("timestamp_s")
-        .values("timestamp_s")[:1]
+        Finding.objects.filter(comment_id=OuterRef("pk"))
+        .order_by()
+        .values("comment_id")
+        .annotate(first=Min(Case(When(cut_id=OuterRef("cut_id"), then="timestamp_s"))))
+        .values("first")
     )
     return Coalesce(
         "timestamp_s",
@@ -167,7 +173,8 @@ def review_comment_window(
             has_later=len(later) > len(shown_later),
         )
     else:
-        rows = list(_after(comments, after or Cursor(-1.0, 0))[: size + 1])
+        first = comments.order_by("list_time", "pk")
+        rows = list((_after(comments, after) if after else first)[: size + 1])
         window = CommentWindow(
             rows[:size], has_earlier=after is not None, has_later=len(rows) > size
         )
