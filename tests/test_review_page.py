@@ -522,3 +522,33 @@ def test_not_you_forgets_the_guest_on_this_browser(client, review_link):
     response = client.post(_url(review_link, "forget/"))
     assert response.status_code == 302
     assert 'id="comment-name"' in client.get(_url(review_link)).content.decode()
+
+
+# --- The demo -----------------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_review_link_showing_the_seed_comments_at_their_times(
+    client, capsys, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    from errata.models import ReviewLink
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo")
+    link = ReviewLink.objects.get()
+    assert f"Patron review page: http://127.0.0.1:8000/r/{link.token}/" in capsys.readouterr().out
+    call_command("load_demo")
+    assert ReviewLink.objects.get() == link
+
+    response = client.get(link.get_absolute_url())
+    page = response.content.decode()
+    assert '"videoId": "aircAruvnKk"' in page
+    assert '<span id="comment-count">43</span>' in page
+    # The seed's pasted <a href> is a sanitised link; its text is not live HTML otherwise.
+    assert 'rel="nofollow noopener">Information Theory of Deep Learning' in page
+    # Imported comments carry no player time: each is listed at the first time its text names.
+    ben = link.cut.comments.get(external_id="c15")
+    assert re.search(rf'<li id="comment-{ben.pk}" class="comment[^"]*" data-t="363"', page), (
+        "Ben's 'at around 6:03' places his comment at 6:03"
+    )

@@ -142,3 +142,37 @@ def test_duplicate_candidates_for_typed_text_leave_out_the_viewers_own(cut, patr
     )
     assert [f.pk for f in found] == [theirs.pk]
     assert mine.pk not in [f.pk for f in found] and far.pk not in [f.pk for f in found]
+
+
+def test_a_creator_makes_and_revokes_links_in_the_admin(client, cut):
+    from django.urls import reverse
+
+    from errata.models import ReviewLink
+
+    admin_user = factories.UserFactory(username="boss", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:errata_reviewlink_add"),
+        {
+            "cut": cut.pk,
+            "label": "Patreon early access",
+            "can_comment": "on",
+            "show_others_comments": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    link = ReviewLink.objects.get()
+    assert link.created_by == admin_user and len(link.token) >= 43
+    page = client.get(reverse("admin:errata_reviewlink_change", args=[link.pk])).content.decode()
+    assert f"/r/{link.token}/" in page
+    past = client.post(
+        reverse("admin:errata_reviewlink_add"),
+        {"cut": cut.pk, "label": "old", "expires_at_0": "2000-01-01", "expires_at_1": "10:00"},
+    )
+    assert "must be in the future" in past.content.decode()
+    client.post(
+        reverse("admin:errata_reviewlink_changelist"),
+        {"action": "revoke", "_selected_action": [link.pk]},
+    )
+    link.refresh_from_db()
+    assert link.closed_reason() == "revoked"
