@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import nh3
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -302,7 +302,8 @@ def review_preview(
         .exclude(state=Finding.State.DISMISSED)
         .select_related("comment")
         .annotate(n_metoo=Count("me_toos"), mine=Exists(mine))
-        .order_by("timestamp_s", "pk")
+        # A report with a time first: it is the one a patron can jump to and compare.
+        .order_by(F("timestamp_s").asc(nulls_last=True), "pk")
     )
     similar = []
     for group in groups:
