@@ -183,3 +183,71 @@ def test_a_revoked_link_is_refused_in_the_browser(page, live_server, media_link)
     assert response.status == 410
     assert "revoked" in page.locator("h1").inner_text()
     assert page.locator("video").count() == 0
+
+
+# The video hosts' player APIs cannot be reached from tests; these stand-ins answer at the same
+# addresses with the few calls the page makes, so the page's adapters and its
+# Content-Security-Policy are exercised as they would be with the real scripts.
+FAKE_YOUTUBE_API = """
+window.YT = { Player: function (element, options) {
+  var frame = document.createElement("iframe");
+  frame.id = element.id;
+  element.replaceWith(frame);
+  window.__fake = { time: 42, seeks: [], paused: false, options: options };
+  this.getCurrentTime = function () { return window.__fake.time; };
+  this.seekTo = function (t) { window.__fake.seeks.push(t); window.__fake.time = t; };
+  this.pauseVideo = function () { window.__fake.paused = true; };
+  setTimeout(options.events.onReady, 0);
+} };
+window.onYouTubeIframeAPIReady();
+"""
+FAKE_VIMEO_API = """
+window.Vimeo = { Player: function (element, options) {
+  var handlers = {};
+  window.__fake = { seeks: [], paused: false, options: options,
+                    emit: function (name, seconds) { handlers[name]({ seconds: seconds }); } };
+  this.on = function (name, handler) { handlers[name] = handler; };
+  this.setCurrentTime = function (t) { window.__fake.seeks.push(t); return Promise.resolve(t); };
+  this.pause = function () { window.__fake.paused = true; return Promise.resolve(); };
+} };
+"""
+
+
+@pytest.mark.parametrize(
+    ("media_url", "api_url", "fake"),
+    [
+        (
+            "https://www.youtube.com/watch?v=aircAruvnKk",
+            "https://www.youtube.com/iframe_api",
+            FAKE_YOUTUBE_API,
+        ),
+        ("https://vimeo.com/76979871", "https://player.vimeo.com/api/player.js", FAKE_VIMEO_API),
+    ],
+)
+def test_youtube_and_vimeo_cuts_play_through_their_player_apis(
+    page, live_server, cut, media_url, api_url, fake, console_errors
+):
+    cut.media_url = media_url
+    cut.save()
+    factories.CommentFactory(cut=cut, text="Look here", timestamp_s=75)
+    link = factories.ReviewLinkFactory(cut=cut)
+    page.route(
+        api_url, lambda route: route.fulfill(body=fake, content_type="application/javascript")
+    )
+    page.goto(f"{live_server.url}{link.get_absolute_url()}")
+    page.wait_for_function("() => window.__fake !== undefined")
+    if "vimeo" in media_url:
+        assert page.evaluate("window.__fake.options.url") == "https://vimeo.com/76979871"
+        page.evaluate("window.__fake.emit('timeupdate', 42)")
+    else:
+        assert page.evaluate("window.__fake.options.videoId") == "aircAruvnKk"
+        page.wait_for_function("() => document.querySelector('#now').textContent === '0:42'")
+
+    page.keyboard.press("c")
+    page.locator("#comment-form").wait_for(state="visible")
+    assert page.evaluate("window.__fake.paused") is True
+    assert page.locator("#comment-time").input_value() == "0:42"
+
+    page.locator("#comment-list a.time", has_text="1:15").click()
+    page.wait_for_function("() => window.__fake.seeks.includes(75)")
+    assert console_errors == []

@@ -57,6 +57,8 @@
       if (previous) previous();
       player = new window.YT.Player(element, {
         videoId: videoId,
+        width: "100%",
+        height: "100%",
         host: "https://www.youtube-nocookie.com",
         playerVars: { rel: 0, playsinline: 1, modestbranding: 1 },
         events: { onReady: function () { ready = true; } },
@@ -82,7 +84,8 @@
     var last = 0;
     var callbacks = [];
     loadScript("https://player.vimeo.com/api/player.js").then(function () {
-      player = new window.Vimeo.Player(element, { url: url, responsive: true });
+      element.textContent = "";
+      player = new window.Vimeo.Player(element, { url: url });
       player.on("timeupdate", function (data) {
         last = data.seconds;
         callbacks.forEach(function (callback) { callback(last); });
