@@ -251,3 +251,40 @@ def test_youtube_and_vimeo_cuts_play_through_their_player_apis(
     page.locator("#comment-list a.time", has_text="1:15").click()
     page.wait_for_function("() => window.__fake.seeks.includes(75)")
     assert console_errors == []
+
+
+def test_the_list_follows_the_playhead_beyond_its_window(page, live_server, media_link):
+    from errata.models import Comment as CommentModel
+
+    CommentModel.objects.bulk_create(
+        [
+            CommentModel(cut=media_link.cut, text=f"Point {n}", timestamp_s=n * 0.08)
+            for n in range(100)
+        ]
+    )
+    _open(page, live_server, media_link)
+    # The first window ends long before 7 s.
+    assert page.locator("#comment-list li.comment", has_text="Point 90").count() == 0
+    page.evaluate("window.errataPlayer.seek(7.3)")
+    # The window around 7.3 s was loaded and the comment at the playhead is marked.
+    page.wait_for_function(
+        """() => {
+            const current = document.querySelector('#comment-list li.comment.is-current');
+            return current && Math.abs(parseFloat(current.dataset.t) - 7.3) <= 0.5;
+        }"""
+    )
+    assert page.locator("#comment-list li.comment", has_text="Point 91").count() == 1
+    assert page.evaluate("window.__sameDocument") is True
+
+
+def test_a_patron_replies_to_a_comment_and_sees_the_reply_under_it(page, live_server, media_link):
+    first = factories.CommentFactory(cut=media_link.cut, text="Is the grid skewed?", timestamp_s=3)
+    _open(page, live_server, media_link)
+    page.locator(f"#comment-{first.pk} .reply-button").click()
+    page.locator("#replying-to").wait_for(state="visible")
+    assert page.locator("#replying-to-name").inner_text() == first.author_name
+    page.locator("#comment-name").fill("Bo")
+    page.locator("#comment-text").fill("Yes, slightly")
+    page.keyboard.press("Control+Enter")
+    page.locator(f"#comment-{first.pk} .replies", has_text="Yes, slightly").wait_for()
+    assert Comment.objects.get(text="Yes, slightly").parent == first

@@ -252,7 +252,7 @@
 
   /* --- Following the playhead ------------------------------------------------------------- */
 
-  var following = { lastFetch: 0, lastUserAction: 0, current: null };
+  var following = { lastFetch: 0, lastUserAction: 0, current: null, fetching: false };
 
   function list() { return document.getElementById("comment-list"); }
 
@@ -297,12 +297,18 @@
     var outside =
       (container.querySelector(".more-earlier") && first !== null && t < first) ||
       (container.querySelector(".more-later") && last !== null && t > last);
-    if (outside && Date.now() - following.lastFetch > REFETCH_MS && window.htmx) {
-      following.lastFetch = Date.now();
-      window.htmx.ajax("GET", config.commentsUrl + "?around=" + t.toFixed(3), {
-        target: "#comment-list",
-        swap: "outerHTML",
-      });
+    if (outside) {
+      // Load the window around the playhead; the highlight follows once it is in (afterSettle).
+      if (!following.fetching && Date.now() - following.lastFetch > REFETCH_MS && window.htmx) {
+        following.fetching = true;
+        following.lastFetch = Date.now();
+        window.htmx
+          .ajax("GET", config.commentsUrl + "?around=" + t.toFixed(3), {
+            target: "#comment-list",
+            swap: "outerHTML",
+          })
+          .catch(function () { following.fetching = false; });
+      }
       return;
     }
     if (current !== following.current) {
@@ -328,6 +334,10 @@
 
   document.addEventListener("htmx:afterSettle", function (event) {
     following.current = null;
+    if (event.target && event.target.id === "comment-list") {
+      following.fetching = false;
+      follow(player.time());
+    }
     var posted = document.querySelector("#comment-list .just-posted");
     if (posted && event.target && (event.target.id === "comment-box" || event.target.id === "comment-list")) {
       following.lastUserAction = 0;
