@@ -18,6 +18,9 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from errata.models import Cut, Finding, MeToo, ReviewLink
+
+# _grouping_item is how triage itself sees a stored finding; matching typed text against the
+# same view keeps "before you post" and the inbox's groups in agreement.
 from errata.services import COMMENT_MAX_LENGTH, _grouping_item, finding_duplicate_candidates
 from errata.triage import TriagedFinding, triage_comment
 from errata.triage.duplicates import GroupingItem, index_tokens, match_group

@@ -303,9 +303,7 @@ def finding_duplicate_candidates(
     tokens = list(tokens)
     if tokens:
         sharing = base.filter(
-            pk__in=FindingToken.objects.filter(cut_id=cut_id, token__in=tokens).values(
-                "finding_id"
-            )
+            pk__in=FindingToken.objects.filter(cut_id=cut_id, token__in=tokens).values("finding_id")
         ).order_by("-id")[:DUPLICATE_CANDIDATE_LIMIT]
         candidates.update((f.pk, f) for f in sharing)
     return list(candidates.values())
@@ -1042,7 +1040,7 @@ def review_comment_create(
             if parent.parent_id is not None:
                 parent = Comment.objects.get(pk=parent.parent_id)
             own = reviewer is not None and parent.reviewer_id == reviewer.pk
-            if not (link.show_others_comments or own or parent.author_role == "creator"):
+            if not (link.show_others_comments or own or parent.author_role == Comment.Role.CREATOR):
                 raise ValidationError({"parent": "You can only reply to your own comments here."})
         author = _review_author(
             reviewer=reviewer, user=user, guest_name=guest_name, guest_email=guest_email

@@ -240,8 +240,10 @@ def _comment_box(
     status: int = 200,
     open_box: bool = True,
     message: str = "",
-    extra: dict | None = None,
+    posted: dict | None = None,
 ) -> HttpResponse:
+    """The comment box (an htmx target); after a post, also what changed elsewhere on the page
+    (`posted`: the list or thread, the timeline, the count), swapped in out of band."""
     context = _list_context(
         link,
         viewer,
@@ -250,15 +252,15 @@ def _comment_box(
         status_message=message,
         max_length=services.COMMENT_MAX_LENGTH,
         max_length_label=f"{services.COMMENT_MAX_LENGTH:,}",
-        **(extra or {}),
+        **(posted or {}),
     )
-    template = "errata/review/_comment_posted.html" if extra else "errata/review/_comment_box.html"
+    template = "errata/review/_comment_posted.html" if posted else "errata/review/_comment_box.html"
     return render(request, template, context, status=status)
 
 
 def _form_errors_from(form: ReviewCommentForm, error: ValidationError) -> None:
-    fields = {"text": "text", "timestamp_s": "time", "parent": "text", "name": "name"}
-    fields["email"] = "email"
+    # The service's field names, as the form calls them.
+    fields = {"text": "text", "timestamp_s": "time", "name": "name", "email": "email"}
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
@@ -322,24 +324,24 @@ def _comment_posted(
     """The fresh, closed comment box, and out of band: the list with the new comment in its
     place (or its thread with the new reply), the timeline markers and the count."""
     viewer = Viewer(reviewer=comment.reviewer, user=viewer.user)
-    extra: dict = {"just_posted_id": comment.pk}
+    posted: dict = {"just_posted_id": comment.pk}
     if comment.parent_id:
-        extra["thread"] = selectors.review_comment_get(
+        posted["thread"] = selectors.review_comment_get(
             review_link=link, reviewer_id=viewer.reviewer_id, pk=comment.parent_id
         )
         where = "reply posted"
     else:
         cursor = selectors.review_comment_cursor(review_link=link, pk=comment.pk)
-        extra["window"] = selectors.review_comment_window(
+        posted["window"] = selectors.review_comment_window(
             review_link=link,
             reviewer_id=viewer.reviewer_id,
             around_s=cursor.list_time if cursor else None,
         )
-        extra["show_earlier"] = extra["show_later"] = True
+        posted["show_earlier"] = posted["show_later"] = True
         when = review.clock(cursor.list_time) if cursor and cursor.list_time < 1e9 else ""
         where = f"posted at {when}" if when else "posted"
-    extra["timeline"] = selectors.review_timeline(review_link=link, reviewer_id=viewer.reviewer_id)
-    extra["count"] = selectors.review_comment_count(
+    posted["timeline"] = selectors.review_timeline(review_link=link, reviewer_id=viewer.reviewer_id)
+    posted["count"] = selectors.review_comment_count(
         review_link=link, reviewer_id=viewer.reviewer_id
     )
     form = ReviewCommentForm(cut=link.cut, needs_name=False)
@@ -350,7 +352,7 @@ def _comment_posted(
         form,
         open_box=False,
         message=f"Thank you — your comment was {where}.",
-        extra=extra,
+        posted=posted,
     )
 
 
