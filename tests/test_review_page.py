@@ -84,11 +84,26 @@ def test_an_expired_link_is_refused_with_410(client, cut):
     assert "has expired" in response.content.decode()
 
 
-def test_posting_through_a_revoked_link_stores_nothing(client, review_link):
-    services.review_link_revoke(review_link=review_link)
+@pytest.mark.parametrize(
+    ("state", "status"),
+    [("unknown", 404), ("expired", 410), ("revoked", 410)],
+)
+def test_posting_through_a_closed_or_unknown_link_stores_nothing(client, cut, state, status):
+    link = factories.ReviewLinkFactory(cut=cut)
+    if state == "expired":
+        link.expires_at = timezone.now() - timedelta(seconds=1)
+        link.save()
+    elif state == "revoked":
+        services.review_link_revoke(review_link=link)
+    url = "/r/unknown-token/" if state == "unknown" else _url(link)
     before = _stored()
-    response = _post_comment(client, review_link, text="Typo at 1:00", name="Ada")
-    assert response.status_code == 410
+    for suffix, data in [
+        ("comments/new/", {"text": "Typo at 1:00", "name": "Ada"}),
+        ("preview/", {"text": "Typo at 1:00"}),
+        ("forget/", {}),
+    ]:
+        response = client.post(f"{url}{suffix}", data, **HTMX)
+        assert response.status_code == status
     assert _stored() == before
 
 
