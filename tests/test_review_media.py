@@ -47,9 +47,7 @@ def test_a_range_request_gets_exactly_those_bytes_with_206(client, media_link):
 
 
 @pytest.mark.django_db
-def test_an_open_ended_range_runs_to_the_end_and_a_suffix_range_takes_the_tail(
-    client, media_link
-):
+def test_an_open_range_runs_to_the_end_and_a_suffix_range_takes_the_tail(client, media_link):
     data = TEST_VIDEO.read_bytes()
     response = _media(client, media_link, HTTP_RANGE=f"bytes={len(data) - 10}-")
     assert _body(response) == data[-10:]
