@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
 
+from errata import services
 from errata.models import (
     Comment,
     Cut,
@@ -130,8 +136,21 @@ class SceneSpanAdmin(admin.ModelAdmin):
         return _time(span.end_s)
 
 
+class ReviewLinkAdminForm(forms.ModelForm):
+    class Meta:
+        model = ReviewLink
+        fields = ["cut", "label", "expires_at", "can_comment", "show_others_comments"]
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data.get("expires_at")
+        if self.instance.pk is None and expires_at is not None and expires_at <= timezone.now():
+            raise ValidationError("An expiry date must be in the future.")
+        return expires_at
+
+
 @admin.register(ReviewLink)
 class ReviewLinkAdmin(admin.ModelAdmin):
+    form = ReviewLinkAdminForm
     list_display = (
         "label",
         "cut",
@@ -142,8 +161,41 @@ class ReviewLinkAdmin(admin.ModelAdmin):
     )
     list_filter = ("can_comment", "cut__video")
     search_fields = ("label",)
-    readonly_fields = ("token",)
+    readonly_fields = ("token", "review_page", "revoked_at", "created_by")
     list_select_related = ("cut__video",)
+    actions = ["revoke"]
+
+    @admin.display(description="patron page")
+    def review_page(self, link: ReviewLink) -> str:
+        if not link.pk:
+            return "(made when you save)"
+        return format_html('<a href="{0}">{1}{0}</a>', link.get_absolute_url(), settings.SITE_URL)
+
+    def save_model(self, request: HttpRequest, obj: ReviewLink, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # New links go through the service (one place makes them; the form checked the expiry).
+        link = services.review_link_create(
+            cut=obj.cut,
+            label=obj.label,
+            expires_at=obj.expires_at,
+            can_comment=obj.can_comment,
+            show_others_comments=obj.show_others_comments,
+            created_by=request.user,
+        )
+        obj.pk, obj.token, obj.created_by, obj.created_at = (
+            link.pk,
+            link.token,
+            link.created_by,
+            link.created_at,
+        )
+        obj._state.adding = False
+
+    @admin.action(description="Revoke the selected links (at once)")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ReviewLink]) -> None:
+        revoked = sum(services.review_link_revoke(review_link=link) for link in queryset)
+        self.message_user(request, f"Revoked {revoked} link(s).")
 
 
 @admin.register(Reviewer)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -184,11 +185,22 @@ class ReviewLink(models.Model):
     def __str__(self) -> str:
         return self.label or f"link to {self.cut}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("errata:review", args=[self.token])
+
     def is_active(self, now=None) -> bool:
         now = now or timezone.now()
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > now
+
+    def closed_reason(self, now=None) -> str:
+        """Why the link no longer opens ("revoked" or "expired"), or "" while it does."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return ""
 
 
 class Reviewer(models.Model):

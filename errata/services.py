@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -30,6 +31,8 @@ from errata.models import (
     ErratumEvent,
     Finding,
     FindingToken,
+    Membership,
+    MeToo,
     Reviewer,
     ReviewLink,
     Scene,
@@ -269,29 +272,46 @@ def _grouping_item(finding: Finding) -> GroupingItem:
 
 
 def _duplicate_candidates(finding: Finding) -> list[Finding]:
+    return finding_duplicate_candidates(
+        cut_id=finding.cut_id,
+        timestamp_s=finding.timestamp_s,
+        tokens=finding.tokens.values_list("token", flat=True),
+        exclude_comment_id=finding.comment_id,
+    )
+
+
+def finding_duplicate_candidates(
+    *,
+    cut_id: int,
+    timestamp_s: float | None,
+    tokens: Iterable[str],
+    exclude_comment_id: int | None = None,
+    exclude_reviewer_id: int | None = None,
+) -> list[Finding]:
     """A bounded set of stored findings that could report the same problem, fetched the way the
     engine's in-memory index does: those near the same time, those sharing a strong token, and
-    those sharing at least two keywords. Never the whole cut."""
-    base = (
-        Finding.objects.filter(cut_id=finding.cut_id)
-        .exclude(comment_id=finding.comment_id)
-        .exclude(state=Finding.State.DISMISSED)
-    )
+    those sharing at least two keywords. Never the whole cut.
+
+    Triage asks for a stored finding (excluding its own comment); the review page asks for what
+    a patron is still typing (excluding their own reports)."""
+    base = Finding.objects.filter(cut_id=cut_id).exclude(state=Finding.State.DISMISSED)
+    if exclude_comment_id is not None:
+        base = base.exclude(comment_id=exclude_comment_id)
+    if exclude_reviewer_id is not None:
+        base = base.exclude(comment__reviewer_id=exclude_reviewer_id)
     candidates: dict[int, Finding] = {}
-    if finding.timestamp_s is not None:
+    if timestamp_s is not None:
         near = base.filter(
-            timestamp_s__gte=finding.timestamp_s - TIME_WINDOW_S,
-            timestamp_s__lte=finding.timestamp_s + TIME_WINDOW_S,
+            timestamp_s__gte=timestamp_s - TIME_WINDOW_S,
+            timestamp_s__lte=timestamp_s + TIME_WINDOW_S,
         ).order_by("-id")[:MAX_TIME_CANDIDATES]
         candidates.update((f.pk, f) for f in near)
-    tokens = list(finding.tokens.values_list("token", flat=True))
+    tokens = list(tokens)
     strong = [t for t in tokens if not t.startswith("k:")]
     keywords = [t for t in tokens if t.startswith("k:")]
     if strong:
         sharing = base.filter(
-            pk__in=FindingToken.objects.filter(cut_id=finding.cut_id, token__in=strong).values(
-                "finding_id"
-            )
+            pk__in=FindingToken.objects.filter(cut_id=cut_id, token__in=strong).values("finding_id")
         ).order_by("-id")[:MAX_TOKEN_CANDIDATES]
         candidates.update((f.pk, f) for f in sharing)
     if keywords:
@@ -919,3 +939,175 @@ def errata_carry_to_cut(*, from_cut: Cut, to_cut: Cut, actor=None) -> CarryResul
     return CarryResult(
         errata=carried_errata, findings=carried_findings, without_scene=without_scene
     )
+
+
+# --- Review links: the private pages patrons open, and what they post through them -------------
+
+
+class ReviewLinkClosed(Exception):
+    """The link was revoked or has expired: nothing more is posted through it."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            "This review link was revoked by the creator."
+            if reason == "revoked"
+            else "This review link has expired."
+        )
+
+
+REVIEW_LINK_READ_ONLY_MESSAGE = "Commenting is turned off for this link; you can watch and read."
+
+
+def review_link_create(
+    *,
+    cut: Cut,
+    label: str = "",
+    expires_at=None,
+    can_comment: bool = True,
+    show_others_comments: bool = True,
+    created_by=None,
+) -> ReviewLink:
+    """A new private link to one cut, with a random unguessable token (see ReviewLink)."""
+    label = " ".join(label.split())
+    if len(label) > 150:
+        raise ValidationError({"label": "A label can be at most 150 characters."})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "An expiry date must be in the future."})
+    with transaction.atomic():
+        return ReviewLink.objects.create(
+            cut=cut,
+            label=label,
+            expires_at=expires_at,
+            can_comment=can_comment,
+            show_others_comments=show_others_comments,
+            created_by=created_by,
+        )
+
+
+def review_link_revoke(*, review_link: ReviewLink) -> bool:
+    """Revoke a link at once: every later request through it is refused. A comment racing the
+    revocation waits for it on the link's row lock (see review_comment_create), so none lands
+    after it. False when the link was already revoked."""
+    with transaction.atomic():
+        changed = ReviewLink.objects.filter(pk=review_link.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    review_link.refresh_from_db(fields=["revoked_at"])
+    return bool(changed)
+
+
+def reviewer_for_user(*, user) -> Reviewer:
+    """The reviewer a signed-in user comments as (one per account)."""
+    reviewer, _ = Reviewer.objects.get_or_create(
+        user=user, defaults={"display_name": str(user)[:150], "email": user.email or ""}
+    )
+    return reviewer
+
+
+def reviewer_guest_create(*, display_name: str, email: str = "") -> Reviewer:
+    """A named guest on a review link. The page remembers them in a cookie for that link."""
+    name = " ".join((display_name or "").split())
+    if not name:
+        raise ValidationError({"name": "Tell us your name, so the creator can credit you."})
+    if len(name) > 150:
+        raise ValidationError({"name": "A name can be at most 150 characters."})
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError({"email": "That email address does not look right."}) from None
+    return Reviewer.objects.create(display_name=name, email=email)
+
+
+def _review_link_lock(review_link: ReviewLink) -> ReviewLink:
+    """Lock the link's row for this transaction and check it is still open for posting."""
+    link = ReviewLink.objects.select_for_update().get(pk=review_link.pk)
+    reason = link.closed_reason()
+    if reason:
+        raise ReviewLinkClosed(reason)
+    if not link.can_comment:
+        raise PermissionDenied(REVIEW_LINK_READ_ONLY_MESSAGE)
+    return link
+
+
+def _review_author(*, reviewer, user, guest_name: str, guest_email: str) -> Reviewer:
+    if reviewer is not None:
+        return reviewer
+    if user is not None and user.is_authenticated:
+        return reviewer_for_user(user=user)
+    return reviewer_guest_create(display_name=guest_name, email=guest_email)
+
+
+def review_comment_create(
+    *,
+    review_link: ReviewLink,
+    text: str,
+    timestamp_s: float | None = None,
+    parent: Comment | None = None,
+    reviewer: Reviewer | None = None,
+    user=None,
+    guest_name: str = "",
+    guest_email: str = "",
+) -> Comment:
+    """A comment posted on a review page, by the reviewer the browser remembers, the signed-in
+    user, or a new named guest. The guest is created in the same transaction, so a refused
+    comment leaves nothing behind. A reply to a reply joins its thread's first comment."""
+    with transaction.atomic():
+        link = _review_link_lock(review_link)
+        cut = Cut.objects.select_related("video").get(pk=link.cut_id)
+        if parent is not None:
+            if parent.cut_id != cut.pk:
+                raise ValidationError({"parent": "That comment is not on this cut."})
+            if parent.parent_id is not None:
+                parent = Comment.objects.get(pk=parent.parent_id)
+            own = reviewer is not None and parent.reviewer_id == reviewer.pk
+            if not (link.show_others_comments or own or parent.author_role == Comment.Role.CREATOR):
+                raise ValidationError({"parent": "You can only reply to your own comments here."})
+        author = _review_author(
+            reviewer=reviewer, user=user, guest_name=guest_name, guest_email=guest_email
+        )
+        on_team = (
+            user is not None
+            and user.is_authenticated
+            and Membership.objects.filter(team_id=cut.video.team_id, user=user).exists()
+        )
+        return comment_create(
+            cut=cut,
+            text=text,
+            reviewer=author,
+            author_role=Comment.Role.CREATOR if on_team else Comment.Role.PATRON,
+            timestamp_s=timestamp_s,
+            parent=parent,
+            review_link=link,
+            source=Comment.Source.WEB,
+        )
+
+
+def metoo_add(
+    *,
+    finding: Finding,
+    review_link: ReviewLink,
+    reviewer: Reviewer | None = None,
+    user=None,
+    guest_name: str = "",
+    guest_email: str = "",
+) -> tuple[MeToo, bool]:
+    """A viewer adds their voice to a report instead of writing it again: counted on the finding
+    and credited to them. Saying it twice counts once (the second call returns created=False)."""
+    with transaction.atomic():
+        link = _review_link_lock(review_link)
+        finding = Finding.objects.select_related("comment").get(pk=finding.pk)
+        if finding.comment.cut_id != link.cut_id:
+            raise ValidationError({"finding": "That report is not on this cut."})
+        if not link.show_others_comments:
+            raise ValidationError({"finding": "Reports of others are not shown on this link."})
+        if finding.state == Finding.State.DISMISSED:
+            raise ValidationError({"finding": "The creator has already set this report aside."})
+        author = _review_author(
+            reviewer=reviewer, user=user, guest_name=guest_name, guest_email=guest_email
+        )
+        if finding.comment.reviewer_id == author.pk:
+            raise ValidationError({"finding": "This is your own report; it already counts."})
+        return MeToo.objects.get_or_create(finding=finding, reviewer=author)

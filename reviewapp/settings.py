@@ -163,6 +163,37 @@ CELERY_BEAT_SCHEDULE = {
 # A comment still untriaged this long after it was stored is re-queued by the sweep.
 TRIAGE_SWEEP_AFTER_SECONDS = env_int("TRIAGE_SWEEP_AFTER_SECONDS", 120, minimum=0)
 
+# --- Cache --------------------------------------------------------------------------------------
+# The review page's rate limits count in the cache, so every web process must share one: Redis
+# (REDIS_URL, else the broker when it is Redis) in production; without Redis, local memory, which
+# is right for `make run` (one process) but counts per process under gunicorn.
+_REDIS_SCHEMES = ("redis://", "rediss://")
+REDIS_URL = env_str("REDIS_URL") or (
+    _BROKER_FROM_ENVIRONMENT if _BROKER_FROM_ENVIRONMENT.startswith(_REDIS_SCHEMES) else ""
+)
+if REDIS_URL and not REDIS_URL.startswith(_REDIS_SCHEMES):
+    raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} is not a redis:// or rediss:// URL.")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "errata",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "errata"}
+    )
+}
+
+# --- Review pages -------------------------------------------------------------------------------
+# Comments and me-toos one viewer (a reviewer key) may post per minute, and all viewers behind one
+# IP address together (a household or a campus shares one, so it is looser).
+REVIEW_POSTS_PER_MINUTE = env_int("REVIEW_POSTS_PER_MINUTE", 6, minimum=1)
+REVIEW_POSTS_PER_MINUTE_PER_IP = env_int("REVIEW_POSTS_PER_MINUTE_PER_IP", 30, minimum=1)
+# Behind one reverse proxy that appends the client's address to X-Forwarded-For, rate limits must
+# read it from there; directly exposed, that header is whatever the client typed, so it is ignored.
+RATE_LIMIT_TRUST_X_FORWARDED_FOR = env_bool("RATE_LIMIT_TRUST_X_FORWARDED_FOR", False)
+
 # --- Email --------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

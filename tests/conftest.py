@@ -25,6 +25,29 @@ def _tasks_run_eagerly(request: pytest.FixtureRequest):
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _fresh_local_cache(settings, request: pytest.FixtureRequest):
+    """Each test counts rate limits in a cache of its own: local memory, never the Redis that
+    CI's settings would pick (clearing that would empty the broker's queues)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{request.node.nodeid}",
+        }
+    }
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings):
+    """Pages render {% static %} without a collectstatic run first (production's manifest
+    storage refuses a file it has not collected)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def team():
     return factories.TeamFactory(name="Three Blue", slug="three-blue")

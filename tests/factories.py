@@ -10,6 +10,7 @@ from errata.models import (
     Erratum,
     Finding,
     Membership,
+    MeToo,
     Reviewer,
     ReviewLink,
     Scene,
@@ -144,3 +145,11 @@ class ErratumFactory(factory.django.DjangoModelFactory):
     video = factory.SelfAttribute("cut.video")
     title = factory.Sequence(lambda n: f"Erratum {n}")
     category = "typo"
+
+
+class MeTooFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MeToo
+
+    finding = factory.SubFactory(FindingFactory)
+    reviewer = factory.SubFactory(ReviewerFactory)

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from errata import services
 from errata.importers import timeline_entries_read
-from errata.models import Comment, Cut, Membership, Team, User, Video
+from errata.models import Comment, Cut, Membership, ReviewLink, Team, User, Video
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 TIMELINE_FILE = DATA_DIR / "nn-part1-demo-timeline.edl"
@@ -22,6 +22,7 @@ DEMO_USERNAME = "creator"
 # A demo login, printed on purpose: `make run` is for trying the product locally.
 DEMO_PASSWORD = "errata-demo"  # noqa: S105
 DEMO_SOURCE_PATH = "_2017/nn/part1.py"
+DEMO_LINK_LABEL = "Patreon early access (demo)"
 
 
 class Command(BaseCommand):
@@ -40,6 +41,7 @@ class Command(BaseCommand):
                 )
                 services.timeline_import(cut=cut, entries=entries, source_path=DEMO_SOURCE_PATH)
             added = self._comments(cut)
+            link = self._review_link(cut, creator)
 
         self.stdout.write(
             f"Demo video {cut.video.slug}: cut {cut.number} ({cut.duration_s:g} s), "
@@ -51,6 +53,7 @@ class Command(BaseCommand):
             + (" (created)" if made_user else "")
             + f"  ->  {settings.SITE_URL}/studio/"
         )
+        self.stdout.write(f"Patron review page: {settings.SITE_URL}{link.get_absolute_url()}")
 
     def _creator(self) -> tuple[User, bool]:
         user = User.objects.filter(username=DEMO_USERNAME).first()
@@ -116,3 +119,10 @@ class Command(BaseCommand):
             )
             added += 1
         return added
+
+    def _review_link(self, cut: Cut, creator: User) -> ReviewLink:
+        """One open link to the demo cut, made once, so `make run` can show the patron page."""
+        link = cut.review_links.filter(label=DEMO_LINK_LABEL, revoked_at__isnull=True).first()
+        return link or services.review_link_create(
+            cut=cut, label=DEMO_LINK_LABEL, created_by=creator
+        )

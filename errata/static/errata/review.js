@@ -1,0 +1,371 @@
+/* The patron review page: the player (HTML5 video, YouTube or Vimeo behind one small interface),
+   the comment key, the time chip, seek links, the timeline bar and the list that follows the
+   playhead. No build step; htmx does the requests, this file only wires the page together. */
+(function () {
+  "use strict";
+
+  var configElement = document.getElementById("review-config");
+  if (!configElement) return;
+  var config = JSON.parse(configElement.textContent);
+  var COMMENT_KEY = "c";
+  // The list may be fetched again around the playhead at most this often.
+  var REFETCH_MS = 1500;
+  // After the viewer scrolls or works in the list, it stops following for a while.
+  var USER_IDLE_MS = 4000;
+
+  function formatTime(seconds) {
+    var total = Math.max(0, Math.round(seconds));
+    var h = Math.floor(total / 3600);
+    var m = Math.floor((total % 3600) / 60);
+    var s = total % 60;
+    var mm = h ? String(m).padStart(2, "0") : String(m);
+    return (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
+  }
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.async = true;
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+
+  /* --- Players: time(), seek(t), pause(), onTick(callback) --------------------------------- */
+
+  function html5Player(video) {
+    return {
+      time: function () { return video.currentTime || 0; },
+      seek: function (t) { video.currentTime = t; },
+      pause: function () { video.pause(); },
+      onTick: function (callback) {
+        ["timeupdate", "seeked", "loadedmetadata"].forEach(function (name) {
+          video.addEventListener(name, function () { callback(video.currentTime || 0); });
+        });
+      },
+    };
+  }
+
+  function youtubePlayer(element, videoId) {
+    var player = null;
+    var callbacks = [];
+    var ready = false;
+    var previous = window.onYouTubeIframeAPIReady;
+    window.onYouTubeIframeAPIReady = function () {
+      if (previous) previous();
+      player = new window.YT.Player(element, {
+        videoId: videoId,
+        width: "100%",
+        height: "100%",
+        host: "https://www.youtube-nocookie.com",
+        playerVars: { rel: 0, playsinline: 1, modestbranding: 1 },
+        events: { onReady: function () { ready = true; } },
+      });
+      // The IFrame API has no time event: poll while the page is open.
+      window.setInterval(function () {
+        if (!ready) return;
+        var t = player.getCurrentTime();
+        callbacks.forEach(function (callback) { callback(t); });
+      }, 250);
+    };
+    loadScript("https://www.youtube.com/iframe_api");
+    return {
+      time: function () { return ready ? player.getCurrentTime() : 0; },
+      seek: function (t) { if (ready) player.seekTo(t, true); },
+      pause: function () { if (ready) player.pauseVideo(); },
+      onTick: function (callback) { callbacks.push(callback); },
+    };
+  }
+
+  function vimeoPlayer(element, url) {
+    var player = null;
+    var last = 0;
+    var callbacks = [];
+    loadScript("https://player.vimeo.com/api/player.js").then(function () {
+      element.textContent = "";
+      player = new window.Vimeo.Player(element, { url: url });
+      player.on("timeupdate", function (data) {
+        last = data.seconds;
+        callbacks.forEach(function (callback) { callback(last); });
+      });
+      player.on("seeked", function (data) {
+        last = data.seconds;
+        callbacks.forEach(function (callback) { callback(last); });
+      });
+    });
+    return {
+      time: function () { return last; },
+      seek: function (t) { if (player) player.setCurrentTime(t); },
+      pause: function () { if (player) player.pause(); },
+      onTick: function (callback) { callbacks.push(callback); },
+    };
+  }
+
+  function makePlayer() {
+    var video = document.getElementById("player-video");
+    if (video) return html5Player(video);
+    var embed = document.getElementById("player-embed");
+    if (embed && config.kind === "youtube") return youtubePlayer(embed, config.videoId);
+    if (embed && config.kind === "vimeo") return vimeoPlayer(embed, config.src);
+    return { time: function () { return 0; }, seek: function () {}, pause: function () {}, onTick: function () {} };
+  }
+
+  var player = makePlayer();
+  window.errataPlayer = player; // for the browser tests and the curious
+
+  /* --- Announcements for screen readers ---------------------------------------------------- */
+
+  function announce(message) {
+    var announcer = document.getElementById("announcer");
+    if (!announcer || !message) return;
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = message; }, 50);
+  }
+
+  /* --- The comment box ------------------------------------------------------------------- */
+
+  function form() { return document.getElementById("comment-form"); }
+
+  function setChip(seconds, source) {
+    var chip = document.getElementById("comment-time");
+    var sourceField = document.getElementById("time-source");
+    var note = document.getElementById("time-note");
+    if (!chip) return;
+    chip.value = seconds === null ? "" : formatTime(seconds);
+    if (sourceField) sourceField.value = source;
+    if (note) note.textContent = "";
+  }
+
+  function openBox(options) {
+    var box = form();
+    if (!box) return;
+    options = options || {};
+    player.pause();
+    var now = player.time();
+    box.hidden = false;
+    var parent = document.getElementById("comment-parent");
+    var replying = document.getElementById("replying-to");
+    var title = box.querySelector(".form-title");
+    var timeRow = document.getElementById("time-row");
+    if (options.replyTo) {
+      parent.value = options.replyTo;
+      document.getElementById("replying-to-name").textContent = options.replyName || "";
+      replying.hidden = false;
+      if (title) title.textContent = "Reply";
+      if (timeRow) timeRow.hidden = true;
+      setChip(null, "");
+    } else {
+      parent.value = "";
+      replying.hidden = true;
+      if (title) title.textContent = "New comment";
+      if (timeRow) timeRow.hidden = false;
+      var source = document.getElementById("time-source");
+      // A time the patron typed or set by hand stays; otherwise it is where the player is now.
+      if (!source || (source.value !== "manual" && source.value !== "text")) {
+        setChip(now, "player");
+      }
+      document.getElementById("player-time").value = now.toFixed(3);
+    }
+    var name = document.getElementById("comment-name");
+    var text = document.getElementById("comment-text");
+    (name && !name.value ? name : text).focus();
+  }
+
+  function closeBox() {
+    var box = form();
+    if (!box) return;
+    box.hidden = true;
+    var opener = document.getElementById("comment-open");
+    if (opener) opener.focus();
+  }
+
+  function typingIn(target) {
+    if (!target) return false;
+    var tag = target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) {
+      if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && event.target.id === "comment-text") {
+        event.preventDefault();
+        form().requestSubmit();
+      }
+      return;
+    }
+    if (event.key === "Escape" && form() && !form().hidden && form().contains(event.target)) {
+      event.preventDefault();
+      closeBox();
+      return;
+    }
+    if (event.key.toLowerCase() === COMMENT_KEY && !typingIn(event.target) && config.canComment) {
+      event.preventDefault();
+      openBox();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest ? event.target : event.target.parentElement;
+    if (!target) return;
+    if (target.closest("#comment-open")) { openBox(); return; }
+    if (target.closest("#comment-cancel")) { closeBox(); return; }
+    if (target.closest("#time-clear")) {
+      setChip(null, "manual");
+      document.getElementById("comment-time").focus();
+      return;
+    }
+    if (target.closest("#reply-cancel")) { openBox(); return; }
+    var reply = target.closest("[data-reply-to]");
+    if (reply) {
+      openBox({ replyTo: reply.getAttribute("data-reply-to"), replyName: reply.getAttribute("data-reply-name") });
+      return;
+    }
+    var seek = target.closest("[data-seek]");
+    if (seek) {
+      event.preventDefault();
+      var t = parseFloat(seek.getAttribute("data-seek"));
+      if (!isNaN(t)) {
+        player.seek(t);
+        following.lastUserAction = 0;
+        announce("Playing from " + formatTime(t));
+      }
+      return;
+    }
+    var bar = target.closest(".timeline-bar");
+    if (bar) {
+      var box = bar.getBoundingClientRect();
+      var fraction = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+      player.seek(fraction * config.duration);
+    }
+  });
+
+  // Editing the chip by hand makes it the comment's time, whatever the text says.
+  document.addEventListener("input", function (event) {
+    if (event.target.id === "comment-time") {
+      document.getElementById("time-source").value = "manual";
+      var note = document.getElementById("time-note");
+      if (note) note.textContent = "";
+    }
+  });
+
+  /* --- Following the playhead ------------------------------------------------------------- */
+
+  var following = { lastFetch: 0, lastUserAction: 0, current: null, fetching: false };
+
+  function list() { return document.getElementById("comment-list"); }
+
+  ["wheel", "touchmove", "focusin", "keydown"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var container = list();
+      if (container && container.contains(event.target)) following.lastUserAction = Date.now();
+    }, { passive: true });
+  });
+
+  function updatePlayhead(t) {
+    var playhead = document.getElementById("playhead");
+    if (playhead && config.duration > 0) {
+      playhead.setAttribute("x", String(Math.min(997, (t / config.duration) * 1000)));
+    }
+    var now = document.getElementById("now");
+    if (now) now.textContent = formatTime(t);
+  }
+
+  function scrollListTo(item) {
+    var container = list();
+    if (!container || !item) return;
+    var top = item.offsetTop - container.offsetTop;
+    if (top < container.scrollTop || top + item.offsetHeight > container.scrollTop + container.clientHeight) {
+      container.scrollTop = Math.max(0, top - 24);
+    }
+  }
+
+  function follow(t) {
+    var container = list();
+    var toggle = document.getElementById("follow");
+    if (!container || (toggle && !toggle.checked)) return;
+    if (Date.now() - following.lastUserAction < USER_IDLE_MS) return;
+    var items = container.querySelectorAll("li.comment[data-t]");
+    var current = null;
+    for (var i = 0; i < items.length; i++) {
+      if (parseFloat(items[i].getAttribute("data-t")) <= t + 0.5) current = items[i];
+      else break;
+    }
+    var first = items.length ? parseFloat(items[0].getAttribute("data-t")) : null;
+    var last = items.length ? parseFloat(items[items.length - 1].getAttribute("data-t")) : null;
+    var outside =
+      (container.querySelector(".more-earlier") && first !== null && t < first) ||
+      (container.querySelector(".more-later") && last !== null && t > last);
+    if (outside) {
+      // Load the window around the playhead; the highlight follows once it is in (afterSettle).
+      if (!following.fetching && Date.now() - following.lastFetch > REFETCH_MS && window.htmx) {
+        following.fetching = true;
+        following.lastFetch = Date.now();
+        window.htmx
+          .ajax("GET", config.commentsUrl + "?around=" + t.toFixed(3), {
+            target: "#comment-list",
+            swap: "outerHTML",
+          })
+          .catch(function () { following.fetching = false; });
+      }
+      return;
+    }
+    if (current !== following.current) {
+      if (following.current) {
+        following.current.classList.remove("is-current");
+        following.current.removeAttribute("aria-current");
+      }
+      if (current) {
+        current.classList.add("is-current");
+        current.setAttribute("aria-current", "time");
+        scrollListTo(current);
+      }
+      following.current = current;
+    }
+  }
+
+  player.onTick(function (t) {
+    updatePlayhead(t);
+    follow(t);
+  });
+
+  /* --- After htmx swaps -------------------------------------------------------------------- */
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    following.current = null;
+    if (event.target && event.target.id === "comment-list") {
+      following.fetching = false;
+      follow(player.time());
+    }
+    var posted = document.querySelector("#comment-list .just-posted");
+    if (posted && event.target && (event.target.id === "comment-box" || event.target.id === "comment-list")) {
+      following.lastUserAction = 0;
+      scrollListTo(posted);
+    }
+    var status = document.querySelector("#comment-box [data-announce]");
+    if (status && event.target && event.target.id === "comment-box") {
+      announce(status.textContent);
+      var opener = document.getElementById("comment-open");
+      var box = form();
+      if (opener && box && box.hidden) opener.focus();
+    }
+    var invalid = event.target && event.target.querySelector && event.target.querySelector("[aria-invalid='true']");
+    if (invalid && event.target.id === "comment-box") invalid.focus();
+  });
+
+  // A me-too needs a name first: open the box at the name field.
+  document.body.addEventListener("review:needs-name", function () {
+    openBox();
+    var name = document.getElementById("comment-name");
+    if (name) name.focus();
+  });
+
+  // A deep link (#t=6:03 or #t=363) starts there.
+  var hash = window.location.hash.match(/^#t=([\d.:]+)$/);
+  if (hash) {
+    var parts = hash[1].split(":").map(parseFloat);
+    var seconds = parts.reduce(function (total, part) { return total * 60 + part; }, 0);
+    if (!isNaN(seconds)) player.seek(seconds);
+  }
+})();
