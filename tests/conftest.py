@@ -25,6 +25,16 @@ def _tasks_run_eagerly(request: pytest.FixtureRequest):
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _static_urls_without_collectstatic(settings):
+    """Pages render {% static %} in tests without a collectstatic manifest (whitenoise's
+    manifest storage is for production); the live server serves the files from the apps."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def team():
     return factories.TeamFactory(name="Three Blue", slug="three-blue")
