@@ -19,8 +19,9 @@ class TimeField(forms.CharField):
     """A time in a cut, typed as m:ss, h:mm:ss or seconds ("6:03", "363", "6:03.5")."""
 
     def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("max_length", 20)
         super().__init__(*args, **kwargs)
+        # Not max_length: its validator would run on the parsed number, not the text.
+        self.widget.attrs.setdefault("maxlength", 20)
         self.widget.attrs.setdefault("inputmode", "decimal")
         self.widget.attrs.setdefault("placeholder", "m:ss")
         self.widget.attrs.setdefault("size", 8)
@@ -32,6 +33,8 @@ class TimeField(forms.CharField):
 
     def to_python(self, value) -> float | None:
         value = super().to_python(value)
+        if len(value) > 20:
+            raise forms.ValidationError("A time is at most 20 characters.")
         if value in self.empty_values:
             return None
         seconds = parse_time(value)
@@ -204,7 +207,9 @@ class CutForm(forms.Form):
     fps = forms.DecimalField(
         max_digits=6, decimal_places=3, required=False, min_value=0.001, label="Frames per second"
     )
-    media_url = forms.URLField(max_length=500, required=False, label="Media URL")
+    media_url = forms.URLField(
+        max_length=500, required=False, label="Media URL", assume_scheme="https"
+    )
     media_file = forms.FileField(required=False, label="Media file")
     timeline = forms.FileField(
         required=False,
