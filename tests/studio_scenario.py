@@ -135,7 +135,5 @@ def bulk_errata(cut: Cut, count: int, *, per_erratum: int = 5, scenes=None) -> l
         )
         for i in range(count)
     )
-    bulk_findings(
-        cut, count * per_erratum, per_group=per_erratum, scenes=scenes, errata=errata
-    )
+    bulk_findings(cut, count * per_erratum, per_group=per_erratum, scenes=scenes, errata=errata)
     return errata

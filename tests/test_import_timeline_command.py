@@ -31,7 +31,13 @@ def test_a_csv_timeline_with_a_source_path_for_new_scenes(cut, tmp_path):
     path = tmp_path / "spans.csv"
     path.write_text("name,start,end\nIntro.mp4,0,30\nMain,0:30,5:00\n")
     call_command(
-        "import_timeline", "--video", "nn", "--cut", "1", "--source-path", "nn/part1.py",
+        "import_timeline",
+        "--video",
+        "nn",
+        "--cut",
+        "1",
+        "--source-path",
+        "nn/part1.py",
         str(path),
     )
     assert list(cut.spans.order_by("start_s").values_list("scene__name", "start_s", "end_s")) == [
@@ -76,7 +82,7 @@ def test_a_malformed_edl_names_its_line(cut, tmp_path):
     lines[6] = "002  AX       V     C        00:00:00:00 00:00:10"
     path = tmp_path / "broken.edl"
     path.write_text("\n".join(lines))
-    with pytest.raises(CommandError, match="broken.edl: line 7: malformed EDL event"):
+    with pytest.raises(CommandError, match=r"broken\.edl: line 7: malformed EDL event"):
         call_command("import_timeline", "--video", "nn", "--cut", "1", str(path))
     assert not SceneSpan.objects.exists()
 

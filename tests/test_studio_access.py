@@ -78,8 +78,12 @@ def test_a_teammate_sees_and_triages_the_teams_videos(client, teammate, video, c
     assert client.get(f"/studio/videos/{video.slug}/cuts/1/inbox/").status_code == 200
     response = client.post(
         f"/studio/videos/{video.slug}/cuts/1/inbox/accept/",
-        {"finding": [f.pk for f in mabye], "category": "typo", "severity": "low",
-         "remedy": "rerender"},
+        {
+            "finding": [f.pk for f in mabye],
+            "category": "typo",
+            "severity": "low",
+            "remedy": "rerender",
+        },
     )
     assert response.status_code == 302
     assert Erratum.objects.get().findings.count() == 3
@@ -99,8 +103,10 @@ def test_another_teams_creator_cannot_change_anything(client, outsider, video, c
     base = f"/studio/videos/{video.slug}/cuts/{cut.number}"
     ids = [f.pk for f in mabye]
     posts = [
-        (f"{base}/inbox/accept/", {"finding": ids, "category": "typo", "severity": "low",
-                                    "remedy": "rerender"}),
+        (
+            f"{base}/inbox/accept/",
+            {"finding": ids, "category": "typo", "severity": "low", "remedy": "rerender"},
+        ),
         (f"{base}/inbox/dismiss/", {"finding": ids, "category": "none"}),
         (f"{base}/findings/{ids[0]}/split/", {}),
         (f"{base}/findings/{ids[0]}/edit/", {"category": "visual"}),
@@ -123,8 +129,16 @@ def test_another_teams_creator_cannot_change_an_erratum(client, outsider, video,
     client.force_login(outsider)
     base = f"/studio/videos/{video.slug}/errata/{erratum.pk}"
     for url, data in [
-        (f"{base}/edit/", {"title": "Hijacked", "category": "typo", "severity": "low",
-                           "remedy": "none", "version": erratum.version}),
+        (
+            f"{base}/edit/",
+            {
+                "title": "Hijacked",
+                "category": "typo",
+                "severity": "low",
+                "remedy": "none",
+                "version": erratum.version,
+            },
+        ),
         (f"{base}/status/", {"status": "wontfix", "reason": "no"}),
         (f"{base}/merge/", {"target": erratum.pk}),
     ]:
@@ -141,8 +155,12 @@ def test_findings_of_another_teams_cut_cannot_be_pulled_into_our_erratum(
     client.force_login(creator)
     response = client.post(
         f"/studio/videos/{video.slug}/cuts/1/inbox/accept/",
-        {"finding": [mabye[0].pk, theirs.pk], "category": "typo", "severity": "low",
-         "remedy": "rerender"},
+        {
+            "finding": [mabye[0].pk, theirs.pk],
+            "category": "typo",
+            "severity": "low",
+            "remedy": "rerender",
+        },
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 409

@@ -38,7 +38,10 @@ def errata(cut, scenes, creator):
     intro = services.erratum_create_from_findings(
         finding_ids=[
             report(
-                cut, "At 0:56 you say zero and ten", 56, category="narration",
+                cut,
+                "At 0:56 you say zero and ten",
+                56,
+                category="narration",
                 scene=scenes["Intro"],
             ).pk
         ],
@@ -71,7 +74,7 @@ def _section_titles(html: str) -> list[str]:
 def test_the_board_lists_errata_by_scene_in_timeline_order(signed_in, cut, errata):
     page = _board(signed_in, cut)
     assert _section_titles(page) == ["Intro", "BreakUpMacroPatterns", "Rest"]
-    assert "5:30–7:00" in page  # the scene's span on this cut
+    assert "5:30\u20137:00" in page  # the scene's span on this cut, with an en dash
     assert page.index(errata["intro"].title) < page.index(errata["typo"].title)
     assert page.index(errata["typo"].title) < page.index(errata["late"].title)
 
@@ -135,7 +138,8 @@ def test_quick_buttons_on_the_board_mark_fixed_in_the_latest_cut_then_verified(
     erratum.refresh_from_db()
     assert erratum.status == "verified"
     assert list(erratum.events.filter(kind="status").values_list("actor__username", flat=True)) == [
-        "grant", "grant",
+        "grant",
+        "grant",
     ]
 
 
@@ -168,7 +172,7 @@ def test_an_erratums_page_shows_every_report_reporter_scene_remedy_and_history(
         assert reporter in page
     assert "3 reports" in page
     assert "Me too: Cleo" in page
-    assert "BreakUpMacroPatterns — 5:30–7:00 in cut 1" in page
+    assert "BreakUpMacroPatterns — 5:30\u20137:00 in cut 1" in page
     assert "Re-render scene" in page
     assert "Respell in the Tex of the scene" in page
     history = page.split('id="history-title"')[1]
@@ -181,14 +185,23 @@ def test_editing_an_erratum_records_who_changed_what(signed_in, cut, errata):
     erratum = errata["intro"]
     response = signed_in.post(
         f"/studio/videos/{cut.video.slug}/errata/{erratum.pk}/edit/",
-        {"title": "Zero to nine, not ten", "category": "narration", "severity": "low",
-         "remedy": "caption", "scene": "Intro", "timestamp": "0:56", "fix_note": "caption it",
-         "version": erratum.version},
+        {
+            "title": "Zero to nine, not ten",
+            "category": "narration",
+            "severity": "low",
+            "remedy": "caption",
+            "scene": "Intro",
+            "timestamp": "0:56",
+            "fix_note": "caption it",
+            "version": erratum.version,
+        },
     )
     assert response.status_code == 302
     erratum.refresh_from_db()
     assert (erratum.title, erratum.remedy, erratum.fix_note) == (
-        "Zero to nine, not ten", "caption", "caption it",
+        "Zero to nine, not ten",
+        "caption",
+        "caption it",
     )
     event = erratum.events.get(kind="edited")
     assert event.actor.username == "grant"
@@ -203,8 +216,13 @@ def test_an_edit_based_on_a_stale_page_is_refused_and_keeps_what_was_typed(
     services.erratum_update(erratum=erratum, actor=creator, title="Someone else's title")
     response = signed_in.post(
         f"/studio/videos/{cut.video.slug}/errata/{erratum.pk}/edit/",
-        {"title": "My title", "category": "narration", "severity": "low", "remedy": "caption",
-         "version": stale},
+        {
+            "title": "My title",
+            "category": "narration",
+            "severity": "low",
+            "remedy": "caption",
+            "version": stale,
+        },
         headers=HTMX,
     )
     assert response.status_code == 409

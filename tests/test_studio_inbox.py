@@ -35,8 +35,13 @@ def _url(cut, tail: str = "") -> str:
 
 
 def _accept(client, findings, **fields):
-    data = {"finding": [f.pk for f in findings], "category": "typo", "severity": "medium",
-            "remedy": "rerender", **fields}
+    data = {
+        "finding": [f.pk for f in findings],
+        "category": "typo",
+        "severity": "medium",
+        "remedy": "rerender",
+        **fields,
+    }
     return client.post(_url(cut=findings[0].cut, tail="inbox/accept/"), data, headers=HTMX)
 
 
@@ -50,7 +55,9 @@ def test_the_inbox_shows_a_group_as_one_suggestion_with_its_reports(signed_in, c
     assert "scene BreakUpMacroPatterns" in header
     assert "Reported by Anonymous Patron, Ben Granger, Burt Humburg · 1 “me too”" in page
     # Each finding in the context of its comment, escaped, with its time; untimed ones last.
-    assert "<mark>at around 6:03 you misspelled &#x27;maybe&#x27; as &#x27;mabye.&#x27;</mark>" in page
+    assert (
+        "<mark>at around 6:03 you misspelled &#x27;maybe&#x27; as &#x27;mabye.&#x27;</mark>" in page
+    )
     assert (
         page.index("Just a typo: at 5:58")
         < page.index("at around 6:03 you")
@@ -70,8 +77,13 @@ def test_a_comments_text_is_shown_escaped(signed_in, cut):
 
 
 def test_accepting_a_group_makes_one_erratum_in_one_action(signed_in, cut, mabye, scenes):
-    response = _accept(signed_in, mabye, title="Typo at 6:03: “mabye”", scene="BreakUpMacroPatterns",
-                       timestamp="6:03")
+    response = _accept(
+        signed_in,
+        mabye,
+        title="Typo at 6:03: “mabye”",
+        scene="BreakUpMacroPatterns",
+        timestamp="6:03",
+    )
     assert response.status_code == 200
     fragment = response.content.decode()
     assert "<html" not in fragment  # htmx gets the list, not a page
@@ -79,7 +91,9 @@ def test_accepting_a_group_makes_one_erratum_in_one_action(signed_in, cut, mabye
     erratum = Erratum.objects.get()
     assert f"Erratum #{erratum.pk} created from 3 reports" in fragment
     assert (erratum.title, erratum.scene, erratum.timestamp_s) == (
-        "Typo at 6:03: “mabye”", scenes["BreakUpMacroPatterns"], 363,
+        "Typo at 6:03: “mabye”",
+        scenes["BreakUpMacroPatterns"],
+        363,
     )
     assert set(Finding.objects.values_list("state", "erratum")) == {("accepted", erratum.pk)}
     assert erratum.events.get().actor.username == "grant"
@@ -87,11 +101,22 @@ def test_accepting_a_group_makes_one_erratum_in_one_action(signed_in, cut, mabye
 
 
 def test_the_prefilled_fields_can_be_changed_before_accepting(signed_in, cut, mabye, scenes):
-    _accept(signed_in, mabye[:2], title="Maybe is misspelled", category="visual", severity="high",
-            remedy="caption", scene="Intro", timestamp="5:30.5")
+    _accept(
+        signed_in,
+        mabye[:2],
+        title="Maybe is misspelled",
+        category="visual",
+        severity="high",
+        remedy="caption",
+        scene="Intro",
+        timestamp="5:30.5",
+    )
     erratum = Erratum.objects.get()
     assert (erratum.title, erratum.category, erratum.severity, erratum.remedy) == (
-        "Maybe is misspelled", "visual", "high", "caption",
+        "Maybe is misspelled",
+        "visual",
+        "high",
+        "caption",
     )
     assert (erratum.scene, erratum.timestamp_s) == (scenes["Intro"], 330.5)
 
@@ -133,8 +158,14 @@ def test_a_finding_someone_else_accepted_first_is_a_clear_conflict(signed_in, cu
 def test_a_plain_form_post_accepts_and_returns_to_the_inbox(signed_in, cut, mabye):
     response = signed_in.post(
         _url(cut, "inbox/accept/"),
-        {"finding": [f.pk for f in mabye], "category": "typo", "severity": "medium",
-         "remedy": "rerender", "order": "size", "page": "1"},
+        {
+            "finding": [f.pk for f in mabye],
+            "category": "typo",
+            "severity": "medium",
+            "remedy": "rerender",
+            "order": "size",
+            "page": "1",
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == _url(cut, "inbox/?order=size")
@@ -147,7 +178,8 @@ def test_more_reports_join_an_existing_erratum_picked_nearest_first(signed_in, c
     )
     near = services.erratum_create_from_findings(finding_ids=[mabye[0].pk])
     picker = signed_in.get(
-        _url(cut, "inbox/add/"), {"finding": [mabye[1].pk, mabye[2].pk], "group": "g1"},
+        _url(cut, "inbox/add/"),
+        {"finding": [mabye[1].pk, mabye[2].pk], "group": "g1"},
         headers=HTMX,
     ).content.decode()
     assert picker.index(f"#{near.pk} 5:58") < picker.index(f"#{far.pk} 15:00")
@@ -217,7 +249,10 @@ def test_correcting_a_findings_category_scene_and_time(signed_in, cut, mabye, sc
     assert response.status_code == 200
     finding = Finding.objects.get(pk=mabye[2].pk)
     assert (finding.category, finding.scene, finding.timestamp_s, finding.timestamp_source) == (
-        "notation", scenes["Rest"], 720, "manual",
+        "notation",
+        scenes["Rest"],
+        720,
+        "manual",
     )
     assert finding.suggested_scene == scenes["Rest"]
 
@@ -236,7 +271,9 @@ def test_replying_to_the_commenter_posts_a_creator_reply_under_their_comment(
     assert "Reply posted to Ben Granger" in response.content.decode()
     reply = Comment.objects.get(parent=mabye[1].comment)
     assert (reply.author_role, reply.text, reply.author_name) == (
-        "creator", "Good catch, fixed in the next cut!", "3blue1brown",
+        "creator",
+        "Good catch, fixed in the next cut!",
+        "3blue1brown",
     )
     assert reply.triage_state == "skipped"  # a creator's reply is not a report
     assert not reply.findings.exists()

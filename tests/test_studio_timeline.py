@@ -99,7 +99,9 @@ def test_moving_a_span_by_hand_moves_the_findings_inside_it(signed_in, cut):
         headers=HTMX,
     )
     body = response.content.decode()
-    assert "BreakUpMacroPatterns is now 5:10 to 7:00. 1 finding now points at another scene." in body
+    assert (
+        "BreakUpMacroPatterns is now 5:10 to 7:00. 1 finding now points at another scene." in body
+    )
     assert Finding.objects.get(pk=inside.pk).suggested_scene == scenes["BreakUpMacroPatterns"]
 
 
@@ -141,12 +143,13 @@ def test_a_finding_whose_scene_the_creator_set_keeps_it_when_spans_move(cut):
     services.scene_span_update(span=span, start_s=310, end_s=420)
     finding.refresh_from_db()
     assert (finding.scene, finding.suggested_scene) == (
-        scenes["Rest"], scenes["BreakUpMacroPatterns"],
+        scenes["Rest"],
+        scenes["BreakUpMacroPatterns"],
     )
     assert finding.effective_scene_id == scenes["Rest"].pk
 
 
-MANIM_SOURCE = '''\
+MANIM_SOURCE = """\
 from manimlib import *
 
 
@@ -161,7 +164,7 @@ class WriteAProgram(NetworkScene):
 
 class NeuronDot(Circle):
     pass
-'''
+"""
 
 
 def test_reading_scenes_from_a_manim_source_file(signed_in, cut):
@@ -174,7 +177,8 @@ def test_reading_scenes_from_a_manim_source_file(signed_in, cut):
     scenes = {s.name: s for s in Scene.objects.filter(video=cut.video)}
     assert set(scenes) == {"NetworkScene", "WriteAProgram"}
     assert (scenes["NetworkScene"].source_path, scenes["NetworkScene"].class_line) == (
-        "_2017/nn/part1.py", 4,
+        "_2017/nn/part1.py",
+        4,
     )
     assert scenes["WriteAProgram"].pk == existing.pk
     assert scenes["WriteAProgram"].class_line == 8

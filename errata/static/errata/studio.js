@@ -128,9 +128,10 @@
       return;
     }
     var list = document.getElementById("inbox-list");
-    if (list && (target === list || target.id === "inbox-list" || !document.body.contains(target))) {
-      if (!list.querySelector(".slot:not(:empty)")) focusAt(lastIndex);
-    }
+    var active = document.activeElement;
+    var focusLost = !active || active === document.body || !document.body.contains(active);
+    // Only when the swap took the focus away: never pull it from where the person put it since.
+    if (list && focusLost && !list.querySelector(".slot:not(:empty)")) focusAt(lastIndex);
   });
 
   document.addEventListener("DOMContentLoaded", function () {
