@@ -318,10 +318,14 @@ def inbox_tab_counts(*, cut: Cut) -> dict[str, int]:
     )
 
 
-def errata_for_picker(*, cut: Cut, near_s: float | None = None, limit: int = 50) -> list[Erratum]:
+def errata_for_picker(
+    *, cut: Cut, near_s: float | None = None, limit: int = 50, exclude: Erratum | None = None
+) -> list[Erratum]:
     """The errata of a cut that more reports can join, nearest in time first: what the inbox's
-    "add to erratum" picker offers."""
+    "add to erratum" picker and the erratum page's merge field offer."""
     errata = Erratum.objects.filter(cut=cut, merged_into__isnull=True).select_related("scene")
+    if exclude is not None:
+        errata = errata.exclude(pk=exclude.pk)
     if near_s is not None:
         errata = errata.annotate(distance=Abs(F("timestamp_s") - Value(float(near_s)))).order_by(
             F("distance").asc(nulls_last=True), "pk"

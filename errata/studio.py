@@ -608,6 +608,9 @@ def _erratum_context(erratum: Erratum, **extra) -> dict:
             },
         ),
         "merge_form": ErratumMergeForm(targets=selectors.errata_merge_targets(erratum=erratum)),
+        "merge_suggestions": selectors.errata_for_picker(
+            cut=erratum.cut, near_s=erratum.timestamp_s, exclude=erratum
+        ),
         "scene_names": selectors.video_scene_names(video=video),
         "next_statuses": [
             (status, Erratum.Status(status).label)

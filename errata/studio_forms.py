@@ -188,14 +188,23 @@ class ErratumStatusForm(forms.Form):
 
 
 class ErratumMergeForm(forms.Form):
-    target = forms.ModelChoiceField(queryset=Erratum.objects.none(), label="Merge into")
+    """Merge into another erratum of the same cut, named by its number (the page suggests the
+    nearest ones; a cut can hold hundreds, too many for a select)."""
+
+    target = forms.IntegerField(label="Merge into erratum #", min_value=1)
 
     def __init__(self, *args, targets, **kwargs) -> None:
+        self.targets = targets
         super().__init__(*args, **kwargs)
-        self.fields["target"].queryset = targets
-        self.fields["target"].label_from_instance = lambda e: (
-            f"#{e.pk} {e.title}" + (f" ({format_time(e.timestamp_s)})" if e.timestamp_s else "")
-        )
+        self.fields["target"].widget.attrs.update(list="merge-targets", autocomplete="off")
+
+    def clean_target(self) -> Erratum:
+        target = self.targets.filter(pk=self.cleaned_data["target"]).first()
+        if target is None:
+            raise forms.ValidationError(
+                f"There is no erratum #{self.cleaned_data['target']} on this cut to merge into."
+            )
+        return target
 
 
 class CutForm(forms.Form):

@@ -324,3 +324,16 @@ def test_an_erratum_page_with_many_reports_renders_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(13):
         response = signed_in.get(f"/studio/videos/{cut.video.slug}/errata/{erratum.pk}/")
     assert response.content.decode().count('class="report"') == 300
+
+
+def test_merging_into_an_erratum_of_another_cut_or_none_is_refused(signed_in, cut, errata):
+    elsewhere = factories.ErratumFactory(cut=factories.CutFactory(video=cut.video, number=2))
+    for target in (elsewhere.pk, 999_999, errata["late"].pk):
+        response = signed_in.post(
+            f"/studio/videos/{cut.video.slug}/errata/{errata['late'].pk}/merge/",
+            {"target": target},
+            headers=HTMX,
+        )
+        assert response.status_code == 400
+        assert f"There is no erratum #{target} on this cut" in response.content.decode()
+    assert Erratum.objects.filter(merged_into__isnull=False).count() == 0
