@@ -132,7 +132,14 @@ class SceneSpanAdmin(admin.ModelAdmin):
 
 @admin.register(ReviewLink)
 class ReviewLinkAdmin(admin.ModelAdmin):
-    list_display = ("label", "cut", "can_comment", "show_others_comments", "expires_at", "revoked_at")
+    list_display = (
+        "label",
+        "cut",
+        "can_comment",
+        "show_others_comments",
+        "expires_at",
+        "revoked_at",
+    )
     list_filter = ("can_comment", "cut__video")
     search_fields = ("label",)
     readonly_fields = ("token",)
@@ -150,7 +157,15 @@ class ReviewerAdmin(admin.ModelAdmin):
 class FindingInline(admin.TabularInline):
     model = Finding
     extra = 0
-    fields = ("position", "text", "timestamp_s", "suggested_category", "category", "state", "erratum")
+    fields = (
+        "position",
+        "text",
+        "timestamp_s",
+        "suggested_category",
+        "category",
+        "state",
+        "erratum",
+    )
     readonly_fields = ("position", "text", "timestamp_s", "suggested_category")
     show_change_link = True
     can_delete = False
@@ -158,7 +173,15 @@ class FindingInline(admin.TabularInline):
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ("short_text", "author_name", "author_role", "cut", "time", "source", "triage_state")
+    list_display = (
+        "short_text",
+        "author_name",
+        "author_role",
+        "cut",
+        "time",
+        "source",
+        "triage_state",
+    )
     list_filter = ("author_role", "source", "triage_state", "cut__video")
     search_fields = ("text", "author_name", "external_id")
     list_select_related = ("cut__video",)

@@ -59,7 +59,9 @@ def timeline_entries_read(text: str, *, filename: str, fps: float) -> list[Timel
     kind = TIMELINE_SUFFIXES.get(suffix)
     if kind is None:
         known = ", ".join(sorted(TIMELINE_SUFFIXES))
-        raise TimelineFileError(f"{filename}: unknown timeline format {suffix!r}; use one of {known}.")
+        raise TimelineFileError(
+            f"{filename}: unknown timeline format {suffix!r}; use one of {known}."
+        )
     if not text.strip():
         raise TimelineFileError(f"{filename} is empty.")
     if kind == "csv":
@@ -78,9 +80,7 @@ _EDL_EVENT = re.compile(
     r"^\s*\d{1,6}\s+\S+\s+\S+\s+\S+(?:\s+\d+)?"
     r"(?:\s+\d{2}:\d{2}:\d{2}[:;.]\d{2}){4}\s*$"
 )
-_EDL_OTHER = re.compile(
-    r"^\s*(TITLE:|FCM:|\*|M2\s|>>>|AUD\s|SPLIT:|SWM\s|$)", re.IGNORECASE
-)
+_EDL_OTHER = re.compile(r"^\s*(TITLE:|FCM:|\*|M2\s|>>>|AUD\s|SPLIT:|SWM\s|$)", re.IGNORECASE)
 
 
 def _edl_check_lines(text: str) -> None:
@@ -106,7 +106,7 @@ def _otio_entries(text: str, *, adapter: str, fps: float) -> list[TimelineEntry]
             timeline = otio.adapters.read_from_string(text, adapter_name=adapter, rate=fps)
         else:
             timeline = otio.adapters.read_from_string(text, adapter_name=adapter)
-    except Exception as error:  # noqa: BLE001 - adapters raise many kinds; all mean "bad file"
+    except Exception as error:  # adapters raise many kinds; all mean "bad file"
         raise TimelineFileError(f"could not read the timeline: {error}") from None
     if isinstance(timeline, otio.schema.SerializableCollection):
         timelines = list(timeline.find_children(descended_from_type=otio.schema.Timeline))

@@ -147,7 +147,9 @@ class SceneSpan(models.Model):
         ordering = ["cut_id", "start_s"]
         constraints = [
             models.CheckConstraint(condition=Q(start_s__gte=0), name="span_start_not_negative"),
-            models.CheckConstraint(condition=Q(start_s__lt=F("end_s")), name="span_starts_before_end"),
+            models.CheckConstraint(
+                condition=Q(start_s__lt=F("end_s")), name="span_starts_before_end"
+            ),
         ]
         indexes = [
             # The scene locator and the board read a cut's spans in timeline order.
@@ -275,7 +277,9 @@ class Comment(models.Model):
                 name="comment_timestamp_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(source__in=["web", "api", "import:patreon", "import:csv", "import:youtube"]),
+                condition=Q(
+                    source__in=["web", "api", "import:patreon", "import:csv", "import:youtube"]
+                ),
                 name="comment_source_valid",
             ),
             models.CheckConstraint(
@@ -407,9 +411,7 @@ class Finding(models.Model):
     class Meta:
         ordering = ["cut_id", "timestamp_s", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["comment", "position"], name="finding_unique_position"
-            ),
+            models.UniqueConstraint(fields=["comment", "position"], name="finding_unique_position"),
             models.CheckConstraint(
                 condition=Q(timestamp_s__isnull=True) | Q(timestamp_s__gte=0),
                 name="finding_timestamp_not_negative",
@@ -475,6 +477,9 @@ class FindingToken(models.Model):
             models.Index(fields=["cut", "token"], name="finding_token_cut_idx"),
         ]
 
+    def __str__(self) -> str:
+        return self.token
+
 
 class MeToo(models.Model):
     """A reviewer adding their voice to a finding instead of writing it again."""
@@ -487,6 +492,9 @@ class MeToo(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["finding", "reviewer"], name="metoo_once_per_reviewer"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on finding {self.finding_id}"
 
 
 class Erratum(models.Model):

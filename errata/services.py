@@ -386,14 +386,14 @@ def timeline_import(
         SceneSpan.objects.filter(cut=cut).delete()
         SceneSpan.objects.bulk_create(
             [
-                SceneSpan(
-                    cut=cut, scene=scenes[e.scene_name], start_s=e.start_s, end_s=e.end_s
-                )
+                SceneSpan(cut=cut, scene=scenes[e.scene_name], start_s=e.start_s, end_s=e.end_s)
                 for e in entries
             ]
         )
         moved = findings_reassign_scenes(cut=cut)
-    return TimelineImportResult(spans=len(entries), scenes_created=len(missing), findings_moved=moved)
+    return TimelineImportResult(
+        spans=len(entries), scenes_created=len(missing), findings_moved=moved
+    )
 
 
 def reviewer_for_import(*, source: str, name: str) -> Reviewer | None:
@@ -560,9 +560,7 @@ def erratum_create_from_findings(
             created_by=actor,
         )
         _lock_new_findings(finding_ids=[f.pk for f in findings], erratum=erratum)
-        _event(
-            erratum, actor=actor, kind="created", changes={"findings": [f.pk for f in findings]}
-        )
+        _event(erratum, actor=actor, kind="created", changes={"findings": [f.pk for f in findings]})
         send_on_commit(
             signals.erratum_created,
             Erratum,
@@ -739,7 +737,9 @@ def erratum_transition(
         raise ValidationError({"status": f"Unknown status {status!r}."})
     reason = (reason or "").strip()
     if status in (Erratum.Status.WONTFIX, Erratum.Status.NOT_AN_ERROR) and not reason:
-        raise ValidationError({"reason": f"Say why this erratum is {Erratum.Status(status).label.lower()}."})
+        raise ValidationError(
+            {"reason": f"Say why this erratum is {Erratum.Status(status).label.lower()}."}
+        )
     if status == Erratum.Status.FIXED:
         if fixed_in_cut is None:
             raise ValidationError({"fixed_in_cut": "Say which cut fixes it."})
@@ -909,7 +909,9 @@ def errata_carry_to_cut(*, from_cut: Cut, to_cut: Cut, actor=None) -> CarryResul
         )
         FindingToken.objects.filter(finding__in=findings).update(cut=to_cut)
         DuplicateGroup.objects.filter(findings__in=findings).update(cut=to_cut)
-    return CarryResult(errata=carried_errata, findings=carried_findings, without_scene=without_scene)
+    return CarryResult(
+        errata=carried_errata, findings=carried_findings, without_scene=without_scene
+    )
 
 
 # --- Studio: new cuts, scenes from source, spans edited by hand --------------------------------

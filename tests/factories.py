@@ -31,7 +31,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
 
     @factory.post_generation
-    def _save(user, create, extracted, **kwargs):  # noqa: N805 - factory_boy's signature
+    def _save(user, create, extracted, **kwargs):  # factory_boy's signature: user, not self
         if create:
             user.save()
 
@@ -105,7 +105,9 @@ class ReviewerFactory(factory.django.DjangoModelFactory):
         model = Reviewer
 
     display_name = factory.Sequence(lambda n: f"Patron {n}")
-    email = factory.LazyAttribute(lambda r: f"{r.display_name.lower().replace(' ', '.')}@example.com")
+    email = factory.LazyAttribute(
+        lambda r: f"{r.display_name.lower().replace(' ', '.')}@example.com"
+    )
 
 
 class CommentFactory(factory.django.DjangoModelFactory):

@@ -108,9 +108,7 @@ def test_a_timeline_past_the_cuts_end_is_refused_and_nothing_is_written(cut):
     factories.SceneSpanFactory(cut=cut, start_s=0, end_s=5)
     before = list(SceneSpan.objects.values_list("pk", "start_s", "end_s"))
     scenes_before = Scene.objects.count()
-    entries = timeline_entries_read(
-        "Intro,0,10\nMain,10,1200\n", filename="t.csv", fps=30
-    )
+    entries = timeline_entries_read("Intro,0,10\nMain,10,1200\n", filename="t.csv", fps=30)
     with pytest.raises(ValidationError, match="line 2: Main ends at 20:00, past the end"):
         services.timeline_import(cut=cut, entries=entries)
     assert list(SceneSpan.objects.values_list("pk", "start_s", "end_s")) == before

@@ -90,10 +90,13 @@ def test_comment_create_stores_the_comment_and_triages_it_after_commit(
 
 
 def test_a_rolled_back_comment_queues_no_triage(cut, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            _post(cut, "At 1:00 the axis label is cut off.")
-            raise RuntimeError("the request failed after storing")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _post(cut, "At 1:00 the axis label is cut off.")
+        raise RuntimeError("the request failed after storing")
     assert callbacks == []
     assert not Comment.objects.exists()
 

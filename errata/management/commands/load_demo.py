@@ -104,9 +104,7 @@ class Command(BaseCommand):
             if entry["id"] in existing:
                 continue
             name = entry.get("author") or ""
-            role = (
-                Comment.Role.CREATOR if entry.get("role") == "creator" else Comment.Role.PATRON
-            )
+            role = Comment.Role.CREATOR if entry.get("role") == "creator" else Comment.Role.PATRON
             services.comment_create(
                 cut=cut,
                 text=entry["text"],
