@@ -94,8 +94,10 @@ def _form_errors(form) -> str:
 
 
 def _cut_url(name: str, cut: Cut, **query: str) -> str:
+    """A page of the cut, keeping the parameters that differ from the page's defaults."""
     url = reverse(f"errata:studio:{name}", args=[cut.video.slug, cut.number])
-    query = {k: v for k, v in query.items() if v not in (None, "", "1")}
+    defaults = {"page": "1", "order": "time", "show": "new"}
+    query = {k: v for k, v in query.items() if v and v != defaults.get(k)}
     return f"{url}?{urlencode(query)}" if query else url
 
 
