@@ -36,7 +36,7 @@ def check_broker() -> dict[str, Any]:
     try:
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_S)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001 - any failure means "down", and we say which
         return {"ok": False, "error": f"{type(error).__name__}: {error}"}
     return {"ok": True, "ms": _ms(started)}
 
@@ -53,7 +53,7 @@ def check_worker(*, broker_ok: bool) -> dict[str, Any]:
     try:
         result = ping.apply_async(retry=False, expires=WORKER_TIMEOUT_S)
         answer = result.get(timeout=WORKER_TIMEOUT_S, propagate=True)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001 - any failure means "down", and we say which
         return {
             "ok": False,
             "error": f"no worker answered within {WORKER_TIMEOUT_S:g} s ({type(error).__name__})",

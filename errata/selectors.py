@@ -1,17 +1,20 @@
-"""Reads that matter. Each selector owns its select_related / prefetch_related and says which page
-needs them, so a page's query count does not grow with its rows."""
+"""Reads that matter. Each selector owns its select_related / prefetch_related / annotations and
+says which page needs them, so a page renders in a fixed number of queries however many rows.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
     Exists,
     F,
     FloatField,
+    IntegerField,
     Min,
     OuterRef,
     Prefetch,
@@ -22,9 +25,23 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, Floor
+from django.db.models.functions import Abs, Coalesce, Floor
 
-from errata.models import Comment, Finding, MeToo, Reviewer, ReviewLink
+from errata.models import (
+    Comment,
+    Cut,
+    Erratum,
+    ErratumEvent,
+    Finding,
+    Membership,
+    MeToo,
+    Reviewer,
+    ReviewLink,
+    Scene,
+    SceneSpan,
+    Video,
+)
+from errata.services import erratum_defaults_from_findings
 from errata.triage.timestamps import format_time
 
 # --- Review page --------------------------------------------------------------------------------
@@ -316,3 +333,506 @@ def review_timeline(
 
 def review_comment_count(*, review_link: ReviewLink, reviewer_id: int | None) -> int:
     return review_comments_visible(review_link=review_link, reviewer_id=reviewer_id).count()
+
+
+# --- Studio: who may see what ------------------------------------------------------------------
+
+OPEN_STATUSES = (Erratum.Status.OPEN, Erratum.Status.ACCEPTED)
+FIXED_STATUSES = (Erratum.Status.FIXED, Erratum.Status.VERIFIED)
+# The board's "by status" view and its status filter, in the order of an erratum's life.
+STATUS_ORDER = [
+    Erratum.Status.OPEN,
+    Erratum.Status.ACCEPTED,
+    Erratum.Status.FIXED,
+    Erratum.Status.VERIFIED,
+    Erratum.Status.WONTFIX,
+    Erratum.Status.NOT_AN_ERROR,
+]
+
+
+def studio_member(*, user) -> bool:
+    """The studio is for members of a team; patrons (with or without an account) never get in."""
+    return bool(user.is_authenticated) and Membership.objects.filter(user=user).exists()
+
+
+def videos_for_member(*, user) -> QuerySet[Video]:
+    """Every studio page starts here: a video is visible only to members of its team. A user
+    has at most one membership per team, so the join yields each video once."""
+    return Video.objects.filter(team__memberships__user=user)
+
+
+def video_for_member(*, user, slug: str) -> Video | None:
+    # Every studio page shows the team's name in its breadcrumb.
+    return videos_for_member(user=user).select_related("team").filter(slug=slug).first()
+
+
+def cut_of_video(*, video: Video, number: int) -> Cut | None:
+    cut = Cut.objects.filter(video=video, number=number).first()
+    if cut is not None:
+        cut.video = video  # already loaded; spares a query on every cut page
+    return cut
+
+
+# --- Counts -------------------------------------------------------------------------------------
+
+
+def _count(queryset: QuerySet, *, by: str) -> Coalesce:
+    """COUNT(*) of a correlated subquery, 0 when empty. Several of these in one row do not
+    multiply each other the way several Count() joins would."""
+    counted = queryset.order_by().values(by).annotate(n=Count("*")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _cut_counts(cuts: QuerySet[Cut]) -> QuerySet[Cut]:
+    """The four numbers the video list and the cut page show for a cut."""
+    waiting = Comment.objects.filter(cut=OuterRef("pk"), author_role=Comment.Role.PATRON).filter(
+        Q(triage_state=Comment.TriageState.PENDING)
+        | Exists(Finding.objects.filter(comment=OuterRef("pk"), state=Finding.State.NEW))
+    )
+    return cuts.annotate(
+        new_comments=_count(waiting, by="cut"),
+        untriaged_findings=_count(
+            Finding.objects.filter(cut=OuterRef("pk"), state=Finding.State.NEW), by="cut"
+        ),
+        open_errata=_count(
+            Erratum.objects.filter(
+                cut=OuterRef("pk"), status__in=OPEN_STATUSES, merged_into__isnull=True
+            ),
+            by="cut",
+        ),
+        fixed_errata=_count(
+            Erratum.objects.filter(
+                fixed_in_cut=OuterRef("pk"), status__in=FIXED_STATUSES, merged_into__isnull=True
+            ),
+            by="fixed_in_cut",
+        ),
+    )
+
+
+def video_list(*, user) -> list[Video]:
+    """The studio's first page: the team's videos, each with its cuts and their counts.
+    Two queries whatever the number of videos and cuts."""
+    videos = list(
+        videos_for_member(user=user)
+        .select_related("team")
+        .annotate(
+            open_errata=_count(
+                Erratum.objects.filter(
+                    video=OuterRef("pk"), status__in=OPEN_STATUSES, merged_into__isnull=True
+                ),
+                by="video",
+            ),
+            fixed_errata=_count(
+                Erratum.objects.filter(
+                    video=OuterRef("pk"), status__in=FIXED_STATUSES, merged_into__isnull=True
+                ),
+                by="video",
+            ),
+        )
+        .prefetch_related(
+            Prefetch(
+                "cuts", queryset=_cut_counts(Cut.objects.order_by("number")), to_attr="cut_rows"
+            )
+        )
+        .order_by("team__name", "-created_at", "pk")
+    )
+    for video in videos:
+        video.new_comments = sum(cut.new_comments for cut in video.cut_rows)
+        video.untriaged_findings = sum(cut.untriaged_findings for cut in video.cut_rows)
+    return videos
+
+
+def video_cuts(*, video: Video) -> list[Cut]:
+    # The video page lists its cuts with their counts.
+    return list(_cut_counts(Cut.objects.filter(video=video).order_by("number")))
+
+
+def cut_with_counts(*, cut: Cut) -> Cut:
+    # The cut page's four numbers.
+    counted = _cut_counts(Cut.objects.filter(pk=cut.pk)).get()
+    counted.video = cut.video
+    return counted
+
+
+def cut_review_links(*, cut: Cut) -> list[ReviewLink]:
+    # The cut page lists its review links and how many comments each brought.
+    return list(
+        ReviewLink.objects.filter(cut=cut)
+        .annotate(
+            comment_count=_count(
+                Comment.objects.filter(review_link=OuterRef("pk")), by="review_link"
+            )
+        )
+        .order_by("-created_at")
+    )
+
+
+# --- The triage inbox -----------------------------------------------------------------------------
+
+
+@dataclass
+class InboxGroup:
+    """Untriaged findings triage thinks report one problem (or one finding on its own), with
+    what accepting them would prefill."""
+
+    key: str
+    findings: list[Finding]
+    defaults: dict
+    scene: Scene | None
+    reporters: list[str] = field(default_factory=list)
+    me_too_count: int = 0
+
+    @property
+    def finding_ids(self) -> list[int]:
+        return [finding.pk for finding in self.findings]
+
+    @property
+    def size(self) -> int:
+        return len(self.findings)
+
+
+@dataclass
+class InboxPage:
+    groups: list[InboxGroup]
+    page: Page
+    findings_total: int
+
+
+INBOX_ORDERS = ("time", "size")
+
+
+def inbox_page(
+    *, cut: Cut, page_number: int | str | None = 1, per_page: int = 25, order: str = "time"
+) -> InboxPage:
+    """A page of a cut's untriaged findings, by suggested group.
+
+    Three queries whatever the size of the cut: the ids, groups and times of every untriaged
+    finding (grouped and paged here), then the page's findings with their comments, reporters,
+    scenes and counts.
+    """
+    rows = Finding.objects.filter(cut=cut, state=Finding.State.NEW).values_list(
+        "pk", "duplicate_group_id", "timestamp_s"
+    )
+    members: dict[tuple[str, int], list[tuple[int, float | None]]] = {}
+    for pk, group_id, timestamp_s in rows:
+        key = ("g", group_id) if group_id else ("f", pk)
+        members.setdefault(key, []).append((pk, timestamp_s))
+
+    def time_key(key: tuple[str, int]) -> tuple:
+        times = [t for _, t in members[key] if t is not None]
+        first = min(pk for pk, _ in members[key])
+        return (not times, min(times) if times else 0.0, first)
+
+    keys = sorted(members, key=time_key)
+    if order == "size":
+        keys.sort(key=lambda key: -len(members[key]))  # stable: ties stay in time order
+    paginator = Paginator(keys, per_page)
+    page = paginator.get_page(page_number)
+
+    ids = [pk for key in page.object_list for pk, _ in members[key]]
+    findings = {
+        finding.pk: finding
+        for finding in Finding.objects.filter(pk__in=ids)
+        # The inbox shows each finding in the context of its comment, who wrote it, its scene,
+        # how many said "me too" and whether the creator already replied.
+        .select_related("comment", "comment__reviewer", "scene", "suggested_scene")
+        .annotate(
+            me_too_count=_count(MeToo.objects.filter(finding=OuterRef("pk")), by="finding"),
+            reply_count=_count(Comment.objects.filter(parent=OuterRef("comment_id")), by="parent"),
+        )
+    }
+    groups = []
+    for key in page.object_list:
+        group_findings = sorted(
+            (findings[pk] for pk, _ in members[key] if pk in findings),
+            key=lambda f: (f.timestamp_s is None, f.timestamp_s or 0.0, f.pk),
+        )
+        if not group_findings:
+            continue  # triaged by someone else between the two queries
+        groups.append(_inbox_group(f"{key[0]}{key[1]}", group_findings))
+    return InboxPage(groups=groups, page=page, findings_total=len(rows))
+
+
+def _inbox_group(key: str, findings: list[Finding]) -> InboxGroup:
+    defaults = erratum_defaults_from_findings(findings)
+    scenes = {
+        scene.pk: scene
+        for finding in findings
+        for scene in (finding.scene, finding.suggested_scene)
+        if scene is not None
+    }
+    reporters: list[str] = []
+    for finding in findings:
+        name = reporter_name(finding.comment)
+        if name not in reporters:
+            reporters.append(name)
+    return InboxGroup(
+        key=key,
+        findings=findings,
+        defaults=defaults,
+        scene=scenes.get(defaults["scene_id"]),
+        reporters=reporters,
+        me_too_count=sum(finding.me_too_count for finding in findings),
+    )
+
+
+def reporter_name(comment: Comment) -> str:
+    if comment.author_name:
+        return comment.author_name
+    if comment.reviewer_id and comment.reviewer.display_name:
+        return comment.reviewer.display_name
+    return "anonymous"
+
+
+def dismissed_page(*, cut: Cut, page_number: int | str | None = 1, per_page: int = 50) -> Page:
+    # The inbox's "dismissed" tab: what was set aside, with its comment, to restore it.
+    findings = (
+        Finding.objects.filter(cut=cut, state=Finding.State.DISMISSED)
+        .select_related("comment", "comment__reviewer", "scene", "suggested_scene")
+        .order_by(F("timestamp_s").asc(nulls_last=True), "pk")
+    )
+    return Paginator(findings, per_page).get_page(page_number)
+
+
+def inbox_tab_counts(*, cut: Cut) -> dict[str, int]:
+    """The inbox's tabs: untriaged and dismissed findings, and errata on the board (one query)."""
+    return (
+        Cut.objects.filter(pk=cut.pk)
+        .annotate(
+            untriaged=_count(
+                Finding.objects.filter(cut=OuterRef("pk"), state=Finding.State.NEW), by="cut"
+            ),
+            dismissed=_count(
+                Finding.objects.filter(cut=OuterRef("pk"), state=Finding.State.DISMISSED),
+                by="cut",
+            ),
+            errata_count=_count(
+                Erratum.objects.filter(cut=OuterRef("pk"), merged_into__isnull=True), by="cut"
+            ),
+        )
+        .values("untriaged", "dismissed", "errata_count")
+        .get()
+    )
+
+
+def errata_for_picker(
+    *, cut: Cut, near_s: float | None = None, limit: int = 50, exclude: Erratum | None = None
+) -> list[Erratum]:
+    """The errata of a cut that more reports can join, nearest in time first: what the inbox's
+    "add to erratum" picker and the erratum page's merge field offer."""
+    errata = Erratum.objects.filter(cut=cut, merged_into__isnull=True).select_related("scene")
+    if exclude is not None:
+        errata = errata.exclude(pk=exclude.pk)
+    if near_s is not None:
+        errata = errata.annotate(distance=Abs(F("timestamp_s") - Value(float(near_s)))).order_by(
+            F("distance").asc(nulls_last=True), "pk"
+        )
+    else:
+        errata = errata.order_by(F("timestamp_s").asc(nulls_last=True), "pk")
+    return list(errata[:limit])
+
+
+def video_scene_names(*, video: Video) -> list[str]:
+    # The scene pickers (a datalist shared by every form on the page).
+    return list(Scene.objects.filter(video=video).order_by("name").values_list("name", flat=True))
+
+
+# --- The errata board --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    category: str = ""
+    status: str = ""
+    severity: str = ""
+    remedy: str = ""
+
+    def as_query(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+@dataclass
+class BoardSection:
+    """Errata under one heading: a scene (with its span) or a status."""
+
+    title: str
+    span: tuple[float, float] | None
+    errata: list[Erratum]
+
+
+@dataclass
+class BoardPage:
+    sections: list[BoardSection]
+    page: Page
+    status_counts: dict[str, int]
+
+
+BOARD_VIEWS = ("scene", "status")
+
+
+def board_errata(*, cut: Cut, filters: BoardFilters) -> QuerySet[Erratum]:
+    """A cut's errata with everything a board row shows: its scene and where that scene sits on
+    this cut, how many reports and me-toos it has, and the cut that fixed it."""
+    errata = Erratum.objects.filter(cut=cut, merged_into__isnull=True)
+    for name in ("category", "status", "severity", "remedy"):
+        value = getattr(filters, name)
+        if value:
+            errata = errata.filter(**{name: value})
+    scene_span = SceneSpan.objects.filter(cut=cut, scene=OuterRef("scene")).order_by("start_s")
+    return errata.select_related("scene", "fixed_in_cut").annotate(
+        report_count=_count(Finding.objects.filter(erratum=OuterRef("pk")), by="erratum"),
+        me_too_count=_count(
+            MeToo.objects.filter(finding__erratum=OuterRef("pk")), by="finding__erratum"
+        ),
+        scene_start=Subquery(scene_span.values("start_s")[:1]),
+        scene_end=Subquery(scene_span.values("end_s")[:1]),
+    )
+
+
+def board_page(
+    *,
+    cut: Cut,
+    filters: BoardFilters,
+    view: str = "scene",
+    page_number: int | str | None = 1,
+    per_page: int = 100,
+) -> BoardPage:
+    """The errata board: by scene in timeline order (errata without a scene last), or by
+    status in the order of an erratum's life. Four queries whatever the number of errata."""
+    errata = board_errata(cut=cut, filters=filters)
+    if view == "status":
+        rank = Case(
+            *(When(status=status, then=Value(i)) for i, status in enumerate(STATUS_ORDER)),
+            output_field=IntegerField(),
+        )
+        errata = errata.annotate(status_rank=rank).order_by(
+            "status_rank", F("timestamp_s").asc(nulls_last=True), "pk"
+        )
+    else:
+        errata = errata.order_by(
+            F("scene_start").asc(nulls_last=True),
+            "scene__name",
+            F("timestamp_s").asc(nulls_last=True),
+            "pk",
+        )
+    page = Paginator(errata, per_page).get_page(page_number)
+
+    sections: list[BoardSection] = []
+    for erratum in page.object_list:
+        if view == "status":
+            title, span = erratum.get_status_display(), None
+        elif erratum.scene_id is None:
+            title, span = "No scene", None
+        else:
+            title = erratum.scene.name
+            span = (
+                (erratum.scene_start, erratum.scene_end)
+                if erratum.scene_start is not None
+                else None
+            )
+        if not sections or sections[-1].title != title:
+            sections.append(BoardSection(title=title, span=span, errata=[]))
+        sections[-1].errata.append(erratum)
+
+    status_counts = dict.fromkeys(STATUS_ORDER, 0)
+    for status, n in (
+        Erratum.objects.filter(cut=cut, merged_into__isnull=True)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("*"))
+    ):
+        status_counts[status] = n
+    return BoardPage(sections=sections, page=page, status_counts=status_counts)
+
+
+def board_row(*, cut: Cut, erratum_id: int) -> Erratum | None:
+    # One board row again after a quick action on it.
+    return board_errata(cut=cut, filters=BoardFilters()).filter(pk=erratum_id).first()
+
+
+# --- An erratum's page ---------------------------------------------------------------------------
+
+
+def erratum_for_member(*, video: Video, pk: int) -> Erratum | None:
+    # The erratum page shows its scene, the cuts it was found, carried and fixed in, and where it
+    # was merged.
+    erratum = (
+        Erratum.objects.filter(video=video, pk=pk)
+        .select_related("scene", "cut", "found_in_cut", "fixed_in_cut", "merged_into", "created_by")
+        .first()
+    )
+    if erratum is not None:
+        erratum.video = video
+        erratum.cut.video = video
+    return erratum
+
+
+def erratum_reports(*, erratum: Erratum) -> list[Finding]:
+    # Every report of an erratum with its comment, its author and the people who said "me too".
+    return list(
+        Finding.objects.filter(erratum=erratum)
+        .select_related("comment", "comment__reviewer", "cut", "scene", "suggested_scene")
+        .prefetch_related(
+            Prefetch("me_toos", queryset=MeToo.objects.select_related("reviewer").order_by("pk"))
+        )
+        .order_by(F("timestamp_s").asc(nulls_last=True), "pk")
+    )
+
+
+def erratum_history(*, erratum: Erratum) -> list[ErratumEvent]:
+    # The history list names who made each change.
+    return list(ErratumEvent.objects.filter(erratum=erratum).select_related("actor"))
+
+
+def erratum_scene_span(*, erratum: Erratum) -> SceneSpan | None:
+    if erratum.scene_id is None:
+        return None
+    return (
+        SceneSpan.objects.filter(cut_id=erratum.cut_id, scene_id=erratum.scene_id)
+        .order_by("start_s")
+        .first()
+    )
+
+
+def errata_merge_targets(*, erratum: Erratum) -> QuerySet[Erratum]:
+    """What an erratum can be merged into: the other live errata on the same cut."""
+    return (
+        Erratum.objects.filter(cut_id=erratum.cut_id, merged_into__isnull=True)
+        .exclude(pk=erratum.pk)
+        .order_by(F("timestamp_s").asc(nulls_last=True), "pk")
+    )
+
+
+# --- Scenes and timelines ------------------------------------------------------------------------
+
+
+def video_scenes(*, video: Video) -> list[Scene]:
+    # The scenes page: each scene with where its class is and on how many cuts it appears.
+    return list(
+        Scene.objects.filter(video=video)
+        .annotate(span_count=_count(SceneSpan.objects.filter(scene=OuterRef("pk")), by="scene"))
+        .order_by("source_path", F("class_line").asc(nulls_last=True), "name")
+    )
+
+
+def cut_spans(*, cut: Cut) -> list[SceneSpan]:
+    # The timeline page: the cut's spans in order, each with its scene and how many untriaged
+    # findings or errata currently point at it.
+    return list(
+        SceneSpan.objects.filter(cut=cut)
+        .select_related("scene")
+        .annotate(
+            finding_count=_count(
+                Finding.objects.filter(cut=cut, state=Finding.State.NEW).filter(
+                    Q(scene=OuterRef("scene"))
+                    | Q(scene__isnull=True, suggested_scene=OuterRef("scene"))
+                ),
+                by="cut",
+            ),
+            erratum_count=_count(
+                Erratum.objects.filter(cut=cut, scene=OuterRef("scene"), merged_into__isnull=True),
+                by="cut",
+            ),
+        )
+        .order_by("start_s", "pk")
+    )

@@ -15,11 +15,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from errata import signals
-from errata.importers import TimelineEntry
+from errata.importers import ManimScene, TimelineEntry
 from errata.models import (
     CATEGORY_VALUES,
     REMEDY_FOR_CATEGORY,
@@ -37,6 +37,7 @@ from errata.models import (
     ReviewLink,
     Scene,
     SceneSpan,
+    Video,
 )
 from errata.signals import send_on_commit
 from errata.triage import triage_comment
@@ -525,6 +526,8 @@ def erratum_defaults_from_findings(findings: list[Finding]) -> dict:
         "timestamp_s": timestamp_s,
         "scene_id": scene_id,
         "remedy": REMEDY_FOR_CATEGORY[Category(category)],
+        # The inbox names the group by it ("3 reports near 6:00 — typo — 'mabye'").
+        "quoted": quoted or "",
     }
 
 
@@ -613,6 +616,14 @@ def erratum_add_findings(*, erratum: Erratum, finding_ids: Iterable[int], actor=
             f"Erratum #{erratum.pk} was merged into #{erratum.merged_into_id}; add them there."
         )
     with transaction.atomic():
+        # Re-read under a lock: the erratum may have been merged since the caller loaded it, and
+        # findings added to a merged erratum would disappear behind its redirect.
+        current = Erratum.objects.select_for_update().get(pk=erratum.pk)
+        if current.merged_into_id:
+            raise ErrataConflict(
+                f"Erratum #{erratum.pk} was merged into #{current.merged_into_id} "
+                "(perhaps by someone else just now); add them there."
+            )
         _lock_new_findings(finding_ids=[f.pk for f in findings], erratum=erratum)
         _event(
             erratum,
@@ -1111,3 +1122,166 @@ def metoo_add(
         if finding.comment.reviewer_id == author.pk:
             raise ValidationError({"finding": "This is your own report; it already counts."})
         return MeToo.objects.get_or_create(finding=finding, reviewer=author)
+
+
+# --- Studio: new cuts, scenes from source, spans edited by hand --------------------------------
+
+
+@dataclass(frozen=True)
+class CutCreateResult:
+    cut: Cut
+    timeline: TimelineImportResult | None
+    carried: CarryResult | None
+
+
+def cut_create(
+    *,
+    video: Video,
+    duration_s: float,
+    label: str = "",
+    fps=None,
+    media_url: str = "",
+    media_file=None,
+    timeline_entries: Iterable[TimelineEntry] | None = None,
+    carry_from: Cut | None = None,
+    actor=None,
+) -> CutCreateResult:
+    """Add the next cut of a video (v2 after v1), with its timeline when one is given, and carry
+    the open errata and untriaged findings of an earlier cut to it by scene. All or nothing: a
+    timeline that does not fit the new cut leaves no cut behind."""
+    if duration_s is None or duration_s <= 0:
+        raise ValidationError({"duration_s": "A cut needs a duration longer than 0 s."})
+    if fps is not None and fps <= 0:
+        raise ValidationError({"fps": "Frames per second must be more than 0."})
+    if carry_from is not None and carry_from.video_id != video.pk:
+        raise ValidationError({"carry_from": "That cut is of another video."})
+    with transaction.atomic():
+        # The video row lock makes two people adding a cut at once get numbers 2 and 3.
+        Video.objects.select_for_update().filter(pk=video.pk).first()
+        number = (Cut.objects.filter(video=video).aggregate(last=Max("number"))["last"] or 0) + 1
+        cut = Cut(
+            video=video,
+            number=number,
+            label=label.strip()[:150],
+            duration_s=duration_s,
+            fps=fps,
+            media_url=media_url,
+        )
+        if media_file:
+            cut.media_file = media_file
+        cut.save()
+        timeline = None
+        if timeline_entries is not None:
+            timeline = timeline_import(cut=cut, entries=timeline_entries)
+        carried = None
+        if carry_from is not None:
+            carried = errata_carry_to_cut(from_cut=carry_from, to_cut=cut, actor=actor)
+    return CutCreateResult(cut=cut, timeline=timeline, carried=carried)
+
+
+@dataclass(frozen=True)
+class ScenesFromSourceResult:
+    created: int
+    updated: int
+
+
+def scenes_import_from_source(
+    *, video: Video, scenes: Iterable[ManimScene], source_path: str
+) -> ScenesFromSourceResult:
+    """Create the scenes a manim source file defines and record where each class is, so the
+    render script can name the file and the class. Spans are not touched: the order on a cut
+    comes from its timeline."""
+    source_path = source_path.strip()[:300]
+    scenes = list(scenes)
+    with transaction.atomic():
+        existing = {
+            scene.name: scene
+            for scene in Scene.objects.select_for_update().filter(
+                video=video, name__in=[s.name for s in scenes]
+            )
+        }
+        changed: list[Scene] = []
+        new: list[Scene] = []
+        for parsed in scenes:
+            scene = existing.get(parsed.name)
+            if scene is None:
+                new.append(
+                    Scene(
+                        video=video,
+                        name=parsed.name[:200],
+                        source_path=source_path,
+                        class_line=parsed.line,
+                    )
+                )
+            elif (scene.source_path, scene.class_line) != (source_path, parsed.line):
+                scene.source_path, scene.class_line = source_path, parsed.line
+                changed.append(scene)
+        Scene.objects.bulk_create(new)
+        Scene.objects.bulk_update(changed, ["source_path", "class_line"])
+    return ScenesFromSourceResult(created=len(new), updated=len(changed))
+
+
+@dataclass(frozen=True)
+class SpanEditResult:
+    span: SceneSpan | None
+    findings_moved: int
+
+
+def _span_validate(*, cut: Cut, scene_name: str, start_s: float, end_s: float) -> None:
+    if start_s < 0:
+        raise ValidationError({"start_s": f"{scene_name} starts before 0:00."})
+    if end_s <= start_s:
+        raise ValidationError({"end_s": f"{scene_name} ends before it starts."})
+    if end_s > cut.duration_s:
+        raise ValidationError(
+            {
+                "end_s": (
+                    f"{scene_name} ends at {format_time(end_s)}, past the end of {cut} "
+                    f"({format_time(cut.duration_s)})."
+                )
+            }
+        )
+
+
+def scene_span_create(*, cut: Cut, scene_name: str, start_s: float, end_s: float) -> SpanEditResult:
+    """Place a scene on a cut's timeline by hand (creating the scene by name if it is new),
+    then point findings at the scene that now contains them."""
+    scene_name = scene_name.strip()
+    if not scene_name:
+        raise ValidationError({"scene": "Name the scene."})
+    _span_validate(cut=cut, scene_name=scene_name, start_s=start_s, end_s=end_s)
+    with transaction.atomic():
+        scene, _ = Scene.objects.get_or_create(video_id=cut.video_id, name=scene_name[:200])
+        span = SceneSpan.objects.create(cut=cut, scene=scene, start_s=start_s, end_s=end_s)
+        moved = findings_reassign_scenes(cut=cut)
+    return SpanEditResult(span=span, findings_moved=moved)
+
+
+def scene_span_update(
+    *, span: SceneSpan, start_s: float, end_s: float, scene: Scene | None = None
+) -> SpanEditResult:
+    """Move a span's edges (or give it another scene) by hand, then point findings at the
+    scene that now contains them."""
+    with transaction.atomic():
+        current = (
+            SceneSpan.objects.select_for_update().select_related("cut", "scene").get(pk=span.pk)
+        )
+        scene = scene or current.scene
+        if scene.video_id != current.cut.video_id:
+            raise ValidationError({"scene": "That scene is not in this video."})
+        _span_validate(cut=current.cut, scene_name=scene.name, start_s=start_s, end_s=end_s)
+        current.scene, current.start_s, current.end_s = scene, start_s, end_s
+        current.save()
+        moved = findings_reassign_scenes(cut=current.cut)
+    return SpanEditResult(span=current, findings_moved=moved)
+
+
+def scene_span_delete(*, span: SceneSpan) -> SpanEditResult:
+    """Take a span off a cut's timeline; findings inside it lose (or change) their scene."""
+    with transaction.atomic():
+        cut = Cut.objects.get(pk=span.cut_id)
+        deleted, _ = SceneSpan.objects.filter(pk=span.pk).delete()
+        if not deleted:
+            raise ErrataConflict("This span was already removed (perhaps by someone else).")
+        moved = findings_reassign_scenes(cut=cut)
+    return SpanEditResult(span=None, findings_moved=moved)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from errata import views
@@ -8,7 +8,7 @@ from errata import views
 app_name = "errata"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+    path("", RedirectView.as_view(url="/studio/", permanent=False), name="home"),
     # The patron review page and what it asks for; every one of them checks the link first.
     path("r/<str:token>/", views.review_page, name="review"),
     path("r/<str:token>/comments/", views.review_comments, name="review-comments"),
@@ -17,4 +17,5 @@ urlpatterns = [
     path("r/<str:token>/metoo/<int:finding_id>/", views.review_metoo, name="review-metoo"),
     path("r/<str:token>/forget/", views.review_forget, name="review-forget"),
     path("r/<str:token>/media/", views.review_media, name="review-media"),
+    path("studio/", include("errata.studio_urls")),
 ]

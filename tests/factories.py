@@ -32,7 +32,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
 
     @factory.post_generation
-    def _save(user, create, extracted, **kwargs):
+    def _save(user, create, extracted, **kwargs):  # factory_boy's signature: user, not self
         if create:
             user.save()
 
