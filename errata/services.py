@@ -7,12 +7,13 @@ queued with `transaction.on_commit` so a worker never sees a row that was rolled
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -124,6 +125,56 @@ def comment_create(
         transaction.on_commit(lambda: comment_queue_triage(comment_id=comment.pk))
         send_on_commit(signals.comment_created, Comment, comment_id=comment.pk)
     return comment
+
+
+def comment_create_on_review_link(
+    *,
+    review_link: ReviewLink,
+    text: str,
+    author_name: str = "",
+    email: str = "",
+    reviewer_key: uuid.UUID | None = None,
+    timestamp_s: float | None = None,
+    parent: Comment | None = None,
+    source: str = Comment.Source.WEB,
+) -> Comment:
+    """A patron's comment through a review link. The link must be live and allow comments. The
+    patron is the reviewer with this key (they got it with their first comment), else a new named
+    guest; a comment that fails validation leaves no guest behind."""
+    if not review_link.is_active():
+        raise PermissionDenied("This review link is no longer active.")
+    if not review_link.can_comment:
+        raise PermissionDenied("This review link is for watching only; comments are turned off.")
+    with transaction.atomic():
+        reviewer = None
+        if reviewer_key is not None:
+            reviewer = Reviewer.objects.filter(key=reviewer_key).first()
+            if reviewer is None:
+                raise ValidationError({"reviewer": "No reviewer has this key."})
+        else:
+            name = (author_name or "").strip()
+            if not name:
+                raise ValidationError({"author_name": "Give a name to show with the comment."})
+            reviewer = Reviewer.objects.create(display_name=name[:150], email=email)
+        return comment_create(
+            cut=review_link.cut,
+            text=text,
+            author_name=(author_name or "").strip()[:150] or reviewer.display_name,
+            reviewer=reviewer,
+            timestamp_s=timestamp_s,
+            source=source,
+            parent=parent,
+            review_link=review_link,
+        )
+
+
+def review_link_revoke(*, review_link: ReviewLink) -> ReviewLink:
+    """Revoke a link at once; revoking it again keeps the first date."""
+    ReviewLink.objects.filter(pk=review_link.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    review_link.refresh_from_db(fields=["revoked_at"])
+    return review_link
 
 
 def comment_queue_triage(*, comment_id: int) -> bool:
@@ -542,6 +593,9 @@ def erratum_create_from_findings(
         raise ValidationError({"category": f"Unknown category {category!r}."})
     timestamp_s = defaults["timestamp_s"] if timestamp_s is None else timestamp_s
     comment_validate_timestamp(cut=cut, timestamp_s=timestamp_s)
+    in_video = Scene.objects.filter(pk=scene_id, video_id=cut.video_id)
+    if scene_id is not None and not in_video.exists():
+        raise ValidationError({"scene": "That scene is not in this video."})
     with transaction.atomic():
         erratum = Erratum.objects.create(
             video_id=cut.video_id,
@@ -569,7 +623,13 @@ def erratum_create_from_findings(
     return erratum
 
 
-def erratum_add_findings(*, erratum: Erratum, finding_ids: Iterable[int], actor=None) -> int:
+def erratum_add_findings(
+    *,
+    erratum: Erratum,
+    finding_ids: Iterable[int],
+    actor=None,
+    expected_version: int | None = None,
+) -> int:
     """Add untriaged findings to an existing erratum (more reports of a known problem)."""
     findings = _findings_of_one_cut(finding_ids)
     if erratum.merged_into_id:
@@ -577,6 +637,8 @@ def erratum_add_findings(*, erratum: Erratum, finding_ids: Iterable[int], actor=
             f"Erratum #{erratum.pk} was merged into #{erratum.merged_into_id}; add them there."
         )
     with transaction.atomic():
+        if expected_version is not None:
+            _check_version(erratum, expected_version)
         _lock_new_findings(finding_ids=[f.pk for f in findings], erratum=erratum)
         _event(erratum, actor=actor, kind="findings_added", changes={"findings": sorted(
             f.pk for f in findings
@@ -782,7 +844,18 @@ def erratum_transition(
     return refreshed
 
 
-def erratum_merge(*, source: Erratum, target: Erratum, actor=None) -> Erratum:
+def _check_version(erratum: Erratum, expected_version: int) -> None:
+    current = Erratum.objects.select_for_update().only("version").get(pk=erratum.pk)
+    if current.version != expected_version:
+        raise StaleVersion(
+            f"Erratum #{erratum.pk} was changed by someone else (version {current.version}, "
+            f"you read version {expected_version}). Reload and try again."
+        )
+
+
+def erratum_merge(
+    *, source: Erratum, target: Erratum, actor=None, expected_version: int | None = None
+) -> Erratum:
     """Merge a duplicate erratum into another: its findings move, and it keeps a redirect.
 
     Both rows are locked (in id order, so two opposite merges cannot deadlock); a merge that
@@ -799,6 +872,11 @@ def erratum_merge(*, source: Erratum, target: Erratum, actor=None) -> Erratum:
             .order_by("pk")
         }
         source, target = locked[source.pk], locked[target.pk]
+        if expected_version is not None and source.version != expected_version:
+            raise StaleVersion(
+                f"Erratum #{source.pk} was changed by someone else (version {source.version}, "
+                f"you read version {expected_version}). Reload and try again."
+            )
         for erratum in (source, target):
             if erratum.merged_into_id:
                 raise ErrataConflict(

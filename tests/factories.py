@@ -7,6 +7,7 @@ import factory
 from errata.models import (
     Comment,
     Cut,
+    DuplicateGroup,
     Erratum,
     Finding,
     Membership,
@@ -17,6 +18,8 @@ from errata.models import (
     Team,
     User,
     Video,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 
 
@@ -142,3 +145,28 @@ class ErratumFactory(factory.django.DjangoModelFactory):
     video = factory.SelfAttribute("cut.video")
     title = factory.Sequence(lambda n: f"Erratum {n}")
     category = "typo"
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookEndpoint
+
+    team = factory.SubFactory(TeamFactory)
+    url = factory.Sequence(lambda n: f"https://hooks.example.com/errata/{n}")
+    events = factory.LazyFunction(lambda: ["comment.created", "erratum.created", "erratum.fixed"])
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    endpoint = factory.SubFactory(WebhookEndpointFactory)
+    event = "comment.created"
+    body = '{"event":"comment.created"}'
+
+
+class DuplicateGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DuplicateGroup
+
+    cut = factory.SubFactory(CutFactory)
