@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -115,6 +116,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
+# Exempt like every API view: without it a POST to an unknown address would get Django's HTML
+# CSRF page instead of this JSON 404.
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any /api/ address no route matches: the same JSON shape as every other API error."""
     return JsonResponse(

@@ -353,8 +353,16 @@ class CommentCreatedSerializer(CommentSerializer):
 
 class FindingSerializer(serializers.ModelSerializer):
     author_name = serializers.CharField(source="comment.author_name", read_only=True)
+    category = serializers.ChoiceField(
+        choices=Category.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="The creator's decision; empty while undecided.",
+    )
     effective_category = serializers.ChoiceField(choices=Category.choices, read_only=True)
-    effective_scene = serializers.IntegerField(source="effective_scene_id", read_only=True)
+    effective_scene = serializers.IntegerField(
+        source="effective_scene_id", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Finding
