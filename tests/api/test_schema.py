@@ -9,7 +9,9 @@ import re
 import pytest
 import schemathesis
 from django.contrib.staticfiles import finders
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, settings
@@ -61,6 +63,18 @@ def api_world(world, creator, settings):
         "user": "100000/min",
     }
     return world
+
+
+@pytest.fixture(autouse=True)
+def _connection_kept_open():
+    """Requests go through Django's WSGI handler, whose request_finished signal closes a
+    database connection found inside a transaction; the test's transaction is one. Django's own
+    test client unhooks the same receivers."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

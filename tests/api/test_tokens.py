@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from errata.models import ApiToken
 from tests.api.conftest import token_client
@@ -96,3 +98,12 @@ def test_a_token_that_expires_in_the_past_cannot_be_made(session):
     )
     assert response.status_code == 400
     assert "expires_at" in response.json()["fields"]
+
+
+def test_the_command_line_makes_a_token_and_prints_its_key_once(creator, video, capsys):
+    call_command("create_api_token", creator.username, "--name", "render farm")
+    key = capsys.readouterr().out.strip()
+    token = ApiToken.objects.get(user=creator)
+    assert (token.name, token.key_hash) == ("render farm", ApiToken.hash_key(key))
+    response = APIClient().get("/api/videos/", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 200
