@@ -19,6 +19,7 @@ events it has handled; X-Errata-Timestamp is when this attempt was sent (Unix se
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import http.client
@@ -30,6 +31,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -172,7 +174,23 @@ def _erratum_data(erratum_id: int) -> tuple[Erratum, dict]:
     return erratum, dict(ErratumSerializer(erratum).data)
 
 
+def _best_effort(receiver_function: Callable) -> Callable:
+    """A receiver runs after the action's transaction committed: the comment or erratum exists
+    whatever happens here, so a failure to record its webhooks is logged, not raised into the
+    request that made it."""
+
+    @functools.wraps(receiver_function)
+    def wrapper(*args, **kwargs) -> None:
+        try:
+            receiver_function(*args, **kwargs)
+        except Exception:
+            logger.exception("Could not record webhook deliveries (%s)", receiver_function.__name__)
+
+    return wrapper
+
+
 @receiver(signals.comment_created, dispatch_uid="webhooks_comment_created")
+@_best_effort
 def on_comment_created(sender, comment_id: int, **kwargs) -> None:
     from errata.api.serializers import CommentSerializer
 
@@ -190,6 +208,7 @@ def on_comment_created(sender, comment_id: int, **kwargs) -> None:
 
 
 @receiver(signals.erratum_created, dispatch_uid="webhooks_erratum_created")
+@_best_effort
 def on_erratum_created(sender, erratum_id: int, **kwargs) -> None:
     erratum, data = _erratum_data(erratum_id)
     deliveries_create_for_event(
@@ -202,6 +221,7 @@ def on_erratum_created(sender, erratum_id: int, **kwargs) -> None:
 
 
 @receiver(signals.erratum_status_changed, dispatch_uid="webhooks_erratum_status_changed")
+@_best_effort
 def on_erratum_status_changed(sender, erratum_id: int, before: str, after: str, **kwargs) -> None:
     erratum, data = _erratum_data(erratum_id)
     events = [WebhookEvent.ERRATUM_STATUS_CHANGED]

@@ -356,3 +356,15 @@ def test_a_broker_outage_leaves_the_delivery_pending(
     monkeypatch.setattr(webhook_deliver_task, "apply_async", down)
     _post_comment(review_link, django_capture_on_commit_callbacks)
     assert WebhookDelivery.objects.get().status == "pending"
+
+
+def test_a_failure_to_record_deliveries_does_not_fail_the_comment(
+    endpoint, review_link, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(webhooks, "deliveries_create_for_event", broken)
+    body = _post_comment(review_link, django_capture_on_commit_callbacks)
+    assert body["text"] == "At 5:58 'mabye'."
+    assert "Could not record webhook deliveries" in caplog.text
