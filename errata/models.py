@@ -14,6 +14,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -679,6 +680,13 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    def clean(self) -> None:
+        unknown = sorted(set(self.events or []) - set(WebhookEvent.values))
+        if not isinstance(self.events, list) or unknown:
+            raise ValidationError(
+                {"events": f"Events are a list of: {', '.join(WebhookEvent.values)}."}
+            )
 
 
 class WebhookDelivery(models.Model):

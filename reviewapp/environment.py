@@ -114,5 +114,7 @@ def env_cache(name: str, *, environ: Mapping[str, str] | None = None) -> dict:
     if not raw:
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if not raw.startswith(("redis://", "rediss://")):
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a cache URL; expected redis://host:6379/1.")
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a cache URL; expected redis://host:6379/1."
+        )
     return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": raw}

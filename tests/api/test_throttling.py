@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from reviewapp.environment import env_rate
+from reviewapp.environment import env_cache, env_rate
 from tests import factories
 from tests.api.conftest import link_client, token_client
 
@@ -80,3 +80,14 @@ def test_throttle_rates_are_read_from_the_environment(value):
 def test_a_malformed_rate_stops_start_up_naming_the_variable(value):
     with pytest.raises(ImproperlyConfigured, match="API_THROTTLE_TOKEN"):
         env_rate("API_THROTTLE_TOKEN", "1/min", environ={"API_THROTTLE_TOKEN": value})
+
+
+def test_the_cache_is_redis_from_a_url_and_memory_without_one():
+    assert env_cache("CACHE_URL", environ={})["BACKEND"].endswith("LocMemCache")
+    redis = env_cache("CACHE_URL", environ={"CACHE_URL": "redis://redis:6379/1"})
+    assert (redis["BACKEND"], redis["LOCATION"]) == (
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://redis:6379/1",
+    )
+    with pytest.raises(ImproperlyConfigured, match="CACHE_URL"):
+        env_cache("CACHE_URL", environ={"CACHE_URL": "memcached://x"})

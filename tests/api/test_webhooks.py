@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.contrib.admin.sites import site as admin_site
+from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
 from errata import services, webhooks
@@ -368,3 +369,11 @@ def test_a_failure_to_record_deliveries_does_not_fail_the_comment(
     body = _post_comment(review_link, django_capture_on_commit_callbacks)
     assert body["text"] == "At 5:58 'mabye'."
     assert "Could not record webhook deliveries" in caplog.text
+
+
+def test_an_endpoint_names_only_known_events(team):
+    endpoint = factories.WebhookEndpointFactory.build(team=team, events=["comment.deleted"])
+    with pytest.raises(ValidationError, match="Events are a list of"):
+        endpoint.full_clean()
+    endpoint.events = ["comment.created", "erratum.fixed"]
+    endpoint.full_clean()
