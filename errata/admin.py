@@ -14,6 +14,7 @@ from django.utils.html import format_html
 
 from errata import services
 from errata.models import (
+    ApiToken,
     Comment,
     Cut,
     DuplicateGroup,
@@ -29,6 +30,8 @@ from errata.models import (
     Team,
     User,
     Video,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from errata.triage.timestamps import format_time
 
@@ -338,3 +341,71 @@ class ErratumAdmin(admin.ModelAdmin):
 class MeTooAdmin(admin.ModelAdmin):
     list_display = ("finding", "reviewer", "created_at")
     raw_id_fields = ("finding", "reviewer")
+
+
+# --- API tokens and webhooks --------------------------------------------------------------------
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made through the API (POST /api/tokens/), the only place the key is shown."""
+
+    list_display = (
+        "name", "user", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at",
+    )  # fmt: skip
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix", "user__username")
+    list_select_related = ("user",)
+    readonly_fields = ("user", "prefix", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke_tokens"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        from errata.api.tokens import api_token_revoke
+
+        for token in queryset:
+            api_token_revoke(token=token)
+        self.message_user(request, f"Revoked {queryset.count()} token(s).")
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ("url", "team", "events", "is_active", "created_at")
+    list_filter = ("is_active", "team")
+    search_fields = ("url", "description")
+    readonly_fields = ("secret",)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = (
+        "event", "endpoint", "status", "attempts", "response_code", "created_at", "replay_of",
+    )  # fmt: skip
+    list_filter = ("status", "event", "endpoint__team")
+    search_fields = ("event_id", "error")
+    list_select_related = ("endpoint",)
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+    actions = ["replay_deliveries"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Replay the selected deliveries")
+    def replay_deliveries(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        from errata.services import ErrataConflict
+        from errata.webhooks import delivery_replay
+
+        replayed = skipped = 0
+        for delivery in queryset:
+            try:
+                delivery_replay(delivery=delivery)
+                replayed += 1
+            except ErrataConflict:
+                skipped += 1
+        message = f"Replaying {replayed} deliver{'y' if replayed == 1 else 'ies'}."
+        if skipped:
+            message += f" {skipped} skipped: their endpoint is turned off."
+        self.message_user(request, message)

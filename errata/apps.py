@@ -7,3 +7,7 @@ class ErrataConfig(AppConfig):
     name = "errata"
     verbose_name = "Errata"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Connects the webhook receivers to the domain signals.
+        from errata import webhooks  # noqa: F401

@@ -8,11 +8,13 @@ services check the same rules first so people get a clear message, but a bad row
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -622,3 +624,133 @@ class ErratumEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.erratum_id}"
+
+
+# --- The API's credentials and the webhooks a team registers -----------------------------------
+
+
+class ApiToken(models.Model):
+    """A personal token for scripts. Only a hash is stored: the key is shown once, when it is
+    made, and a leaked database does not leak working keys. The prefix tells keys apart in lists.
+    """
+
+    # The key is "errata_" + 43 random characters; its first 14 are kept as the visible prefix.
+    KEY_PREFIX = "errata_"
+    PREFIX_LENGTH = 14
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=PREFIX_LENGTH)
+    # SHA-256 of the whole key, hex. The key has 256 bits of randomness, so an unsalted fast hash
+    # is enough (a salt would only stop precomputation, which that much randomness already does)
+    # and it lets a request find its token with one indexed lookup.
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user_id", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def hash_key(cls, key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def is_active(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > now
+
+
+class WebhookEvent(models.TextChoices):
+    COMMENT_CREATED = "comment.created", "Comment created"
+    ERRATUM_CREATED = "erratum.created", "Erratum created"
+    ERRATUM_STATUS_CHANGED = "erratum.status_changed", "Erratum status changed"
+    ERRATUM_FIXED = "erratum.fixed", "Erratum fixed"
+
+
+def webhook_secret_new() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(models.Model):
+    """A URL a team wants told about events. Deliveries are signed with the secret."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    secret = models.CharField(max_length=100, default=webhook_secret_new, editable=False)
+    # The WebhookEvent values this endpoint wants; checked by the API and admin forms.
+    events = models.JSONField(default=list)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["team_id", "id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def clean(self) -> None:
+        unknown = sorted(set(self.events or []) - set(WebhookEvent.values))
+        if not isinstance(self.events, list) or unknown:
+            raise ValidationError(
+                {"events": f"Events are a list of: {', '.join(WebhookEvent.values)}."}
+            )
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one endpoint. The body is stored exactly as sent, so a
+    replay re-sends the same bytes and a receiver can check the same signature."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        RETRYING = "retrying", "Failed, will retry"
+        SUCCEEDED = "succeeded", "Delivered"
+        FAILED = "failed", "Failed"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    # The event's id: the same in every delivery and replay of this event, so receivers can
+    # ignore one they have already handled.
+    event_id = models.UUIDField(default=uuid.uuid4)
+    body = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    response_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    replay_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replays"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "retrying", "succeeded", "failed"]),
+                name="webhook_delivery_status_valid",
+            ),
+        ]
+        indexes = [
+            # The delivery log of one endpoint, newest first.
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.endpoint_id} ({self.status})"

@@ -144,6 +144,13 @@ def comment_queue_triage(*, comment_id: int) -> bool:
     except OperationalError:
         logger.warning("Broker unreachable; comment %s left for the triage sweep", comment_id)
         return False
+    except Exception:
+        # Without a broker the task runs here, inside the request that stored the comment; a
+        # triage failure must not fail that request. The comment stays pending for the sweep.
+        if not triage_comment_task.app.conf.task_always_eager:
+            raise
+        logger.exception("Triage of comment %s failed; left for the triage sweep", comment_id)
+        return False
     return True
 
 
@@ -583,6 +590,9 @@ def erratum_create_from_findings(
         raise ValidationError({"category": f"Unknown category {category!r}."})
     timestamp_s = defaults["timestamp_s"] if timestamp_s is None else timestamp_s
     comment_validate_timestamp(cut=cut, timestamp_s=timestamp_s)
+    in_video = Scene.objects.filter(pk=scene_id, video_id=cut.video_id)
+    if scene_id is not None and not in_video.exists():
+        raise ValidationError({"scene": "That scene is not in this video."})
     with transaction.atomic():
         erratum = Erratum.objects.create(
             video_id=cut.video_id,
@@ -608,7 +618,13 @@ def erratum_create_from_findings(
     return erratum
 
 
-def erratum_add_findings(*, erratum: Erratum, finding_ids: Iterable[int], actor=None) -> int:
+def erratum_add_findings(
+    *,
+    erratum: Erratum,
+    finding_ids: Iterable[int],
+    actor=None,
+    expected_version: int | None = None,
+) -> int:
     """Add untriaged findings to an existing erratum (more reports of a known problem)."""
     findings = _findings_of_one_cut(finding_ids)
     if erratum.merged_into_id:
@@ -624,6 +640,8 @@ def erratum_add_findings(*, erratum: Erratum, finding_ids: Iterable[int], actor=
                 f"Erratum #{erratum.pk} was merged into #{current.merged_into_id} "
                 "(perhaps by someone else just now); add them there."
             )
+        if expected_version is not None:
+            _check_version(erratum, expected_version)
         _lock_new_findings(finding_ids=[f.pk for f in findings], erratum=erratum)
         _event(
             erratum,
@@ -834,7 +852,18 @@ def erratum_transition(
     return refreshed
 
 
-def erratum_merge(*, source: Erratum, target: Erratum, actor=None) -> Erratum:
+def _check_version(erratum: Erratum, expected_version: int) -> None:
+    current = Erratum.objects.select_for_update().only("version").get(pk=erratum.pk)
+    if current.version != expected_version:
+        raise StaleVersion(
+            f"Erratum #{erratum.pk} was changed by someone else (version {current.version}, "
+            f"you read version {expected_version}). Reload and try again."
+        )
+
+
+def erratum_merge(
+    *, source: Erratum, target: Erratum, actor=None, expected_version: int | None = None
+) -> Erratum:
     """Merge a duplicate erratum into another: its findings move, and it keeps a redirect.
 
     Both rows are locked (in id order, so two opposite merges cannot deadlock); a merge that
@@ -851,6 +880,11 @@ def erratum_merge(*, source: Erratum, target: Erratum, actor=None) -> Erratum:
             .order_by("pk")
         }
         source, target = locked[source.pk], locked[target.pk]
+        if expected_version is not None and source.version != expected_version:
+            raise StaleVersion(
+                f"Erratum #{source.pk} was changed by someone else (version {source.version}, "
+                f"you read version {expected_version}). Reload and try again."
+            )
         for erratum in (source, target):
             if erratum.merged_into_id:
                 raise ErrataConflict(
@@ -955,8 +989,9 @@ def errata_carry_to_cut(*, from_cut: Cut, to_cut: Cut, actor=None) -> CarryResul
 # --- Review links: the private pages patrons open, and what they post through them -------------
 
 
-class ReviewLinkClosed(Exception):
-    """The link was revoked or has expired: nothing more is posted through it."""
+class ReviewLinkClosed(PermissionDenied):
+    """The link was revoked or has expired: nothing more is posted through it. (A kind of
+    PermissionDenied, so the API answers 403; the review page answers 410 Gone.)"""
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
@@ -1061,10 +1096,12 @@ def review_comment_create(
     user=None,
     guest_name: str = "",
     guest_email: str = "",
+    source: str = Comment.Source.WEB,
 ) -> Comment:
-    """A comment posted on a review page, by the reviewer the browser remembers, the signed-in
-    user, or a new named guest. The guest is created in the same transaction, so a refused
-    comment leaves nothing behind. A reply to a reply joins its thread's first comment."""
+    """A comment posted through a review link (its page, or a patron's client over the API), by
+    the reviewer the browser remembers, the signed-in user, or a new named guest. The guest is
+    created in the same transaction, so a refused comment leaves nothing behind. A reply to a
+    reply joins its thread's first comment."""
     with transaction.atomic():
         link = _review_link_lock(review_link)
         cut = Cut.objects.select_related("video").get(pk=link.cut_id)
@@ -1092,7 +1129,7 @@ def review_comment_create(
             timestamp_s=timestamp_s,
             parent=parent,
             review_link=link,
-            source=Comment.Source.WEB,
+            source=source,
         )
 
 

@@ -39,3 +39,19 @@ def triage_comment_task(comment_id: int) -> dict:
 @shared_task(name="errata.triage_sweep")
 def triage_sweep_task() -> int:
     return services.comments_sweep_untriaged()
+
+
+@shared_task(name="errata.webhook_deliver", bind=True, max_retries=None)
+def webhook_deliver_task(self, delivery_id: int) -> str:
+    """One attempt; the service records it and says how long to back off. The number of attempts
+    is kept on the delivery (WEBHOOK_MAX_ATTEMPTS), not here, so a replay starts afresh."""
+    from errata import webhooks
+
+    try:
+        return webhooks.delivery_attempt(delivery_id=delivery_id).status
+    except webhooks.WebhookTransientError as error:
+        if self.request.is_eager:
+            # Without a broker (`make run`, the tests) there is no queue to wait in: Celery runs
+            # a retry that is returned, not raised, at once (a raised one would propagate).
+            return self.retry(exc=error, countdown=error.countdown, throw=False)
+        raise self.retry(exc=error, countdown=error.countdown) from None

@@ -92,3 +92,33 @@ def env_broker_url(name: str, *, environ: Mapping[str, str] | None = None) -> st
             f"{name}={raw!r} is not a broker URL; expected redis://host:6379/0 or amqp://..."
         )
     return raw
+
+
+_RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+
+
+def env_rate(name: str, default: str, *, environ: Mapping[str, str] | None = None) -> str:
+    """A throttle rate such as 60/min or 1000/hour (REST framework's format)."""
+    raw = env_str(name, default, environ=environ)
+    count, _, period = raw.partition("/")
+    if not (count.isdigit() and int(count) > 0 and period in _RATE_PERIODS):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate; write requests per period, such as 60/min or 1000/hour."
+        )
+    return raw
+
+
+def env_cache(name: str, *, environ: Mapping[str, str] | None = None) -> dict:
+    """The default cache: Redis from a redis:// URL, else memory local to each process."""
+    raw = env_str(name, "", environ=environ)
+    if not raw:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if not raw.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a cache URL; expected redis://host:6379/1."
+        )
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": raw,
+        "KEY_PREFIX": "errata",
+    }

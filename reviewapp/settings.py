@@ -14,9 +14,11 @@ from django.core.exceptions import ImproperlyConfigured
 from reviewapp.environment import (
     env_bool,
     env_broker_url,
+    env_cache,
     env_database,
     env_int,
     env_list,
+    env_rate,
     env_str,
 )
 
@@ -164,26 +166,10 @@ CELERY_BEAT_SCHEDULE = {
 TRIAGE_SWEEP_AFTER_SECONDS = env_int("TRIAGE_SWEEP_AFTER_SECONDS", 120, minimum=0)
 
 # --- Cache --------------------------------------------------------------------------------------
-# The review page's rate limits count in the cache, so every web process must share one: Redis
-# (REDIS_URL, else the broker when it is Redis) in production; without Redis, local memory, which
-# is right for `make run` (one process) but counts per process under gunicorn.
-_REDIS_SCHEMES = ("redis://", "rediss://")
-REDIS_URL = env_str("REDIS_URL") or (
-    _BROKER_FROM_ENVIRONMENT if _BROKER_FROM_ENVIRONMENT.startswith(_REDIS_SCHEMES) else ""
-)
-if REDIS_URL and not REDIS_URL.startswith(_REDIS_SCHEMES):
-    raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} is not a redis:// or rediss:// URL.")
-CACHES = {
-    "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "errata",
-        }
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "errata"}
-    )
-}
+# Rate limits (review pages) and API throttle counts live in the cache, so every web process must
+# share one in production: Redis from CACHE_URL (docker-compose: redis://redis:6379/1, a database
+# apart from the broker's). Unset, each process keeps its own in memory, right for `make run`.
+CACHES = {"default": env_cache("CACHE_URL")}
 
 # --- Review pages -------------------------------------------------------------------------------
 # Comments and me-toos one viewer (a reviewer key) may post per minute, and all viewers behind one
@@ -214,29 +200,78 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Errata <errata@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- REST framework -----------------------------------------------------------------------------
+# Scripts authenticate with a personal token (Authorization: Bearer ...), a patron's client with
+# its review link (Authorization: ReviewLink ...), the pages with the session. The token class
+# comes first so that a request with no credentials gets 401 with a WWW-Authenticate header.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "errata.api.authentication.ApiTokenAuthentication",
+        "errata.api.authentication.ReviewLinkAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["errata.api.permissions.IsTeamMember"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "errata.api.throttling.ApiTokenRateThrottle",
+        "errata.api.throttling.ReviewLinkRateThrottle",
+        "errata.api.throttling.SessionUserRateThrottle",
+    ],
+    "EXCEPTION_HANDLER": "errata.api.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "errata.api.filters.StableOrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "errata.api.pagination.StablePageNumberPagination",
     "PAGE_SIZE": 50,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Requests per period for each kind of caller, counted in the default cache (CACHE_URL).
+API_THROTTLE_RATES = {
+    "token": env_rate("API_THROTTLE_TOKEN", "1000/hour"),
+    "review_link": env_rate("API_THROTTLE_REVIEW_LINK", "120/hour"),
+    "user": env_rate("API_THROTTLE_USER", "2000/hour"),
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Errata API",
-    "DESCRIPTION": "Video review and erratum tracking.",
+    "DESCRIPTION": (
+        "Video review and erratum tracking. Authenticate with a personal token "
+        "(`Authorization: Bearer <key>`), a review link (`Authorization: ReviewLink <token>`, "
+        "comments on one cut only) or the session. Errors share one JSON shape (`Error`)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Separate request and response components, so read-only fields are not asked for.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "errata.api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "CategoryEnum": "errata.models.Category",
+        "RemedyEnum": "errata.models.Remedy",
+        "ErratumStatusEnum": "errata.models.Erratum.Status",
+        "FindingStateEnum": "errata.models.Finding.State",
+        "WebhookEventEnum": "errata.models.WebhookEvent",
+        "WebhookDeliveryStatusEnum": "errata.models.WebhookDelivery.Status",
+    },
     # The documentation page's assets ship with the app (no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Webhooks -----------------------------------------------------------------------------------
+# Seconds to wait for a receiver; attempts before a delivery is marked failed (backoff doubles
+# from WEBHOOK_RETRY_BACKOFF_SECONDS, capped at an hour).
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6, minimum=1)
+WEBHOOK_RETRY_BACKOFF_SECONDS = env_int("WEBHOOK_RETRY_BACKOFF_SECONDS", 30, minimum=1)
+# Off in production: a webhook URL may not point into the server's own network (loopback,
+# private ranges, link-local cloud metadata). Tests and a local receiver turn it on.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", DEBUG)
 
 # --- Logging ------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -48,6 +48,12 @@ def _static_files_without_manifest(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The cast has several accounts; the real hasher costs a third of a second for each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def team():
     return factories.TeamFactory(name="Three Blue", slug="three-blue")

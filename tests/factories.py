@@ -7,6 +7,7 @@ import factory
 from errata.models import (
     Comment,
     Cut,
+    DuplicateGroup,
     Erratum,
     Finding,
     Membership,
@@ -18,6 +19,8 @@ from errata.models import (
     Team,
     User,
     Video,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 
 
@@ -153,3 +156,28 @@ class MeTooFactory(factory.django.DjangoModelFactory):
 
     finding = factory.SubFactory(FindingFactory)
     reviewer = factory.SubFactory(ReviewerFactory)
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookEndpoint
+
+    team = factory.SubFactory(TeamFactory)
+    url = factory.Sequence(lambda n: f"https://hooks.example.com/errata/{n}")
+    events = factory.LazyFunction(lambda: ["comment.created", "erratum.created", "erratum.fixed"])
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    endpoint = factory.SubFactory(WebhookEndpointFactory)
+    event = "comment.created"
+    body = '{"event":"comment.created"}'
+
+
+class DuplicateGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DuplicateGroup
+
+    cut = factory.SubFactory(CutFactory)

@@ -281,6 +281,20 @@ def test_a_broker_outage_loses_no_comment(cut, monkeypatch, django_capture_on_co
     assert services.comments_sweep_untriaged(older_than_s=0) == 0
 
 
+def test_a_triage_failure_in_eager_mode_keeps_the_comment_and_the_request(
+    cut, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(**kwargs):
+        raise RuntimeError("engine bug")
+
+    monkeypatch.setattr(services, "findings_triage", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = _post(cut, "At 6:03 'mabye' is misspelled.")
+    comment.refresh_from_db()
+    assert comment.triage_state == "pending"
+    assert comment.text == "At 6:03 'mabye' is misspelled."
+
+
 def test_the_sweep_triages_comments_left_pending(cut, spans):
     left = factories.CommentFactory(cut=cut, text="At 6:03 'mabye' is misspelled.")
     fresh = factories.CommentFactory(cut=cut, text="At 1:00 the label is cut off.")
