@@ -7,14 +7,17 @@ queued with `transaction.on_commit` so a worker never sees a row that was rolled
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Q
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from errata import signals
@@ -27,22 +30,35 @@ from errata.models import (
     DuplicateGroup,
     Erratum,
     ErratumEvent,
+    ExportJob,
     Finding,
     FindingToken,
+    ImportJob,
+    Membership,
     Reviewer,
     ReviewLink,
     Scene,
     SceneSpan,
 )
-from errata.importers import TimelineEntry
+from errata.importers import (
+    COMMENT_FORMATS,
+    CommentFileError,
+    ImportedComment,
+    TimelineEntry,
+    comment_content_id,
+    comments_read,
+)
 from errata.signals import send_on_commit
 from errata.triage import triage_comment
 from errata.triage.categories import ERRATUM_CATEGORIES, quoted_strings
 from errata.triage.duplicates import (
     TIME_WINDOW_S,
+    DuplicateIndex,
     GroupingItem,
+    GroupingProfile,
     index_tokens,
     match_group,
+    score_pair,
 )
 from errata.triage.scenes import SceneLocator, SpanRef
 from errata.triage.timestamps import format_time
@@ -896,3 +912,632 @@ def errata_carry_to_cut(*, from_cut: Cut, to_cut: Cut, actor=None) -> CarryResul
         FindingToken.objects.filter(finding__in=findings).update(cut=to_cut)
         DuplicateGroup.objects.filter(findings__in=findings).update(cut=to_cut)
     return CarryResult(errata=carried_errata, findings=carried_findings, without_scene=without_scene)
+
+
+# --- Comment imports: all or nothing, then triage in batches -------------------------------------
+
+# Comments per bulk insert while importing, and per transaction while triaging a batch.
+IMPORT_CHUNK_SIZE = 1000
+TRIAGE_BATCH_SIZE = 500
+# Files up to this size are imported during the request; larger ones by a Celery task.
+IMPORT_INLINE_MAX_BYTES = 256 * 1024
+# Exports of cuts with up to this many errata are rendered during the request.
+EXPORT_INLINE_MAX_ERRATA = 5000
+
+# progress(phase, done, total): phase is one of ImportJob.Phase; total is 0 while unknown.
+ImportProgress = Callable[[str, int, int], None]
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class CommentImportResult:
+    total: int  # comments in the file
+    added: int
+    skipped: int  # already imported by an earlier run
+    creator: int  # of those added, the creator's own replies
+    replies: int  # of those added, answers to another comment
+    findings: int  # findings triage made from the added comments
+
+
+def comment_import_creator_name(*, cut: Cut) -> str:
+    """Whose comments in an import are the creator's replies, by default: the name the team's
+    owner goes by (for the demo, "3blue1brown")."""
+    owner = (
+        Membership.objects.filter(team_id=cut.video.team_id, role=Membership.Role.OWNER)
+        .select_related("user")
+        .order_by("created_at", "id")
+        .first()
+    )
+    if owner is None:
+        return ""
+    return owner.user.display_name or owner.user.get_full_name() or owner.user.username
+
+
+def _imported_comment_ids(*, cut: Cut, source: str) -> dict[str, int]:
+    """The external ids already imported into this cut from this source, to their rows."""
+    known = dict(
+        Comment.objects.filter(cut=cut, source=source)
+        .exclude(external_id="")
+        .values_list("external_id", "pk")
+    )
+    if source == Comment.Source.IMPORT_PATREON:
+        # A paste carries no ids: a comment is who wrote what (and which repetition of it), so
+        # comments stored under other ids (load_demo's seed ids) are recognised by content too.
+        seen: Counter[tuple[str, str]] = Counter()
+        rows = (
+            Comment.objects.filter(cut=cut, source=source)
+            .order_by("pk")
+            .values_list("pk", "author_name", "text")
+        )
+        for pk, author, text in rows.iterator(chunk_size=2000):
+            seen[(author, text)] += 1
+            known.setdefault(comment_content_id("patreon", author, text, seen[(author, text)]), pk)
+    return known
+
+
+def _import_check_record(record: ImportedComment, *, cut: Cut) -> None:
+    if not record.text.strip():
+        raise CommentFileError("the comment has no text", where=record.where)
+    if len(record.text) > COMMENT_MAX_LENGTH:
+        raise CommentFileError(
+            f"the comment has {len(record.text):,} characters; at most "
+            f"{COMMENT_MAX_LENGTH:,} are allowed",
+            where=record.where,
+        )
+    if len(record.external_id) > 200:
+        raise CommentFileError("the id is longer than 200 characters", where=record.where)
+    if record.parent_external_id == record.external_id:
+        raise CommentFileError("the comment answers itself", where=record.where)
+    try:
+        comment_validate_timestamp(cut=cut, timestamp_s=record.timestamp_s)
+    except ValidationError as error:
+        raise CommentFileError(" ".join(error.messages), where=record.where) from None
+
+
+def _import_check(
+    records: Iterable[ImportedComment],
+    *,
+    cut: Cut,
+    known: dict[str, int],
+    progress: ImportProgress,
+) -> tuple[int, int]:
+    """Read every record and refuse the file at the first bad one. Returns (total, new)."""
+    seen: set[str] = set()
+    parents_wanted: dict[str, str] = {}
+    total = new = 0
+    for record in records:
+        total += 1
+        _import_check_record(record, cut=cut)
+        if record.external_id in seen:
+            raise CommentFileError(
+                f"the id {record.external_id!r} appears twice in the file", where=record.where
+            )
+        seen.add(record.external_id)
+        new += record.external_id not in known
+        parent = record.parent_external_id
+        if parent and parent not in seen and parent not in known:
+            parents_wanted.setdefault(parent, record.where)
+        if total % 5000 == 0:
+            progress(ImportJob.Phase.CHECKING, total, 0)
+    for parent, where in parents_wanted.items():
+        if parent not in seen:
+            raise CommentFileError(
+                f"it answers comment {parent!r}, which is neither in the file nor imported before",
+                where=where,
+            )
+    if total == 0:
+        raise CommentFileError("the file holds no comments")
+    return total, new
+
+
+def _import_reviewers(chunk: list[ImportedComment], cache: dict[str, int]) -> None:
+    """The Reviewer of each author key in the chunk, created in bulk when new (the same person
+    across re-imports and across files from one source)."""
+    names = {
+        r.author_key[:200]: r.author_name
+        for r in chunk
+        if r.author_key and r.author_key[:200] not in cache
+    }
+    if not names:
+        return
+    cache.update(Reviewer.objects.filter(external_id__in=list(names)).values_list("external_id", "pk"))
+    missing = [key for key in names if key not in cache]
+    if missing:
+        Reviewer.objects.bulk_create(
+            [Reviewer(external_id=key, display_name=names[key][:150]) for key in missing],
+            ignore_conflicts=True,
+        )
+        cache.update(
+            Reviewer.objects.filter(external_id__in=missing).values_list("external_id", "pk")
+        )
+
+
+@dataclass
+class _ImportWrite:
+    added_ids: list[int]
+    creator: int = 0
+    replies: int = 0
+
+
+def _import_write(
+    records: Iterable[ImportedComment],
+    *,
+    cut: Cut,
+    source: str,
+    known: dict[str, int],
+    new: int,
+    progress: ImportProgress,
+) -> _ImportWrite:
+    """Insert the records not imported before, IMPORT_CHUNK_SIZE rows per statement. `known`
+    grows with each insert so replies find their parent's row."""
+    written = _ImportWrite(added_ids=[])
+    reviewer_ids: dict[str, int] = {}
+    # Replies whose parent comes later in the file: linked once every row exists.
+    deferred: list[tuple[int, str]] = []
+    now = timezone.now()
+
+    def row(record: ImportedComment) -> Comment:
+        is_creator = record.is_creator
+        parent = record.parent_external_id
+        return Comment(
+            cut=cut,
+            reviewer_id=reviewer_ids.get(record.author_key[:200]) if record.author_key else None,
+            author_name=record.author_name[:150],
+            author_role=Comment.Role.CREATOR if is_creator else Comment.Role.PATRON,
+            text=record.text,
+            timestamp_s=record.timestamp_s,
+            source=source,
+            external_id=record.external_id,
+            parent_id=known.get(parent) if parent else None,
+            posted_at=record.posted_at or now,
+            created_at=now,
+            # The creator's own replies are answers, not reports: nothing to triage.
+            triage_state=(
+                Comment.TriageState.SKIPPED if is_creator else Comment.TriageState.PENDING
+            ),
+            triaged_at=now if is_creator else None,
+        )
+
+    def flush(chunk: list[ImportedComment]) -> None:
+        _import_reviewers(chunk, reviewer_ids)
+        remaining = chunk
+        while remaining:
+            # Parents before their replies: a reply whose parent is in this chunk waits a round.
+            waiting = {r.external_id for r in remaining}
+            level = [
+                r
+                for r in remaining
+                if not r.parent_external_id
+                or r.parent_external_id in known
+                or r.parent_external_id not in waiting
+            ]
+            later = [r for r in remaining if r not in level] if len(level) < len(remaining) else []
+            if not level:  # replies answering each other in a loop: link them afterwards
+                level, later = later, []
+            rows = [row(r) for r in level]
+            Comment.objects.bulk_create(rows, batch_size=IMPORT_CHUNK_SIZE)
+            for record, comment in zip(level, rows, strict=True):
+                known[record.external_id] = comment.pk
+                written.added_ids.append(comment.pk)
+                written.creator += record.is_creator
+                if record.parent_external_id:
+                    written.replies += 1
+                    if comment.parent_id is None:
+                        deferred.append((comment.pk, record.parent_external_id))
+            remaining = later
+        progress(ImportJob.Phase.WRITING, len(written.added_ids), new)
+
+    chunk: list[ImportedComment] = []
+    for record in records:
+        if record.external_id in known:
+            continue
+        chunk.append(record)
+        if len(chunk) >= IMPORT_CHUNK_SIZE:
+            flush(chunk)
+            chunk = []
+    if chunk:
+        flush(chunk)
+    if deferred:
+        Comment.objects.bulk_update(
+            [Comment(pk=pk, parent_id=known[parent]) for pk, parent in deferred],
+            ["parent"],
+            batch_size=IMPORT_CHUNK_SIZE,
+        )
+    return written
+
+
+def comments_import(
+    *,
+    cut: Cut,
+    fmt: str,
+    open_file: Callable[[], IO[bytes]],
+    creator_name: str | None = None,
+    triage: bool = True,
+    progress: ImportProgress | None = None,
+) -> CommentImportResult:
+    """Import a comment file (COMMENT_FORMATS) into a cut, all or nothing, then triage it.
+
+    `open_file` opens the file for reading in binary; it is called twice, because the file is
+    streamed twice rather than held in memory: once to check every record (a bad one raises
+    CommentFileError naming its line or record, and nothing is written), once to write the
+    new ones in one transaction with bulk inserts. Comments imported before (same cut, source
+    and external id) are skipped, so re-importing a file adds nothing. The new comments are
+    then triaged in batches (findings_triage_batch), each batch its own transaction: if that
+    is interrupted the rest stay pending and the periodic sweep triages them.
+    """
+    if fmt not in COMMENT_FORMATS:
+        raise ValidationError({"format": f"Use one of {', '.join(COMMENT_FORMATS)}."})
+    if creator_name is None:
+        creator_name = comment_import_creator_name(cut=cut)
+    source = f"import:{fmt}"
+    progress = progress or _no_progress
+    known = _imported_comment_ids(cut=cut, source=source)
+    progress(ImportJob.Phase.CHECKING, 0, 0)
+    with open_file() as stream:
+        records = comments_read(stream, fmt=fmt, creator_name=creator_name)
+        total, new = _import_check(records, cut=cut, known=known, progress=progress)
+
+    written = _ImportWrite(added_ids=[])
+    if new:
+        progress(ImportJob.Phase.WRITING, 0, new)
+        try:
+            with transaction.atomic(), open_file() as stream:
+                records = comments_read(stream, fmt=fmt, creator_name=creator_name)
+                written = _import_write(
+                    records, cut=cut, source=source, known=known, new=new, progress=progress
+                )
+        except IntegrityError:
+            raise ErrataConflict(
+                "Some of these comments were imported by another import running at the same "
+                "time; nothing was written by this one. Import the file again to add the rest."
+            ) from None
+
+    findings = 0
+    if triage and written.added_ids:
+        findings = findings_triage_batch(
+            cut=cut, comment_ids=written.added_ids, progress=progress
+        ).findings
+    return CommentImportResult(
+        total=total,
+        added=len(written.added_ids),
+        skipped=total - len(written.added_ids),
+        creator=written.creator,
+        replies=written.replies,
+        findings=findings,
+    )
+
+
+@dataclass(frozen=True)
+class BatchTriageResult:
+    comments: int
+    findings: int
+    groups: int
+
+
+def _score_across_comments(first: GroupingProfile, second: GroupingProfile) -> float:
+    # As in findings_triage: the points of one comment are never duplicates of each other.
+    # (Grouping keys are (comment id, ...), see findings_triage_batch.)
+    if first.item.key[0] == second.item.key[0]:  # type: ignore[index]
+        return float("-inf")
+    return score_pair(first, second)
+
+
+def findings_triage_batch(
+    *,
+    cut: Cut,
+    comment_ids: Sequence[int],
+    progress: ImportProgress | None = None,
+    batch_size: int = TRIAGE_BATCH_SIZE,
+) -> BatchTriageResult:
+    """Triage many comments of one cut in one pass: what findings_triage does for each, with
+    duplicate matching done in memory by the engine's DuplicateIndex (seeded with the cut's
+    stored findings) instead of several queries per finding, and rows written in bulk.
+
+    For the 100,000 comments of a large import this replaces 100,000 tasks of a dozen queries
+    each (see bench/import_export.py). Comments no longer pending are left alone; a pending
+    comment that already has findings goes through findings_triage. Each batch of comments is
+    one transaction holding their row locks, so a worker triaging one of them at the same
+    time waits, then finds it done; an interruption leaves the rest pending for the sweep.
+    """
+    progress = progress or _no_progress
+    ids = sorted(set(comment_ids))
+    locator = _scene_locator(cut)
+    index = DuplicateIndex(scorer=_score_across_comments)
+    # Grouping labels are a stored group ("g", id), or the key of the finding that started a
+    # group of its own: (comment id, "s", finding id) stored, (comment id, "n", position) new.
+    groups: dict[Hashable, int] = {}  # label -> DuplicateGroup id
+    starters: dict[Hashable, int] = {}  # label of an ungrouped finding -> its Finding id
+    stored = (
+        Finding.objects.filter(cut=cut)
+        .exclude(state=Finding.State.DISMISSED)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "comment_id",
+            "text",
+            "timestamp_s",
+            "category",
+            "suggested_category",
+            "scene_id",
+            "suggested_scene_id",
+            "duplicate_group_id",
+        )
+    )
+    for pk, comment_id, text, at, category, suggested, scene, suggested_scene, group_id in (
+        stored.iterator(chunk_size=2000)
+    ):
+        key = (comment_id, "s", pk)
+        label: Hashable = ("g", group_id) if group_id else key
+        if group_id:
+            groups[label] = group_id
+        else:
+            starters[key] = pk
+        # Stored findings keep the group they have (none is a group of their own): only new
+        # findings are matched, as findings_triage would match them one at a time.
+        index.add(
+            GroupingItem(
+                key=key,
+                text=text,
+                timestamp_s=at,
+                category=category or suggested,
+                scene=scene or suggested_scene,
+                group=label,
+            )
+        )
+
+    triaged = made = groups_made = 0
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        singles: list[int] = []
+        with transaction.atomic():
+            comments = list(
+                Comment.objects.select_for_update()
+                .filter(pk__in=chunk, triage_state=Comment.TriageState.PENDING)
+                .annotate(has_findings=Exists(Finding.objects.filter(comment=OuterRef("pk"))))
+                .order_by("pk")
+                .values_list("pk", "text", "timestamp_s", "author_role", "has_findings")
+            )
+            done: list[int] = []
+            skipped: list[int] = []
+            new: list[tuple[Finding, Hashable, Hashable]] = []
+            for pk, text, player_s, role, has_findings in comments:
+                if has_findings:
+                    singles.append(pk)
+                    continue
+                if role == Comment.Role.CREATOR:
+                    skipped.append(pk)
+                    continue
+                done.append(pk)
+                drafts = triage_comment(text, duration_s=cut.duration_s, player_time_s=player_s)
+                for position, draft in enumerate(drafts):
+                    scene_id = locator.locate(draft.timestamp_s)
+                    key = (pk, "n", position)
+                    label = index.add(
+                        GroupingItem(
+                            key=key,
+                            text=draft.text,
+                            timestamp_s=draft.timestamp_s,
+                            category=draft.category,
+                            scene=scene_id,
+                        )
+                    )
+                    finding = Finding(
+                        comment_id=pk,
+                        cut=cut,
+                        position=position,
+                        text=draft.text,
+                        span_start=draft.start,
+                        span_end=draft.end,
+                        timestamp_s=draft.timestamp_s,
+                        timestamp_source=draft.timestamp_source,
+                        parsed_timestamps=[
+                            {"seconds": t.seconds, "start": t.start, "end": t.end, "text": t.text}
+                            for t in draft.timestamps
+                        ],
+                        suggested_category=draft.category,
+                        category_confidence=round(draft.confidence, 4),
+                        suggested_scene_id=scene_id,
+                    )
+                    new.append((finding, key, label))
+
+            # A label shared by two findings is a group; found the ones that are not one yet.
+            wanted = {label for _, key, label in new if label != key}
+            founding = [label for label in wanted if label not in groups]
+            for label, group in zip(
+                founding,
+                DuplicateGroup.objects.bulk_create([DuplicateGroup(cut=cut) for _ in founding]),
+                strict=True,
+            ):
+                groups[label] = group.pk
+            groups_made += len(founding)
+            # Findings stored earlier that started a group just now join it.
+            joined = [
+                Finding(pk=starters.pop(label), duplicate_group_id=groups[label])
+                for label in founding
+                if label in starters
+            ]
+            for finding, _, label in new:
+                finding.duplicate_group_id = groups.get(label)
+            Finding.objects.bulk_create([f for f, _, _ in new], batch_size=IMPORT_CHUNK_SIZE)
+            Finding.objects.bulk_update(joined, ["duplicate_group"], batch_size=IMPORT_CHUNK_SIZE)
+            for finding, key, label in new:
+                if label == key and key not in groups and finding.suggested_category != "none":
+                    starters[key] = finding.pk
+            FindingToken.objects.bulk_create(
+                [
+                    FindingToken(finding_id=f.pk, cut=cut, token=token)
+                    for f, _, _ in new
+                    for token in {t[:64] for t in index_tokens(f.text)}
+                ],
+                batch_size=2000,
+            )
+            now = timezone.now()
+            Comment.objects.filter(pk__in=done).update(
+                triage_state=Comment.TriageState.DONE, triaged_at=now
+            )
+            Comment.objects.filter(pk__in=skipped).update(
+                triage_state=Comment.TriageState.SKIPPED, triaged_at=now
+            )
+            triaged += len(done) + len(skipped)
+            made += len(new)
+        for pk in singles:
+            made += findings_triage(comment_id=pk).created
+            triaged += 1
+        progress(ImportJob.Phase.TRIAGING, min(start + batch_size, len(ids)), len(ids))
+    return BatchTriageResult(comments=triaged, findings=made, groups=groups_made)
+
+
+# --- Import and export jobs (Celery) -------------------------------------------------------------
+
+
+def _import_percent(phase: str, done: int, total: int) -> int:
+    """Checking the file is the first 5 %, storing comments up to 30 %, triage the rest."""
+    share = done / total if total else 0.0
+    if phase == ImportJob.Phase.CHECKING:
+        return 2
+    if phase == ImportJob.Phase.WRITING:
+        return 5 + round(25 * share)
+    if phase == ImportJob.Phase.TRIAGING:
+        return 30 + round(69 * share)
+    return 0
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+def import_job_create(
+    *, cut: Cut, user, fmt: str, upload, creator_name: str = "", inline: bool | None = None
+) -> ImportJob:
+    """Store an uploaded comment file and import it: during this call when it is small (or
+    `inline`), else by a Celery task queued on commit. The job keeps the progress and result."""
+    if fmt not in COMMENT_FORMATS:
+        raise ValidationError({"format": f"Use one of {', '.join(COMMENT_FORMATS)}."})
+    from errata.tasks import import_comments_task
+
+    run_now = upload.size <= IMPORT_INLINE_MAX_BYTES if inline is None else inline
+    with transaction.atomic():
+        job = ImportJob(
+            cut=cut,
+            created_by=user,
+            format=fmt,
+            filename=(upload.name or "")[:255],
+            creator_name=creator_name.strip()[:150],
+        )
+        job.file.save(upload.name or f"comments.{fmt}", upload, save=False)
+        job.save()
+        if not run_now:
+            import_comments_task.delay_on_commit(job.pk)
+    if run_now:
+        return import_job_run(job_id=job.pk)
+    return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Run a queued import. Claimed with a conditional update, so a task delivered twice (or
+    retried) runs the import once."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING,
+        phase=ImportJob.Phase.CHECKING,
+        started_at=timezone.now(),
+    )
+    job = ImportJob.objects.select_related("cut__video").get(pk=job_id)
+    if not claimed:
+        return job
+    last_write = [0.0]
+
+    def progress(phase: str, done: int, total: int) -> None:
+        # At most a few updates a second; while comments are being stored the update is in the
+        # import's own transaction, so the page sees the bar move when it commits.
+        moment = time.monotonic()
+        if moment - last_write[0] < 0.5 and done < total:
+            return
+        last_write[0] = moment
+        fields: dict = {"phase": phase, "percent": _import_percent(phase, done, total)}
+        if phase == ImportJob.Phase.WRITING and total:
+            fields["total"] = total
+        ImportJob.objects.filter(pk=job_id).update(**fields)
+
+    storage, name = job.file.storage, job.file.name
+    try:
+        result = comments_import(
+            cut=job.cut,
+            fmt=job.format,
+            open_file=lambda: storage.open(name, "rb"),
+            creator_name=job.creator_name or None,
+            progress=progress,
+        )
+    except (CommentFileError, ValidationError, ErrataConflict) as error:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED,
+            phase=ImportJob.Phase.FINISHED,
+            error=_error_text(error),
+            finished_at=timezone.now(),
+        )
+    except Exception:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED,
+            phase=ImportJob.Phase.FINISHED,
+            error="The import stopped on an unexpected error; nothing more was written.",
+            finished_at=timezone.now(),
+        )
+        raise
+    else:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.DONE,
+            phase=ImportJob.Phase.FINISHED,
+            percent=100,
+            total=result.total,
+            added=result.added,
+            skipped=result.skipped,
+            findings=result.findings,
+            finished_at=timezone.now(),
+        )
+    job.refresh_from_db()
+    return job
+
+
+def export_job_create(*, cut: Cut, user, fmt: str) -> ExportJob:
+    """Queue a large export; its file is downloaded from the export page when it is done."""
+    from errata.exports import EXPORT_FORMATS
+    from errata.tasks import export_checklist_task
+
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationError({"format": f"Use one of {', '.join(EXPORT_FORMATS)}."})
+    with transaction.atomic():
+        job = ExportJob.objects.create(cut=cut, created_by=user, format=fmt)
+        export_checklist_task.delay_on_commit(job.pk)
+    return job
+
+
+def export_job_run(*, job_id: int) -> ExportJob:
+    from errata.exports import export_render
+
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
+        status=ExportJob.Status.RUNNING
+    )
+    job = ExportJob.objects.select_related("cut__video").get(pk=job_id)
+    if not claimed:
+        return job
+    try:
+        result = export_render(cut=job.cut, fmt=job.format)
+    except ValidationError as error:
+        ExportJob.objects.filter(pk=job_id).update(
+            status=ExportJob.Status.FAILED, error=_error_text(error), finished_at=timezone.now()
+        )
+    else:
+        job.file.save(result.filename, ContentFile(result.content.encode("utf-8")), save=False)
+        ExportJob.objects.filter(pk=job_id).update(
+            status=ExportJob.Status.DONE,
+            file=job.file.name,
+            filename=result.filename,
+            content_type=result.content_type,
+            finished_at=timezone.now(),
+        )
+    job.refresh_from_db()
+    return job

@@ -39,3 +39,15 @@ def triage_comment_task(comment_id: int) -> dict:
 @shared_task(name="errata.triage_sweep")
 def triage_sweep_task() -> int:
     return services.comments_sweep_untriaged()
+
+
+@shared_task(name="errata.import_comments")
+def import_comments_task(job_id: int) -> dict:
+    job = services.import_job_run(job_id=job_id)
+    return {"job_id": job.pk, "status": job.status, "added": job.added}
+
+
+@shared_task(name="errata.export_checklist")
+def export_checklist_task(job_id: int) -> dict:
+    job = services.export_job_run(job_id=job_id)
+    return {"job_id": job.pk, "status": job.status}
