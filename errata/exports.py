@@ -100,6 +100,7 @@ def _checklist(cut: Cut) -> _Checklist:
     reporters = selectors.erratum_reporters(errata=errata)
     rows = []
     for erratum in errata:
+        erratum.cut = cut  # every one refers to this cut; saves a query per row
         scene = erratum.scene
         if scene is None and erratum.timestamp_s is not None:
             # No scene decided: the one on screen at the erratum's time.
@@ -142,8 +143,12 @@ def short_description(erratum: Erratum) -> str:
     return title
 
 
+def _count(count: int, one: str, many: str = "") -> str:
+    return f"{count} {one}" if count == 1 else f"{count} {many or one + 's'}"
+
+
 def _reports(count: int) -> str:
-    return f"{count} report" if count == 1 else f"{count} reports"
+    return _count(count, "report")
 
 
 # --- md: the fix checklist --------------------------------------------------------------------
@@ -156,7 +161,7 @@ def _md(text: str) -> str:
 
 
 def _md_span(spans: list[SceneSpan]) -> str:
-    return ", ".join(f"{format_time(s.start_s)}–{format_time(s.end_s)}" for s in spans)
+    return ", ".join(f"{format_time(s.start_s)}\u2013{format_time(s.end_s)}" for s in spans)
 
 
 def render_markdown(checklist: _Checklist) -> str:
@@ -186,9 +191,10 @@ def render_markdown(checklist: _Checklist) -> str:
     lines = [
         f"# Fix checklist: {_md(video.title)}, {cut_name}",
         "",
-        f"{len(to_fix)} errata to fix in {len(placed) + len(unplaced)} scenes, "
-        f"{len(rerecord)} narration lines to re-record, "
-        f"{len(content_errata) + len(suggestions)} open content suggestions.",
+        f"{_count(len(to_fix), 'erratum', 'errata')} to fix in "
+        f"{_count(len(placed) + len(unplaced), 'scene')}, "
+        f"{_count(len(rerecord), 'narration line')} to re-record, "
+        f"{_count(len(content_errata) + len(suggestions), 'open content suggestion')}.",
         "",
         "## Errata to fix, by scene",
         "",
@@ -390,7 +396,10 @@ MARKER_COLORS = {
     Category.CONTENT: "CYAN",
     Category.NONE: "WHITE",
 }
-_ASCII_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-"})
+# Curly quotes and dashes, as patrons and titles write them.
+_ASCII_QUOTES = str.maketrans(
+    {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u2013": "-", "\u2014": "-"}
+)
 
 
 def _ascii(text: str) -> str:
@@ -471,8 +480,8 @@ def render_corrections(checklist: _Checklist) -> str:
         e = row.erratum
         right = " ".join((e.fix_note or e.description).split())
         time = f"{format_time(e.timestamp_s)} " if e.timestamp_s is not None else ""
-        text = short_description(e).rstrip(".")
-        lines.append(f"{time}– {text}" + (f": {right}" if right else "."))
+        text = f"{Category(e.category).label}: {short_description(e)}".rstrip(".\u2026 ")
+        lines.append(f"{time}\u2013 {text}" + (f". Correct: {right}" if right else "."))
     return "\n".join(lines) + "\n"
 
 
@@ -501,8 +510,8 @@ def render_credits(checklist: _Checklist) -> str:
         people.append(f"{unnamed} more who left no name" if unnamed > 1 else "one more")
     line = people[0] if len(people) == 1 else ", ".join(people[:-1]) + " and " + people[-1]
     return (
-        f"Thanks to {line} for catching errors in the early cut of {cut.video.title}.\n\n"
-        + "".join(f"{name}\n" for name in listed)
+        f"Thanks to {line} for catching errors in the early cut of \u201c{cut.video.title}\u201d."
+        "\n\n" + "".join(f"{name}\n" for name in listed)
     )
 
 

@@ -248,11 +248,12 @@ _PATREON_TIMESTAMP = re.compile(r"^timestamp:\s*(?P<time>\S.*?)\s*$", re.IGNOREC
 # hyphens, apostrophes, underscores. Sentences have punctuation a name does not (!?:,;"()*).
 _NAME_CHARS = re.compile(r"^[^\W_][\w .'\u2019\-]{0,59}$")
 # One-word replies people write that would otherwise pass for a name ("Thanks", "Agreed").
-_NOT_NAMES = set(
-    """thanks thank thx great awesome amazing nice cool wow agreed same this yes no lol ok okay
+_NOT_NAMES_TEXT = """
+    thanks thank thx great awesome amazing nice cool wow agreed same this yes no lol ok okay
     love loved hello hi hey bravo wonderful beautiful brilliant excellent perfect first good
-    superb fantastic incredible me indeed true exactly""".split()
-)
+    superb fantastic incredible me indeed true exactly
+"""
+_NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
 _NAME_PARTICLES = {"de", "la", "le", "van", "von", "der", "den", "da", "di", "du", "del", "bin"}
 
 
@@ -450,7 +451,7 @@ def csv_comments_read(
                 )
             continue
 
-        def cell(column: str, row: list[str] = row) -> str:
+        def cell(column: str, row: list[str] = row, columns: dict[str, int] = columns) -> str:
             index = columns.get(column)
             return row[index] if index is not None and index < len(row) else ""
 

@@ -81,8 +81,15 @@ def test_importing_the_paste_after_load_demo_adds_nothing(django_capture_on_comm
     out = io.StringIO()
 
     call_command(
-        "import_comments", "--video", "nn-part1", "--cut", "1", "--format", "patreon",
-        str(PASTE), stdout=out,
+        "import_comments",
+        "--video",
+        "nn-part1",
+        "--cut",
+        "1",
+        "--format",
+        "patreon",
+        str(PASTE),
+        stdout=out,
     )
 
     assert Comment.objects.count() == before == 43
@@ -210,7 +217,10 @@ YOUTUBE_OK = _youtube(
             "Ugx1",
             'At 5:58 "mabye" should be "maybe"',
             "Ada",
-            replies=[("Ugx1.r1", "Thanks, fixed!", "3Blue1Brown"), ("Ugx1.r2", "Typo at 6:00: \"mabye\"", "Bob")],
+            replies=[
+                ("Ugx1.r1", "Thanks, fixed!", "3Blue1Brown"),
+                ("Ugx1.r2", 'Typo at 6:00: "mabye"', "Bob"),
+            ],
         ),
         _thread("Ugx2", "Great video!\nLoved it.", "Carol"),
     ]
@@ -235,9 +245,13 @@ def test_a_youtube_comment_threads_file_imports_threads_and_replies(cut, creator
 
 
 def test_youtube_pages_saved_as_a_json_array_are_read_in_turn(cut, creator):
-    pages = "[" + _youtube([_thread("A", "one", "Ada")]) + ",\n" + _youtube(
-        [_thread("B", "two", "Bob")]
-    ) + "]"
+    pages = (
+        "["
+        + _youtube([_thread("A", "one", "Ada")])
+        + ",\n"
+        + _youtube([_thread("B", "two", "Bob")])
+        + "]"
+    )
     assert _import(cut, "youtube", pages).added == 2
 
 
@@ -262,9 +276,7 @@ def test_the_command_refuses_a_bad_file_naming_the_line_and_writes_nothing(cut, 
     path = tmp_path / "bad.csv"
     path.write_text("author,text,timestamp\nAda,fine,1:00\nBob,bad,later\n", encoding="utf-8")
     with pytest.raises(CommandError, match="line 3: timestamp 'later' is not a time"):
-        call_command(
-            "import_comments", "--video", "nn", "--cut", "1", "--format", "csv", str(path)
-        )
+        call_command("import_comments", "--video", "nn", "--cut", "1", "--format", "csv", str(path))
     assert not Comment.objects.exists()
 
 
@@ -295,7 +307,9 @@ def test_batch_triage_stores_the_findings_and_groups_single_comment_triage_would
 
     other = factories.CutFactory(video=cut.video, number=2, duration_s=1153.0)
     for span in spans:
-        factories.SceneSpanFactory(cut=other, scene=span.scene, start_s=span.start_s, end_s=span.end_s)
+        factories.SceneSpanFactory(
+            cut=other, scene=span.scene, start_s=span.start_s, end_s=span.end_s
+        )
     _import(other, "patreon", paste)
     batch = _finding_summary(other)
 
@@ -304,16 +318,20 @@ def test_batch_triage_stores_the_findings_and_groups_single_comment_triage_would
     # The in-memory index also fetches candidates sharing wording (DuplicateIndex's keyword
     # postings), which the per-comment queries do not: it finds the seed's "layer-sizes" pair.
     extra = [group for group in batch["grouped"] if group not in single["grouped"]]
-    assert extra == [
-        [("Awesome! Only thing for me was", 0), ("Hi Grant, some thoughts: 1:41,", 1)]
-    ]
+    assert extra == [[("Awesome! Only thing for me was", 0), ("Hi Grant, some thoughts: 1:41,", 1)]]
 
 
 def _finding_summary(cut) -> dict:
     findings = Finding.objects.filter(cut=cut).select_related("comment", "suggested_scene")
     rows = sorted(
-        (f.comment.text[:30], f.position, f.text, f.timestamp_s, f.suggested_category,
-         f.suggested_scene.name if f.suggested_scene else None)
+        (
+            f.comment.text[:30],
+            f.position,
+            f.text,
+            f.timestamp_s,
+            f.suggested_category,
+            f.suggested_scene.name if f.suggested_scene else None,
+        )
         for f in findings
     )
     groups: dict[int, set] = {}
