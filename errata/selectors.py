@@ -104,10 +104,12 @@ def erratum_reporters(*, errata: QuerySet[Erratum]) -> dict[int, list[Reporter]]
 
 def content_suggestions_open(*, cut: Cut) -> list[Finding]:
     """Untriaged findings that are suggestions or questions (category content), by time."""
-    # The checklist's last section prints each with its author's name.
+    # The checklist's last section prints each with its author's name (and nothing else of
+    # the comment: a large cut has tens of thousands of these).
     return list(
         Finding.objects.filter(cut=cut, state=Finding.State.NEW)
         .filter(Q(category="content") | Q(category="", suggested_category="content"))
         .select_related("comment")
+        .only("pk", "text", "timestamp_s", "comment__author_name")
         .order_by("timestamp_s", "id")
     )

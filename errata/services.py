@@ -7,20 +7,31 @@ queued with `transaction.on_commit` so a worker never sees a row that was rolled
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from errata import signals
+from errata.importers import (
+    COMMENT_FORMATS,
+    CommentFileError,
+    ImportedComment,
+    TimelineEntry,
+    comment_content_id,
+    comments_read,
+)
 from errata.models import (
     CATEGORY_VALUES,
     REMEDY_FOR_CATEGORY,
@@ -40,16 +51,8 @@ from errata.models import (
     Scene,
     SceneSpan,
 )
-from errata.importers import (
-    COMMENT_FORMATS,
-    CommentFileError,
-    ImportedComment,
-    TimelineEntry,
-    comment_content_id,
-    comments_read,
-)
 from errata.signals import send_on_commit
-from errata.triage import triage_comment
+from errata.triage import TriagedFinding, triage_comment
 from errata.triage.categories import ERRATUM_CATEGORIES, quoted_strings
 from errata.triage.duplicates import (
     TIME_WINDOW_S,
@@ -1043,7 +1046,8 @@ def _import_reviewers(chunk: list[ImportedComment], cache: dict[str, int]) -> No
     }
     if not names:
         return
-    cache.update(Reviewer.objects.filter(external_id__in=list(names)).values_list("external_id", "pk"))
+    found = Reviewer.objects.filter(external_id__in=list(names))
+    cache.update(found.values_list("external_id", "pk"))
     missing = [key for key in names if key not in cache]
     if missing:
         Reviewer.objects.bulk_create(
@@ -1079,27 +1083,28 @@ def _import_write(
     deferred: list[tuple[int, str]] = []
     now = timezone.now()
 
-    def row(record: ImportedComment) -> Comment:
+    def row(record: ImportedComment) -> dict:
         is_creator = record.is_creator
         parent = record.parent_external_id
-        return Comment(
-            cut=cut,
-            reviewer_id=reviewer_ids.get(record.author_key[:200]) if record.author_key else None,
-            author_name=record.author_name[:150],
-            author_role=Comment.Role.CREATOR if is_creator else Comment.Role.PATRON,
-            text=record.text,
-            timestamp_s=record.timestamp_s,
-            source=source,
-            external_id=record.external_id,
-            parent_id=known.get(parent) if parent else None,
-            posted_at=record.posted_at or now,
-            created_at=now,
+        return {
+            "cut_id": cut.pk,
+            "reviewer_id": reviewer_ids.get(record.author_key[:200]) if record.author_key else None,
+            "author_name": record.author_name[:150],
+            "author_role": Comment.Role.CREATOR if is_creator else Comment.Role.PATRON,
+            "text": record.text,
+            "timestamp_s": record.timestamp_s,
+            "source": source,
+            "external_id": record.external_id,
+            "parent_id": known.get(parent) if parent else None,
+            "review_link_id": None,
+            "posted_at": record.posted_at or now,
+            "created_at": now,
             # The creator's own replies are answers, not reports: nothing to triage.
-            triage_state=(
+            "triage_state": (
                 Comment.TriageState.SKIPPED if is_creator else Comment.TriageState.PENDING
             ),
-            triaged_at=now if is_creator else None,
-        )
+            "triaged_at": now if is_creator else None,
+        }
 
     def flush(chunk: list[ImportedComment]) -> None:
         _import_reviewers(chunk, reviewer_ids)
@@ -1107,26 +1112,30 @@ def _import_write(
         while remaining:
             # Parents before their replies: a reply whose parent is in this chunk waits a round.
             waiting = {r.external_id for r in remaining}
-            level = [
-                r
-                for r in remaining
-                if not r.parent_external_id
-                or r.parent_external_id in known
-                or r.parent_external_id not in waiting
-            ]
-            later = [r for r in remaining if r not in level] if len(level) < len(remaining) else []
+            level: list[ImportedComment] = []
+            later: list[ImportedComment] = []
+            for r in remaining:
+                parent = r.parent_external_id
+                ready = not parent or parent in known or parent not in waiting
+                (level if ready else later).append(r)
             if not level:  # replies answering each other in a loop: link them afterwards
                 level, later = later, []
             rows = [row(r) for r in level]
-            Comment.objects.bulk_create(rows, batch_size=IMPORT_CHUNK_SIZE)
-            for record, comment in zip(level, rows, strict=True):
-                known[record.external_id] = comment.pk
-                written.added_ids.append(comment.pk)
+            _insert_rows(Comment, rows)
+            stored = dict(
+                Comment.objects.filter(
+                    cut=cut, source=source, external_id__in=[r.external_id for r in level]
+                ).values_list("external_id", "pk")
+            )
+            for record, values in zip(level, rows, strict=True):
+                pk = stored[record.external_id]
+                known[record.external_id] = pk
+                written.added_ids.append(pk)
                 written.creator += record.is_creator
                 if record.parent_external_id:
                     written.replies += 1
-                    if comment.parent_id is None:
-                        deferred.append((comment.pk, record.parent_external_id))
+                    if values["parent_id"] is None:
+                        deferred.append((pk, record.parent_external_id))
             remaining = later
         progress(ImportJob.Phase.WRITING, len(written.added_ids), new)
 
@@ -1219,37 +1228,110 @@ class BatchTriageResult:
 
 def _score_across_comments(first: GroupingProfile, second: GroupingProfile) -> float:
     # As in findings_triage: the points of one comment are never duplicates of each other.
-    # (Grouping keys are (comment id, ...), see findings_triage_batch.)
+    # (Grouping keys are (comment id, ...), see _BatchEngine.)
     if first.item.key[0] == second.item.key[0]:  # type: ignore[index]
         return float("-inf")
     return score_pair(first, second)
 
 
-def findings_triage_batch(
-    *,
-    cut: Cut,
-    comment_ids: Sequence[int],
-    progress: ImportProgress | None = None,
-    batch_size: int = TRIAGE_BATCH_SIZE,
-) -> BatchTriageResult:
-    """Triage many comments of one cut in one pass: what findings_triage does for each, with
-    duplicate matching done in memory by the engine's DuplicateIndex (seeded with the cut's
-    stored findings) instead of several queries per finding, and rows written in bulk.
+@dataclass(frozen=True)
+class _Drafted:
+    """One finding as the engine made it, with its scene, duplicate label and index tokens."""
 
-    For the 100,000 comments of a large import this replaces 100,000 tasks of a dozen queries
-    each (see bench/import_export.py). Comments no longer pending are left alone; a pending
-    comment that already has findings goes through findings_triage. Each batch of comments is
-    one transaction holding their row locks, so a worker triaging one of them at the same
-    time waits, then finds it done; an interruption leaves the rest pending for the sweep.
-    """
-    progress = progress or _no_progress
-    ids = sorted(set(comment_ids))
-    locator = _scene_locator(cut)
-    index = DuplicateIndex(scorer=_score_across_comments)
-    # Grouping labels are a stored group ("g", id), or the key of the finding that started a
-    # group of its own: (comment id, "s", finding id) stored, (comment id, "n", position) new.
-    groups: dict[Hashable, int] = {}  # label -> DuplicateGroup id
-    starters: dict[Hashable, int] = {}  # label of an ungrouped finding -> its Finding id
+    comment_id: int
+    position: int
+    draft: TriagedFinding
+    scene_id: int | None
+    label: Hashable
+    tokens: frozenset[str]
+
+    @property
+    def key(self) -> tuple:
+        return (self.comment_id, "n", self.position)
+
+
+class _BatchEngine:
+    """The pure-Python half of a batch triage for one cut: the engine's text analysis, the scene
+    locator and an in-memory DuplicateIndex seeded with the cut's stored findings. Fed comments
+    batch by batch, in order; it keeps the index between batches. Grouping labels are a stored
+    group ("g", id), or the key of the finding that started a group of its own:
+    (comment id, "s", finding id) when stored, (comment id, "n", position) when new."""
+
+    def __init__(self, duration_s: float, spans: list[SpanRef], seed: list[GroupingItem]):
+        self.duration_s = duration_s
+        self.locator = SceneLocator(spans)
+        self.index = DuplicateIndex(scorer=_score_across_comments)
+        for item in seed:
+            self.index.add(item)
+
+    def run(self, texts: list[tuple[int, str, float | None]]) -> dict[int, list[_Drafted]]:
+        drafted: dict[int, list[_Drafted]] = {}
+        for pk, text, player_s in texts:
+            findings = drafted[pk] = []
+            drafts = triage_comment(text, duration_s=self.duration_s, player_time_s=player_s)
+            for position, draft in enumerate(drafts):
+                scene_id = self.locator.locate(draft.timestamp_s)
+                label = self.index.add(
+                    GroupingItem(
+                        key=(pk, "n", position),
+                        text=draft.text,
+                        timestamp_s=draft.timestamp_s,
+                        category=draft.category,
+                        scene=scene_id,
+                    )
+                )
+                tokens = frozenset(t[:64] for t in index_tokens(draft.text))
+                findings.append(_Drafted(pk, position, draft, scene_id, label, tokens))
+        return drafted
+
+
+# The engine of a batch triage running in a worker process (one per worker; see _engine_pool).
+_worker_engine: _BatchEngine | None = None
+
+
+def _engine_start(duration_s: float, spans: list[SpanRef], seed: list[GroupingItem]) -> None:
+    global _worker_engine
+    _worker_engine = _BatchEngine(duration_s, spans, seed)
+
+
+def _engine_run(texts: list[tuple[int, str, float | None]]) -> dict[int, list[_Drafted]]:
+    assert _worker_engine is not None
+    return _worker_engine.run(texts)
+
+
+# Batches from which a batch triage runs the engine in a worker process (below, in this one).
+TRIAGE_POOL_MIN_BATCHES = 8
+
+
+def _engine_pool(
+    duration_s: float, spans: list[SpanRef], seed: list[GroupingItem]
+) -> ProcessPoolExecutor | None:
+    """One forked worker holding the engine, so the analysis and matching of the next batches
+    run while this process writes the last one (the two take about as long). It touches no
+    database. None when there is one core, or this process may not have children: the batch
+    then runs in-process."""
+    if (os.cpu_count() or 1) < 2:
+        return None
+    try:
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_engine_start,
+            initargs=(duration_s, spans, seed),
+        )
+    except (OSError, ValueError, AssertionError):
+        return None
+
+
+def _stored_grouping(
+    cut: Cut,
+) -> tuple[list[GroupingItem], dict[Hashable, int], dict[Hashable, int]]:
+    """The cut's stored findings as the index sees them (they keep the group they have; an
+    ungrouped one is a group of its own), with the labels of stored groups and of ungrouped
+    findings, to the DuplicateGroup and Finding ids behind them."""
+    seed: list[GroupingItem] = []
+    groups: dict[Hashable, int] = {}
+    starters: dict[Hashable, int] = {}
     stored = (
         Finding.objects.filter(cut=cut)
         .exclude(state=Finding.State.DISMISSED)
@@ -1266,18 +1348,15 @@ def findings_triage_batch(
             "duplicate_group_id",
         )
     )
-    for pk, comment_id, text, at, category, suggested, scene, suggested_scene, group_id in (
-        stored.iterator(chunk_size=2000)
-    ):
+    for row in stored.iterator(chunk_size=2000):
+        pk, comment_id, text, at, category, suggested, scene, suggested_scene, group_id = row
         key = (comment_id, "s", pk)
         label: Hashable = ("g", group_id) if group_id else key
         if group_id:
             groups[label] = group_id
         else:
             starters[key] = pk
-        # Stored findings keep the group they have (none is a group of their own): only new
-        # findings are matched, as findings_triage would match them one at a time.
-        index.add(
+        seed.append(
             GroupingItem(
                 key=key,
                 text=text,
@@ -1287,107 +1366,228 @@ def findings_triage_batch(
                 group=label,
             )
         )
+    return seed, groups, starters
+
+
+def _insert_rows(model: type, rows: list[dict]) -> None:
+    """INSERT rows with one executemany, for the bulk paths of a large import. Django's
+    bulk_create spends most of its time compiling a parameter per field per row in Python
+    (bench/import_export.py measured ~80% of the insert time); here only JSON and date-time
+    values go through their field's preparation. Missing fields take their defaults."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    defaults = {}
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            defaults[f.attname] = now
+        elif f.attname not in rows[0]:
+            defaults[f.attname] = f.get_default()
+    prepared = {
+        f.attname
+        for f in fields
+        if f.get_internal_type() in ("JSONField", "DateTimeField", "UUIDField")
+    }
+    by_name = {f.attname: f for f in fields}
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
+    # Only names from the model are formatted in; every value is a parameter.
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
+    params = []
+    for row in rows:
+        line = []
+        for f in fields:
+            value = row[f.attname] if f.attname in row else defaults[f.attname]
+            if f.attname in prepared:
+                value = by_name[f.attname].get_db_prep_save(value, connection)
+            line.append(value)
+        params.append(line)
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), IMPORT_CHUNK_SIZE):
+            cursor.executemany(sql, params[start : start + IMPORT_CHUNK_SIZE])
+
+
+def findings_triage_batch(
+    *,
+    cut: Cut,
+    comment_ids: Sequence[int],
+    progress: ImportProgress | None = None,
+    batch_size: int = TRIAGE_BATCH_SIZE,
+    in_worker: bool | None = None,
+) -> BatchTriageResult:
+    """Triage many comments of one cut in one pass: what findings_triage does for each, with
+    duplicate matching done in memory by the engine's DuplicateIndex (seeded with the cut's
+    stored findings) instead of several queries per finding, and rows written in bulk.
+
+    For the 100,000 comments of a large import this replaces 100,000 tasks of a dozen queries
+    each (bench/import_export.py compares the two). The engine runs in a worker process for
+    large batches (`in_worker`), ahead of the writes. Comments no longer pending are left
+    alone; a pending comment that already has findings goes through findings_triage. Each
+    batch of comments is one transaction holding their row locks, so a worker triaging one of
+    them at the same time waits, then finds it done; an interruption leaves the rest pending
+    for the sweep.
+    """
+    progress = progress or _no_progress
+    ids = sorted(set(comment_ids))
+    chunks = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
+    spans = [
+        SpanRef(scene, start, end)
+        for scene, start, end in SceneSpan.objects.filter(cut=cut).values_list(
+            "scene_id", "start_s", "end_s"
+        )
+    ]
+    seed, groups, starters = _stored_grouping(cut)
+    use_worker = len(chunks) >= TRIAGE_POOL_MIN_BATCHES if in_worker is None else in_worker
+    pool = _engine_pool(cut.duration_s, spans, seed) if use_worker else None
+    engine = None if pool is not None else _BatchEngine(cut.duration_s, spans, seed)
+    del seed
+    progress(ImportJob.Phase.TRIAGING, 0, len(ids))
+    ahead: deque[Future | dict[int, list[_Drafted]]] = deque()
+    submitted = 0
+
+    def analyse_ahead() -> None:
+        # Texts are read ahead without locks: comments never change, only their triage state,
+        # which the batch's own transaction checks again under lock.
+        nonlocal submitted
+        while submitted < len(chunks) and len(ahead) < (3 if pool else 1):
+            texts = list(
+                Comment.objects.filter(
+                    pk__in=chunks[submitted], triage_state=Comment.TriageState.PENDING
+                )
+                .exclude(author_role=Comment.Role.CREATOR)
+                .order_by("pk")
+                .values_list("pk", "text", "timestamp_s")
+            )
+            if pool is not None:
+                ahead.append(pool.submit(_engine_run, texts))
+            else:
+                ahead.append(engine.run(texts))  # type: ignore[union-attr]
+            submitted += 1
 
     triaged = made = groups_made = 0
-    for start in range(0, len(ids), batch_size):
-        chunk = ids[start : start + batch_size]
-        singles: list[int] = []
-        with transaction.atomic():
-            comments = list(
-                Comment.objects.select_for_update()
-                .filter(pk__in=chunk, triage_state=Comment.TriageState.PENDING)
-                .annotate(has_findings=Exists(Finding.objects.filter(comment=OuterRef("pk"))))
-                .order_by("pk")
-                .values_list("pk", "text", "timestamp_s", "author_role", "has_findings")
+    try:
+        for number, chunk in enumerate(chunks):
+            analyse_ahead()
+            analysed = ahead.popleft()
+            drafted = analysed.result() if isinstance(analysed, Future) else analysed
+            singles: list[int] = []
+            with transaction.atomic():
+                comments = list(
+                    Comment.objects.select_for_update()
+                    .filter(pk__in=chunk, triage_state=Comment.TriageState.PENDING)
+                    .annotate(has_findings=Exists(Finding.objects.filter(comment=OuterRef("pk"))))
+                    .order_by("pk")
+                    .values_list("pk", "author_role", "has_findings")
+                )
+                done: list[int] = []
+                skipped: list[int] = []
+                new: list[_Drafted] = []
+                for pk, role, has_findings in comments:
+                    if has_findings:
+                        singles.append(pk)
+                    elif role == Comment.Role.CREATOR:
+                        skipped.append(pk)
+                    elif pk in drafted:
+                        done.append(pk)
+                        new.extend(drafted[pk])
+                    # (Else it became pending after the texts were read: the sweep triages it.)
+                groups_made += _store_drafted(cut, new, groups=groups, starters=starters)
+                now = timezone.now()
+                Comment.objects.filter(pk__in=done).update(
+                    triage_state=Comment.TriageState.DONE, triaged_at=now
+                )
+                Comment.objects.filter(pk__in=skipped).update(
+                    triage_state=Comment.TriageState.SKIPPED, triaged_at=now
+                )
+                triaged += len(done) + len(skipped)
+                made += len(new)
+            for pk in singles:
+                made += findings_triage(comment_id=pk).created
+                triaged += 1
+            progress(
+                ImportJob.Phase.TRIAGING, min((number + 1) * batch_size, len(ids)), len(ids)
             )
-            done: list[int] = []
-            skipped: list[int] = []
-            new: list[tuple[Finding, Hashable, Hashable]] = []
-            for pk, text, player_s, role, has_findings in comments:
-                if has_findings:
-                    singles.append(pk)
-                    continue
-                if role == Comment.Role.CREATOR:
-                    skipped.append(pk)
-                    continue
-                done.append(pk)
-                drafts = triage_comment(text, duration_s=cut.duration_s, player_time_s=player_s)
-                for position, draft in enumerate(drafts):
-                    scene_id = locator.locate(draft.timestamp_s)
-                    key = (pk, "n", position)
-                    label = index.add(
-                        GroupingItem(
-                            key=key,
-                            text=draft.text,
-                            timestamp_s=draft.timestamp_s,
-                            category=draft.category,
-                            scene=scene_id,
-                        )
-                    )
-                    finding = Finding(
-                        comment_id=pk,
-                        cut=cut,
-                        position=position,
-                        text=draft.text,
-                        span_start=draft.start,
-                        span_end=draft.end,
-                        timestamp_s=draft.timestamp_s,
-                        timestamp_source=draft.timestamp_source,
-                        parsed_timestamps=[
-                            {"seconds": t.seconds, "start": t.start, "end": t.end, "text": t.text}
-                            for t in draft.timestamps
-                        ],
-                        suggested_category=draft.category,
-                        category_confidence=round(draft.confidence, 4),
-                        suggested_scene_id=scene_id,
-                    )
-                    new.append((finding, key, label))
-
-            # A label shared by two findings is a group; found the ones that are not one yet.
-            wanted = {label for _, key, label in new if label != key}
-            founding = [label for label in wanted if label not in groups]
-            for label, group in zip(
-                founding,
-                DuplicateGroup.objects.bulk_create([DuplicateGroup(cut=cut) for _ in founding]),
-                strict=True,
-            ):
-                groups[label] = group.pk
-            groups_made += len(founding)
-            # Findings stored earlier that started a group just now join it.
-            joined = [
-                Finding(pk=starters.pop(label), duplicate_group_id=groups[label])
-                for label in founding
-                if label in starters
-            ]
-            for finding, _, label in new:
-                finding.duplicate_group_id = groups.get(label)
-            Finding.objects.bulk_create([f for f, _, _ in new], batch_size=IMPORT_CHUNK_SIZE)
-            Finding.objects.bulk_update(joined, ["duplicate_group"], batch_size=IMPORT_CHUNK_SIZE)
-            for finding, key, label in new:
-                if label == key and key not in groups and finding.suggested_category != "none":
-                    starters[key] = finding.pk
-            FindingToken.objects.bulk_create(
-                [
-                    FindingToken(finding_id=f.pk, cut=cut, token=token)
-                    for f, _, _ in new
-                    for token in {t[:64] for t in index_tokens(f.text)}
-                ],
-                batch_size=2000,
-            )
-            now = timezone.now()
-            Comment.objects.filter(pk__in=done).update(
-                triage_state=Comment.TriageState.DONE, triaged_at=now
-            )
-            Comment.objects.filter(pk__in=skipped).update(
-                triage_state=Comment.TriageState.SKIPPED, triaged_at=now
-            )
-            triaged += len(done) + len(skipped)
-            made += len(new)
-        for pk in singles:
-            made += findings_triage(comment_id=pk).created
-            triaged += 1
-        progress(ImportJob.Phase.TRIAGING, min(start + batch_size, len(ids)), len(ids))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return BatchTriageResult(comments=triaged, findings=made, groups=groups_made)
+
+
+def _store_drafted(
+    cut: Cut,
+    new: list[_Drafted],
+    *,
+    groups: dict[Hashable, int],
+    starters: dict[Hashable, int],
+) -> int:
+    """Write one batch's findings and tokens, founding the duplicate groups its labels call
+    for. Returns how many groups were founded."""
+    if not new:
+        return 0
+    # A label shared by two findings is a group; found the ones that are not one yet.
+    founding = list(
+        dict.fromkeys(d.label for d in new if d.label != d.key and d.label not in groups)
+    )
+    made = DuplicateGroup.objects.bulk_create([DuplicateGroup(cut=cut) for _ in founding])
+    for label, group in zip(founding, made, strict=True):
+        groups[label] = group.pk
+    # Findings stored earlier that started a group just now join it.
+    joined = [
+        Finding(pk=starters.pop(label), duplicate_group_id=groups[label])
+        for label in founding
+        if label in starters
+    ]
+    _insert_rows(
+        Finding,
+        [
+            {
+                "comment_id": d.comment_id,
+                "cut_id": cut.pk,
+                "position": d.position,
+                "text": d.draft.text,
+                "span_start": d.draft.start,
+                "span_end": d.draft.end,
+                "timestamp_s": d.draft.timestamp_s,
+                "timestamp_source": d.draft.timestamp_source,
+                "parsed_timestamps": [
+                    {"seconds": t.seconds, "start": t.start, "end": t.end, "text": t.text}
+                    for t in d.draft.timestamps
+                ],
+                "suggested_category": d.draft.category,
+                "category_confidence": round(d.draft.confidence, 4),
+                "category": "",
+                "suggested_scene_id": d.scene_id,
+                "scene_id": None,
+                "duplicate_group_id": groups.get(d.label),
+                "erratum_id": None,
+                "state": Finding.State.NEW,
+                "dismissed_reason": "",
+            }
+            for d in new
+        ],
+    )
+    finding_ids = {
+        (comment_id, position): pk
+        for comment_id, position, pk in Finding.objects.filter(
+            comment_id__in={d.comment_id for d in new}
+        ).values_list("comment_id", "position", "pk")
+    }
+    Finding.objects.bulk_update(joined, ["duplicate_group"], batch_size=IMPORT_CHUNK_SIZE)
+    for d in new:
+        if d.label == d.key and d.key not in groups and d.draft.category != "none":
+            starters[d.key] = finding_ids[(d.comment_id, d.position)]
+    _insert_rows(
+        FindingToken,
+        [
+            {"finding_id": finding_ids[(d.comment_id, d.position)], "cut_id": cut.pk, "token": t}
+            for d in new
+            for t in sorted(d.tokens)
+        ],
+    )
+    return len(founding)
+
 
 
 # --- Import and export jobs (Celery) -------------------------------------------------------------

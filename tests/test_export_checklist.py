@@ -89,10 +89,10 @@ def test_the_markdown_checklist_lists_errata_by_scene_in_timeline_order_then_nar
     narration, content = rest.split("## Open content suggestions")
     headings = [line for line in fix.splitlines() if line.startswith("### ")]
     assert headings == [
-        "### 1. BreakUpMacroPatterns · `_2017/nn/part1.py` · 5:30–7:00",
-        "### 2. EvenWhenItWorks · `_2017/nn/part1.py` · 13:10–13:20",
-        "### 3. IntroduceWeightMatrix · `_2017/nn/part1.py` · 13:20–14:30",
-        "### 4. FeedForwardCode · `_2017/nn/part1.py` · 14:45–15:30",
+        "### 1. BreakUpMacroPatterns · `_2017/nn/part1.py` · 5:30\u20137:00",
+        "### 2. EvenWhenItWorks · `_2017/nn/part1.py` · 13:10\u201313:20",
+        "### 3. IntroduceWeightMatrix · `_2017/nn/part1.py` · 13:20\u201314:30",
+        "### 4. FeedForwardCode · `_2017/nn/part1.py` · 14:45\u201315:30",
     ]
     assert "- [ ] 6:03 · typo · “mabye” should read “maybe” · 3 reports" in fix
     assert "- [ ] 14:20 · notation · Matrix indices: w_{0,n} should be w_{0,k} · 2 reports" in fix

@@ -339,3 +339,39 @@ def _finding_summary(cut) -> dict:
         if f.duplicate_group_id:
             groups.setdefault(f.duplicate_group_id, set()).add((f.comment.text[:30], f.position))
     return {"findings": rows, "grouped": sorted(sorted(g) for g in groups.values())}
+
+
+def test_batch_triage_in_a_worker_process_stores_what_it_stores_in_process(cut, creator):
+    paste = PASTE.read_bytes()
+    _import(cut, "patreon", paste, triage=False)
+    ids = list(cut.comments.values_list("pk", flat=True))
+    in_process = services.findings_triage_batch(cut=cut, comment_ids=ids, in_worker=False)
+    expected = _finding_summary(cut)
+
+    other = factories.CutFactory(video=cut.video, number=2, duration_s=1153.0)
+    _import(other, "patreon", paste, triage=False)
+    ids = list(other.comments.values_list("pk", flat=True))
+    in_worker = services.findings_triage_batch(
+        cut=other, comment_ids=ids, in_worker=True, batch_size=10
+    )
+
+    assert in_worker == in_process
+    assert _finding_summary(other) == expected
+
+
+def test_batch_triage_matches_new_reports_to_the_cuts_stored_findings(cut, creator):
+    first = _import(cut, "csv", 'id,author,text\na,Ada,"At 5:58 ""mabye"" should be ""maybe"""\n')
+    assert first.findings == 1
+    _import(cut, "csv", 'id,author,text\nb,Bob,"Typo at 6:00: ""mabye"""\n')
+    grouped = Finding.objects.filter(cut=cut, duplicate_group__isnull=False)
+    assert grouped.count() == 2
+    assert grouped.values("duplicate_group").distinct().count() == 1
+
+
+def test_batch_triage_leaves_comments_already_triaged_alone(cut, creator):
+    _import(cut, "csv", CSV_OK)
+    before = list(Finding.objects.order_by("pk").values_list("pk", "text"))
+    ids = list(cut.comments.values_list("pk", flat=True))
+    result = services.findings_triage_batch(cut=cut, comment_ids=ids)
+    assert (result.comments, result.findings) == (0, 0)
+    assert list(Finding.objects.order_by("pk").values_list("pk", "text")) == before

@@ -137,7 +137,7 @@ def test_the_import_page_lists_recent_imports_in_a_fixed_number_of_queries(
     for i in range(25):
         ImportJob.objects.create(
             cut=cut,
-            created_by=factories.UserFactory(),
+            created_by=creator,
             format="csv",
             file="imports/x.csv",
             filename=f"file{i}.csv",
@@ -189,7 +189,7 @@ def test_the_export_page_lists_prepared_exports_in_a_fixed_number_of_queries(
     client, cut, creator, django_assert_max_num_queries
 ):
     for _ in range(25):
-        ExportJob.objects.create(cut=cut, created_by=factories.UserFactory(), format="md")
+        ExportJob.objects.create(cut=cut, created_by=creator, format="md")
     client.force_login(creator)
     with django_assert_max_num_queries(8):
         response = client.get(_url("io_export", cut))
