@@ -161,6 +161,8 @@ def bench_import(path: Path, comments: int) -> object:
     cut = make_cut("import")
     gc.collect()
     before = rss_mib()
+    cpu_self = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     phases: dict[str, float] = {}
 
@@ -172,6 +174,13 @@ def bench_import(path: Path, comments: int) -> object:
     )
     elapsed = time.perf_counter() - start
     after = rss_mib()
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    self_now = resource.getrusage(resource.RUSAGE_SELF)
+    children_now = resource.getrusage(resource.RUSAGE_CHILDREN)
+    main_cpu = (self_now.ru_utime + self_now.ru_stime) - (cpu_self.ru_utime + cpu_self.ru_stime)
+    worker_cpu = (children_now.ru_utime + children_now.ru_stime) - (
+        cpu_children.ru_utime + cpu_children.ru_stime
+    )
     print(
         f"(a) import of {comments:,} YouTube comments ({path.stat().st_size / 2**20:.0f} MiB file)"
     )
@@ -184,9 +193,14 @@ def bench_import(path: Path, comments: int) -> object:
     print(f"  triage (batch)          {elapsed - triaging:.1f} s")
     print(f"  total                   {elapsed:.1f} s   (aim < 60 s)")
     print(
+        f"  CPU time                {main_cpu:.1f} s in this process, {worker_cpu:.1f} s in the "
+        f"engine's two workers (the machine's load during the run: {os.getloadavg()[0]:.1f})"
+    )
+    print(
         f"  peak RSS                {after:.0f} MiB (before the import {before:.0f} MiB)"
         "   (aim < 500 MB)"
     )
+    print(f"  peak RSS of a worker    {workers:.0f} MiB (the engine's processes during triage)")
     from errata.models import DuplicateGroup
 
     print(f"  duplicate groups        {DuplicateGroup.objects.filter(cut=cut).count():,}")

@@ -1265,10 +1265,13 @@ class _BatchEngine:
             self.index.add(item)
 
     def run(self, texts: list[tuple[int, str, float | None]]) -> dict[int, list[_Drafted]]:
+        return self.match(_triage_texts(texts, self.duration_s))
+
+    def match(self, analysed: dict[int, list[TriagedFinding]]) -> dict[int, list[_Drafted]]:
+        """Place each finding in a scene and a duplicate group, in comment order."""
         drafted: dict[int, list[_Drafted]] = {}
-        for pk, text, player_s in texts:
+        for pk, drafts in analysed.items():
             findings = drafted[pk] = []
-            drafts = triage_comment(text, duration_s=self.duration_s, player_time_s=player_s)
             for position, draft in enumerate(drafts):
                 scene_id = self.locator.locate(draft.timestamp_s)
                 label = self.index.add(
@@ -1285,7 +1288,18 @@ class _BatchEngine:
         return drafted
 
 
-# The engine of a batch triage running in a worker process (one per worker; see _engine_pool).
+def _triage_texts(
+    texts: list[tuple[int, str, float | None]], duration_s: float
+) -> dict[int, list[TriagedFinding]]:
+    """The engine's analysis of comments' texts (splitting, times, categories): pure Python
+    and independent per comment, so it can run in a worker of its own."""
+    return {
+        pk: triage_comment(text, duration_s=duration_s, player_time_s=player_s)
+        for pk, text, player_s in texts
+    }
+
+
+# The matching half of a batch triage running in a worker process (see _engine_pools).
 _worker_engine: _BatchEngine | None = None
 
 
@@ -1294,33 +1308,37 @@ def _engine_start(duration_s: float, spans: list[SpanRef], seed: list[GroupingIt
     _worker_engine = _BatchEngine(duration_s, spans, seed)
 
 
-def _engine_run(texts: list[tuple[int, str, float | None]]) -> dict[int, list[_Drafted]]:
+def _engine_match(analysed: dict[int, list[TriagedFinding]]) -> dict[int, list[_Drafted]]:
     assert _worker_engine is not None
-    return _worker_engine.run(texts)
+    return _worker_engine.match(analysed)
 
 
-# Batches from which a batch triage runs the engine in a worker process (below, in this one).
+# Batches from which a batch triage runs the engine in worker processes (below, in this one).
 TRIAGE_POOL_MIN_BATCHES = 8
 
 
-def _engine_pool(
+def _engine_pools(
     duration_s: float, spans: list[SpanRef], seed: list[GroupingItem]
-) -> ProcessPoolExecutor | None:
-    """One forked worker holding the engine, so the analysis and matching of the next batches
-    run while this process writes the last one (the two take about as long). It touches no
-    database. None when there is one core, or this process may not have children: the batch
-    then runs in-process."""
+) -> tuple[ProcessPoolExecutor, ProcessPoolExecutor] | None:
+    """Two forked workers: one analyses the texts of the next batches, one matches their
+    findings against the cut's (it holds the DuplicateIndex, so batches reach it in order),
+    while this process writes the batch before. They touch no database. The three take
+    about as long each. None when there is one core, or this process may not have children
+    (some daemonised workers): the batch then runs in-process."""
     if (os.cpu_count() or 1) < 2:
         return None
+    context = multiprocessing.get_context("fork")
     try:
-        return ProcessPoolExecutor(
+        analysis = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        matching = ProcessPoolExecutor(
             max_workers=1,
-            mp_context=multiprocessing.get_context("fork"),
+            mp_context=context,
             initializer=_engine_start,
             initargs=(duration_s, spans, seed),
         )
     except (OSError, ValueError, AssertionError):
         return None
+    return analysis, matching
 
 
 def _stored_grouping(
@@ -1422,7 +1440,7 @@ def findings_triage_batch(
     stored findings) instead of several queries per finding, and rows written in bulk.
 
     For the 100,000 comments of a large import this replaces 100,000 tasks of a dozen queries
-    each (bench/import_export.py compares the two). The engine runs in a worker process for
+    each (bench/import_export.py compares the two). The engine runs in worker processes for
     large batches (`in_worker`), ahead of the writes. Comments no longer pending are left
     alone; a pending comment that already has findings goes through findings_triage. Each
     batch of comments is one transaction holding their row locks, so a worker triaging one of
@@ -1440,18 +1458,19 @@ def findings_triage_batch(
     ]
     seed, groups, starters = _stored_grouping(cut)
     use_worker = len(chunks) >= TRIAGE_POOL_MIN_BATCHES if in_worker is None else in_worker
-    pool = _engine_pool(cut.duration_s, spans, seed) if use_worker else None
-    engine = None if pool is not None else _BatchEngine(cut.duration_s, spans, seed)
+    pools = _engine_pools(cut.duration_s, spans, seed) if use_worker else None
+    engine = None if pools is not None else _BatchEngine(cut.duration_s, spans, seed)
     del seed
     progress(ImportJob.Phase.TRIAGING, 0, len(ids))
-    ahead: deque[Future | dict[int, list[_Drafted]]] = deque()
+    analysing: deque[Future] = deque()
+    matching: deque[Future | dict[int, list[_Drafted]]] = deque()
     submitted = 0
 
     def analyse_ahead() -> None:
         # Texts are read ahead without locks: comments never change, only their triage state,
         # which the batch's own transaction checks again under lock.
         nonlocal submitted
-        while submitted < len(chunks) and len(ahead) < (3 if pool else 1):
+        while submitted < len(chunks) and len(analysing) + len(matching) < 4:
             texts = list(
                 Comment.objects.filter(
                     pk__in=chunks[submitted], triage_state=Comment.TriageState.PENDING
@@ -1460,18 +1479,20 @@ def findings_triage_batch(
                 .order_by("pk")
                 .values_list("pk", "text", "timestamp_s")
             )
-            if pool is not None:
-                ahead.append(pool.submit(_engine_run, texts))
+            if pools is not None:
+                analysing.append(pools[0].submit(_triage_texts, texts, cut.duration_s))
             else:
-                ahead.append(engine.run(texts))  # type: ignore[union-attr]
+                matching.append(engine.run(texts))  # type: ignore[union-attr]
             submitted += 1
+        while pools is not None and analysing and (len(matching) < 2 or analysing[0].done()):
+            matching.append(pools[1].submit(_engine_match, analysing.popleft().result()))
 
     triaged = made = groups_made = 0
     try:
         for number, chunk in enumerate(chunks):
             analyse_ahead()
-            analysed = ahead.popleft()
-            drafted = analysed.result() if isinstance(analysed, Future) else analysed
+            matched = matching.popleft()
+            drafted = matched.result() if isinstance(matched, Future) else matched
             singles: list[int] = []
             with transaction.atomic():
                 comments = list(
@@ -1510,7 +1531,7 @@ def findings_triage_batch(
                 ImportJob.Phase.TRIAGING, min((number + 1) * batch_size, len(ids)), len(ids)
             )
     finally:
-        if pool is not None:
+        for pool in pools or ():
             pool.shutdown(cancel_futures=True)
     return BatchTriageResult(comments=triaged, findings=made, groups=groups_made)
 
