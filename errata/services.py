@@ -1328,17 +1328,26 @@ def _engine_pools(
     if (os.cpu_count() or 1) < 2:
         return None
     context = multiprocessing.get_context("fork")
+    pools: list[ProcessPoolExecutor] = []
     try:
-        analysis = ProcessPoolExecutor(max_workers=1, mp_context=context)
-        matching = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=context,
-            initializer=_engine_start,
-            initargs=(duration_s, spans, seed),
+        pools.append(ProcessPoolExecutor(max_workers=1, mp_context=context))
+        pools.append(
+            ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=context,
+                initializer=_engine_start,
+                initargs=(duration_s, spans, seed),
+            )
         )
-    except (OSError, ValueError, AssertionError):
+        # Workers start on the first task: start them now, so a refusal shows here.
+        for pool in pools:
+            pool.submit(int).result(timeout=60)
+    except Exception:  # a daemonised process, no memory for a fork, a worker that died
+        logger.warning("Batch triage runs in-process: no worker processes", exc_info=True)
+        for pool in pools:
+            pool.shutdown(cancel_futures=True)
         return None
-    return analysis, matching
+    return pools[0], pools[1]
 
 
 def _stored_grouping(

@@ -375,3 +375,32 @@ def test_batch_triage_leaves_comments_already_triaged_alone(cut, creator):
     result = services.findings_triage_batch(cut=cut, comment_ids=ids)
     assert (result.comments, result.findings) == (0, 0)
     assert list(Finding.objects.order_by("pk").values_list("pk", "text")) == before
+
+
+@pytest.mark.parametrize(
+    ("paste", "where", "words"),
+    [
+        (
+            "Comments\n\nGreat!\n\nAda\n\ntimestamp: soon\n\nThe label is off\n",
+            "line 7",
+            "not a time",
+        ),
+        ("Comments\n\nOne\n\ntimestamp: 25:00\n\nPast the end\n", "line 5", "past the end"),
+        ("Comments\n\n" + "x" * 10_001 + "\n\nAda\n", "line 3", "at most 10,000"),
+        (b"Comments\n\nfine\n\n\xc3\x28 broken\n", "line 5", "not UTF-8"),
+        ("Comments\n\nfine\n\ntimestamp: 1:00\n", "line 5", "comment it belongs to is missing"),
+    ],
+)
+def test_a_malformed_patreon_paste_is_refused_naming_the_line(cut, creator, paste, where, words):
+    with pytest.raises(CommentFileError) as caught:
+        _import(cut, "patreon", paste)
+    assert caught.value.where == where
+    assert words in str(caught.value)
+    assert not Comment.objects.exists()
+
+
+def test_a_paste_without_the_page_around_it_is_read_as_comments(cut, creator):
+    paste = "Loved it!\n\nAda Lovelace\n\nAt 2:10 the axis says 'lenght'\n\n3blue1brown\n"
+    result = _import(cut, "patreon", paste)
+    assert (result.added, result.creator) == (2, 1)
+    assert cut.comments.get(author_name="Ada Lovelace").text == "Loved it!"
