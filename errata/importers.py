@@ -362,8 +362,10 @@ def patreon_comments_read(
             continue
         single = len(block.lines) == 1
         name = block.lines[0].strip()
-        if pending is not None and single and (
-            name.casefold() == creator_key or _looks_like_name(name)
+        if (
+            pending is not None
+            and single
+            and (name.casefold() == creator_key or _looks_like_name(name))
         ):
             yield emit(pending[0].line, pending[0].text, name, pending[2])
             pending = None
@@ -630,9 +632,7 @@ def _youtube_comment(
     )
 
 
-def comments_read(
-    stream: IO[bytes], *, fmt: str, creator_name: str
-) -> Iterator[ImportedComment]:
+def comments_read(stream: IO[bytes], *, fmt: str, creator_name: str) -> Iterator[ImportedComment]:
     """The comments of a file in one of COMMENT_FORMATS, one at a time."""
     if fmt == "patreon":
         return patreon_comments_read(text_lines(stream), creator_name=creator_name)

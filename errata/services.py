@@ -1536,9 +1536,7 @@ def findings_triage_batch(
             for pk in singles:
                 made += findings_triage(comment_id=pk).created
                 triaged += 1
-            progress(
-                ImportJob.Phase.TRIAGING, min((number + 1) * batch_size, len(ids)), len(ids)
-            )
+            progress(ImportJob.Phase.TRIAGING, min((number + 1) * batch_size, len(ids)), len(ids))
     finally:
         for pool in pools or ():
             pool.shutdown(cancel_futures=True)
@@ -1617,7 +1615,6 @@ def _store_drafted(
         ],
     )
     return len(founding)
-
 
 
 # --- Import and export jobs (Celery) -------------------------------------------------------------
