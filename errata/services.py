@@ -7,19 +7,33 @@ queued with `transaction.on_commit` so a worker never sees a row that was rolled
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from collections.abc import Iterable
+import multiprocessing
+import os
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import validate_email
-from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
 from errata import signals
-from errata.importers import ManimScene, TimelineEntry
+from errata.importers import (
+    COMMENT_FORMATS,
+    CommentFileError,
+    ImportedComment,
+    ManimScene,
+    TimelineEntry,
+    comment_content_id,
+    comments_read,
+)
 from errata.models import (
     CATEGORY_VALUES,
     REMEDY_FOR_CATEGORY,
@@ -29,8 +43,10 @@ from errata.models import (
     DuplicateGroup,
     Erratum,
     ErratumEvent,
+    ExportJob,
     Finding,
     FindingToken,
+    ImportJob,
     Membership,
     MeToo,
     Reviewer,
@@ -40,17 +56,20 @@ from errata.models import (
     Video,
 )
 from errata.signals import send_on_commit
-from errata.triage import triage_comment
+from errata.triage import TriagedFinding, triage_comment
 from errata.triage.categories import ERRATUM_CATEGORIES, quoted_strings
 from errata.triage.duplicates import (
     MAX_KEYWORD_CANDIDATES,
     MAX_TIME_CANDIDATES,
     MAX_TOKEN_CANDIDATES,
     TIME_WINDOW_S,
+    DuplicateIndex,
     GroupingItem,
+    GroupingProfile,
     index_tokens,
     keyword_tokens,
     match_group,
+    score_pair,
 )
 from errata.triage.scenes import SceneLocator, SpanRef
 from errata.triage.timestamps import format_time
@@ -1322,3 +1341,856 @@ def scene_span_delete(*, span: SceneSpan) -> SpanEditResult:
             raise ErrataConflict("This span was already removed (perhaps by someone else).")
         moved = findings_reassign_scenes(cut=cut)
     return SpanEditResult(span=None, findings_moved=moved)
+
+
+# --- Comment imports: all or nothing, then triage in batches -------------------------------------
+
+# Comments per bulk insert while importing, and per transaction while triaging a batch.
+IMPORT_CHUNK_SIZE = 1000
+TRIAGE_BATCH_SIZE = 500
+# Files up to this size are imported during the request; larger ones by a Celery task.
+IMPORT_INLINE_MAX_BYTES = 256 * 1024
+# Exports of cuts with up to this many errata are rendered during the request.
+EXPORT_INLINE_MAX_ERRATA = 5000
+
+# progress(phase, done, total): phase is one of ImportJob.Phase; total is 0 while unknown.
+ImportProgress = Callable[[str, int, int], None]
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class CommentImportResult:
+    total: int  # comments in the file
+    added: int
+    skipped: int  # already imported by an earlier run
+    creator: int  # of those added, the creator's own replies
+    replies: int  # of those added, answers to another comment
+    findings: int  # findings triage made from the added comments
+
+
+def comment_import_creator_name(*, cut: Cut) -> str:
+    """Whose comments in an import are the creator's replies, by default: the name the team's
+    owner goes by (for the demo, "3blue1brown")."""
+    owner = (
+        Membership.objects.filter(team_id=cut.video.team_id, role=Membership.Role.OWNER)
+        .select_related("user")
+        .order_by("created_at", "id")
+        .first()
+    )
+    if owner is None:
+        return ""
+    return owner.user.display_name or owner.user.get_full_name() or owner.user.username
+
+
+def _imported_comment_ids(*, cut: Cut, source: str) -> dict[str, int]:
+    """The external ids already imported into this cut from this source, to their rows."""
+    known = dict(
+        Comment.objects.filter(cut=cut, source=source)
+        .exclude(external_id="")
+        .values_list("external_id", "pk")
+    )
+    if source == Comment.Source.IMPORT_PATREON:
+        # A paste carries no ids: a comment is who wrote what (and which repetition of it), so
+        # comments stored under other ids (load_demo's seed ids) are recognised by content too.
+        seen: Counter[tuple[str, str]] = Counter()
+        rows = (
+            Comment.objects.filter(cut=cut, source=source)
+            .order_by("pk")
+            .values_list("pk", "author_name", "text")
+        )
+        for pk, author, text in rows.iterator(chunk_size=2000):
+            seen[(author, text)] += 1
+            known.setdefault(comment_content_id("patreon", author, text, seen[(author, text)]), pk)
+    return known
+
+
+def _import_check_record(record: ImportedComment, *, cut: Cut) -> None:
+    if not record.text.strip():
+        raise CommentFileError("the comment has no text", where=record.where)
+    if len(record.text) > COMMENT_MAX_LENGTH:
+        raise CommentFileError(
+            f"the comment has {len(record.text):,} characters; at most "
+            f"{COMMENT_MAX_LENGTH:,} are allowed",
+            where=record.where,
+        )
+    if len(record.external_id) > 200:
+        raise CommentFileError("the id is longer than 200 characters", where=record.where)
+    if record.parent_external_id == record.external_id:
+        raise CommentFileError("the comment answers itself", where=record.where)
+    try:
+        comment_validate_timestamp(cut=cut, timestamp_s=record.timestamp_s)
+    except ValidationError as error:
+        raise CommentFileError(" ".join(error.messages), where=record.where) from None
+
+
+def _import_check(
+    records: Iterable[ImportedComment],
+    *,
+    cut: Cut,
+    known: dict[str, int],
+    progress: ImportProgress,
+) -> tuple[int, int]:
+    """Read every record and refuse the file at the first bad one. Returns (total, new)."""
+    seen: set[str] = set()
+    parents_wanted: dict[str, str] = {}
+    total = new = 0
+    for record in records:
+        total += 1
+        _import_check_record(record, cut=cut)
+        if record.external_id in seen:
+            raise CommentFileError(
+                f"the id {record.external_id!r} appears twice in the file", where=record.where
+            )
+        seen.add(record.external_id)
+        new += record.external_id not in known
+        parent = record.parent_external_id
+        if parent and parent not in seen and parent not in known:
+            parents_wanted.setdefault(parent, record.where)
+        if total % 5000 == 0:
+            progress(ImportJob.Phase.CHECKING, total, 0)
+    for parent, where in parents_wanted.items():
+        if parent not in seen:
+            raise CommentFileError(
+                f"it answers comment {parent!r}, which is neither in the file nor imported before",
+                where=where,
+            )
+    if total == 0:
+        raise CommentFileError("the file holds no comments")
+    return total, new
+
+
+def _import_reviewers(chunk: list[ImportedComment], cache: dict[str, int]) -> None:
+    """The Reviewer of each author key in the chunk, created in bulk when new (the same person
+    across re-imports and across files from one source)."""
+    names = {
+        r.author_key[:200]: r.author_name
+        for r in chunk
+        if r.author_key and r.author_key[:200] not in cache
+    }
+    if not names:
+        return
+    found = Reviewer.objects.filter(external_id__in=list(names))
+    cache.update(found.values_list("external_id", "pk"))
+    missing = [key for key in names if key not in cache]
+    if missing:
+        Reviewer.objects.bulk_create(
+            [Reviewer(external_id=key, display_name=names[key][:150]) for key in missing],
+            ignore_conflicts=True,
+        )
+        cache.update(
+            Reviewer.objects.filter(external_id__in=missing).values_list("external_id", "pk")
+        )
+
+
+@dataclass
+class _ImportWrite:
+    added_ids: list[int]
+    creator: int = 0
+    replies: int = 0
+
+
+def _import_write(
+    records: Iterable[ImportedComment],
+    *,
+    cut: Cut,
+    source: str,
+    known: dict[str, int],
+    new: int,
+    progress: ImportProgress,
+) -> _ImportWrite:
+    """Insert the records not imported before, IMPORT_CHUNK_SIZE rows per statement. `known`
+    grows with each insert so replies find their parent's row."""
+    written = _ImportWrite(added_ids=[])
+    reviewer_ids: dict[str, int] = {}
+    # Replies whose parent comes later in the file: linked once every row exists.
+    deferred: list[tuple[int, str]] = []
+    now = timezone.now()
+
+    def row(record: ImportedComment) -> dict:
+        is_creator = record.is_creator
+        parent = record.parent_external_id
+        return {
+            "cut_id": cut.pk,
+            "reviewer_id": reviewer_ids.get(record.author_key[:200]) if record.author_key else None,
+            "author_name": record.author_name[:150],
+            "author_role": Comment.Role.CREATOR if is_creator else Comment.Role.PATRON,
+            "text": record.text,
+            "timestamp_s": record.timestamp_s,
+            "source": source,
+            "external_id": record.external_id,
+            "parent_id": known.get(parent) if parent else None,
+            "review_link_id": None,
+            "posted_at": record.posted_at or now,
+            "created_at": now,
+            # The creator's own replies are answers, not reports: nothing to triage.
+            "triage_state": (
+                Comment.TriageState.SKIPPED if is_creator else Comment.TriageState.PENDING
+            ),
+            "triaged_at": now if is_creator else None,
+        }
+
+    def flush(chunk: list[ImportedComment]) -> None:
+        _import_reviewers(chunk, reviewer_ids)
+        remaining = chunk
+        while remaining:
+            # Parents before their replies: a reply whose parent is in this chunk waits a round.
+            waiting = {r.external_id for r in remaining}
+            level: list[ImportedComment] = []
+            later: list[ImportedComment] = []
+            for r in remaining:
+                parent = r.parent_external_id
+                ready = not parent or parent in known or parent not in waiting
+                (level if ready else later).append(r)
+            if not level:  # replies answering each other in a loop: link them afterwards
+                level, later = later, []
+            rows = [row(r) for r in level]
+            _insert_rows(Comment, rows)
+            stored = dict(
+                Comment.objects.filter(
+                    cut=cut, source=source, external_id__in=[r.external_id for r in level]
+                ).values_list("external_id", "pk")
+            )
+            for record, values in zip(level, rows, strict=True):
+                pk = stored[record.external_id]
+                known[record.external_id] = pk
+                written.added_ids.append(pk)
+                written.creator += record.is_creator
+                if record.parent_external_id:
+                    written.replies += 1
+                    if values["parent_id"] is None:
+                        deferred.append((pk, record.parent_external_id))
+            remaining = later
+        progress(ImportJob.Phase.WRITING, len(written.added_ids), new)
+
+    chunk: list[ImportedComment] = []
+    for record in records:
+        if record.external_id in known:
+            continue
+        chunk.append(record)
+        if len(chunk) >= IMPORT_CHUNK_SIZE:
+            flush(chunk)
+            chunk = []
+    if chunk:
+        flush(chunk)
+    if deferred:
+        Comment.objects.bulk_update(
+            [Comment(pk=pk, parent_id=known[parent]) for pk, parent in deferred],
+            ["parent"],
+            batch_size=IMPORT_CHUNK_SIZE,
+        )
+    return written
+
+
+def comments_import(
+    *,
+    cut: Cut,
+    fmt: str,
+    open_file: Callable[[], IO[bytes]],
+    creator_name: str | None = None,
+    triage: bool = True,
+    progress: ImportProgress | None = None,
+) -> CommentImportResult:
+    """Import a comment file (COMMENT_FORMATS) into a cut, all or nothing, then triage it.
+
+    `open_file` opens the file for reading in binary; it is called twice, because the file is
+    streamed twice rather than held in memory: once to check every record (a bad one raises
+    CommentFileError naming its line or record, and nothing is written), once to write the
+    new ones in one transaction with bulk inserts. Comments imported before (same cut, source
+    and external id) are skipped, so re-importing a file adds nothing. The new comments are
+    then triaged in batches (findings_triage_batch), each batch its own transaction: if that
+    is interrupted the rest stay pending and the periodic sweep triages them.
+    """
+    if fmt not in COMMENT_FORMATS:
+        raise ValidationError({"format": f"Use one of {', '.join(COMMENT_FORMATS)}."})
+    if creator_name is None:
+        creator_name = comment_import_creator_name(cut=cut)
+    source = f"import:{fmt}"
+    progress = progress or _no_progress
+    known = _imported_comment_ids(cut=cut, source=source)
+    progress(ImportJob.Phase.CHECKING, 0, 0)
+    with open_file() as stream:
+        records = comments_read(stream, fmt=fmt, creator_name=creator_name)
+        total, new = _import_check(records, cut=cut, known=known, progress=progress)
+
+    written = _ImportWrite(added_ids=[])
+    if new:
+        progress(ImportJob.Phase.WRITING, 0, new)
+        try:
+            with transaction.atomic(), open_file() as stream:
+                records = comments_read(stream, fmt=fmt, creator_name=creator_name)
+                written = _import_write(
+                    records, cut=cut, source=source, known=known, new=new, progress=progress
+                )
+        except IntegrityError:
+            raise ErrataConflict(
+                "Some of these comments were imported by another import running at the same "
+                "time; nothing was written by this one. Import the file again to add the rest."
+            ) from None
+
+    findings = 0
+    if triage and written.added_ids:
+        findings = findings_triage_batch(
+            cut=cut, comment_ids=written.added_ids, progress=progress
+        ).findings
+    return CommentImportResult(
+        total=total,
+        added=len(written.added_ids),
+        skipped=total - len(written.added_ids),
+        creator=written.creator,
+        replies=written.replies,
+        findings=findings,
+    )
+
+
+@dataclass(frozen=True)
+class BatchTriageResult:
+    comments: int
+    findings: int
+    groups: int
+
+
+def _score_across_comments(first: GroupingProfile, second: GroupingProfile) -> float:
+    # As in findings_triage: the points of one comment are never duplicates of each other.
+    # (Grouping keys are (comment id, ...), see _BatchEngine.)
+    if first.item.key[0] == second.item.key[0]:  # type: ignore[index]
+        return float("-inf")
+    return score_pair(first, second)
+
+
+@dataclass(frozen=True)
+class _Drafted:
+    """One finding as the engine made it, with its scene, duplicate label and index tokens."""
+
+    comment_id: int
+    position: int
+    draft: TriagedFinding
+    scene_id: int | None
+    label: Hashable
+    tokens: frozenset[str]
+
+    @property
+    def key(self) -> tuple:
+        return (self.comment_id, "n", self.position)
+
+
+class _BatchEngine:
+    """The pure-Python half of a batch triage for one cut: the engine's text analysis, the scene
+    locator and an in-memory DuplicateIndex seeded with the cut's stored findings. Fed comments
+    batch by batch, in order; it keeps the index between batches. Grouping labels are a stored
+    group ("g", id), or the key of the finding that started a group of its own:
+    (comment id, "s", finding id) when stored, (comment id, "n", position) when new."""
+
+    def __init__(self, duration_s: float, spans: list[SpanRef], seed: list[GroupingItem]):
+        self.duration_s = duration_s
+        self.locator = SceneLocator(spans)
+        self.index = DuplicateIndex(scorer=_score_across_comments)
+        for item in seed:
+            self.index.add(item)
+
+    def run(self, texts: list[tuple[int, str, float | None]]) -> dict[int, list[_Drafted]]:
+        return self.match(_triage_texts(texts, self.duration_s))
+
+    def match(self, analysed: dict[int, list[TriagedFinding]]) -> dict[int, list[_Drafted]]:
+        """Place each finding in a scene and a duplicate group, in comment order."""
+        drafted: dict[int, list[_Drafted]] = {}
+        for pk, drafts in analysed.items():
+            findings = drafted[pk] = []
+            for position, draft in enumerate(drafts):
+                scene_id = self.locator.locate(draft.timestamp_s)
+                label = self.index.add(
+                    GroupingItem(
+                        key=(pk, "n", position),
+                        text=draft.text,
+                        timestamp_s=draft.timestamp_s,
+                        category=draft.category,
+                        scene=scene_id,
+                    )
+                )
+                tokens = frozenset(t[:64] for t in index_tokens(draft.text))
+                findings.append(_Drafted(pk, position, draft, scene_id, label, tokens))
+        return drafted
+
+
+def _triage_texts(
+    texts: list[tuple[int, str, float | None]], duration_s: float
+) -> dict[int, list[TriagedFinding]]:
+    """The engine's analysis of comments' texts (splitting, times, categories): pure Python
+    and independent per comment, so it can run in a worker of its own."""
+    return {
+        pk: triage_comment(text, duration_s=duration_s, player_time_s=player_s)
+        for pk, text, player_s in texts
+    }
+
+
+# The matching half of a batch triage running in a worker process (see _engine_pools).
+_worker_engine: _BatchEngine | None = None
+
+
+def _engine_start(duration_s: float, spans: list[SpanRef], seed: list[GroupingItem]) -> None:
+    global _worker_engine
+    _worker_engine = _BatchEngine(duration_s, spans, seed)
+
+
+def _engine_match(analysed: dict[int, list[TriagedFinding]]) -> dict[int, list[_Drafted]]:
+    assert _worker_engine is not None
+    return _worker_engine.match(analysed)
+
+
+# Batches from which a batch triage runs the engine in worker processes (below, in this one).
+TRIAGE_POOL_MIN_BATCHES = 8
+
+
+def _engine_pools(
+    duration_s: float, spans: list[SpanRef], seed: list[GroupingItem]
+) -> tuple[ProcessPoolExecutor, ProcessPoolExecutor] | None:
+    """Two forked workers: one analyses the texts of the next batches, one matches their
+    findings against the cut's (it holds the DuplicateIndex, so batches reach it in order),
+    while this process writes the batch before. They touch no database. The three take
+    about as long each. None when there is one core, or this process may not have children
+    (some daemonised workers): the batch then runs in-process."""
+    if (os.cpu_count() or 1) < 2:
+        return None
+    context = multiprocessing.get_context("fork")
+    pools: list[ProcessPoolExecutor] = []
+    try:
+        pools.append(ProcessPoolExecutor(max_workers=1, mp_context=context))
+        pools.append(
+            ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=context,
+                initializer=_engine_start,
+                initargs=(duration_s, spans, seed),
+            )
+        )
+        # Workers start on the first task: start them now, so a refusal shows here.
+        for pool in pools:
+            pool.submit(int).result(timeout=60)
+    except Exception:  # a daemonised process, no memory for a fork, a worker that died
+        logger.warning("Batch triage runs in-process: no worker processes", exc_info=True)
+        for pool in pools:
+            pool.shutdown(cancel_futures=True)
+        return None
+    return pools[0], pools[1]
+
+
+def _stored_grouping(
+    cut: Cut,
+) -> tuple[list[GroupingItem], dict[Hashable, int], dict[Hashable, int]]:
+    """The cut's stored findings as the index sees them (they keep the group they have; an
+    ungrouped one is a group of its own), with the labels of stored groups and of ungrouped
+    findings, to the DuplicateGroup and Finding ids behind them."""
+    seed: list[GroupingItem] = []
+    groups: dict[Hashable, int] = {}
+    starters: dict[Hashable, int] = {}
+    stored = (
+        Finding.objects.filter(cut=cut)
+        .exclude(state=Finding.State.DISMISSED)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "comment_id",
+            "text",
+            "timestamp_s",
+            "category",
+            "suggested_category",
+            "scene_id",
+            "suggested_scene_id",
+            "duplicate_group_id",
+        )
+    )
+    for row in stored.iterator(chunk_size=2000):
+        pk, comment_id, text, at, category, suggested, scene, suggested_scene, group_id = row
+        key = (comment_id, "s", pk)
+        label: Hashable = ("g", group_id) if group_id else key
+        if group_id:
+            groups[label] = group_id
+        else:
+            starters[key] = pk
+        seed.append(
+            GroupingItem(
+                key=key,
+                text=text,
+                timestamp_s=at,
+                category=category or suggested,
+                scene=scene or suggested_scene,
+                group=label,
+            )
+        )
+    return seed, groups, starters
+
+
+def _insert_rows(model: type, rows: list[dict]) -> None:
+    """INSERT rows with one executemany, for the bulk paths of a large import. Django's
+    bulk_create spends most of its time compiling a parameter per field per row in Python
+    (bench/import_export.py measured ~80% of the insert time); here only JSON and date-time
+    values go through their field's preparation. Missing fields take their defaults."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    defaults = {}
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            defaults[f.attname] = now
+        elif f.attname not in rows[0]:
+            defaults[f.attname] = f.get_default()
+    prepared = {
+        f.attname
+        for f in fields
+        if f.get_internal_type() in ("JSONField", "DateTimeField", "UUIDField")
+    }
+    by_name = {f.attname: f for f in fields}
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
+    # Only names from the model are formatted in; every value is a parameter.
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
+    params = []
+    for row in rows:
+        line = []
+        for f in fields:
+            value = row[f.attname] if f.attname in row else defaults[f.attname]
+            if f.attname in prepared:
+                value = by_name[f.attname].get_db_prep_save(value, connection)
+            line.append(value)
+        params.append(line)
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), IMPORT_CHUNK_SIZE):
+            cursor.executemany(sql, params[start : start + IMPORT_CHUNK_SIZE])
+
+
+def findings_triage_batch(
+    *,
+    cut: Cut,
+    comment_ids: Sequence[int],
+    progress: ImportProgress | None = None,
+    batch_size: int = TRIAGE_BATCH_SIZE,
+    in_worker: bool | None = None,
+) -> BatchTriageResult:
+    """Triage many comments of one cut in one pass: what findings_triage does for each, with
+    duplicate matching done in memory by the engine's DuplicateIndex (seeded with the cut's
+    stored findings) instead of several queries per finding, and rows written in bulk.
+
+    For the 100,000 comments of a large import this replaces 100,000 tasks of a dozen queries
+    each (bench/import_export.py compares the two). The engine runs in worker processes for
+    large batches (`in_worker`), ahead of the writes. Comments no longer pending are left
+    alone; a pending comment that already has findings goes through findings_triage. Each
+    batch of comments is one transaction holding their row locks, so a worker triaging one of
+    them at the same time waits, then finds it done; an interruption leaves the rest pending
+    for the sweep.
+    """
+    progress = progress or _no_progress
+    ids = sorted(set(comment_ids))
+    chunks = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
+    spans = [
+        SpanRef(scene, start, end)
+        for scene, start, end in SceneSpan.objects.filter(cut=cut).values_list(
+            "scene_id", "start_s", "end_s"
+        )
+    ]
+    seed, groups, starters = _stored_grouping(cut)
+    use_worker = len(chunks) >= TRIAGE_POOL_MIN_BATCHES if in_worker is None else in_worker
+    pools = _engine_pools(cut.duration_s, spans, seed) if use_worker else None
+    engine = None if pools is not None else _BatchEngine(cut.duration_s, spans, seed)
+    del seed
+    progress(ImportJob.Phase.TRIAGING, 0, len(ids))
+    analysing: deque[Future] = deque()
+    matching: deque[Future | dict[int, list[_Drafted]]] = deque()
+    submitted = 0
+
+    def analyse_ahead() -> None:
+        # Texts are read ahead without locks: comments never change, only their triage state,
+        # which the batch's own transaction checks again under lock.
+        nonlocal submitted
+        while submitted < len(chunks) and len(analysing) + len(matching) < 4:
+            texts = list(
+                Comment.objects.filter(
+                    pk__in=chunks[submitted], triage_state=Comment.TriageState.PENDING
+                )
+                .exclude(author_role=Comment.Role.CREATOR)
+                .order_by("pk")
+                .values_list("pk", "text", "timestamp_s")
+            )
+            if pools is not None:
+                analysing.append(pools[0].submit(_triage_texts, texts, cut.duration_s))
+            else:
+                matching.append(engine.run(texts))  # type: ignore[union-attr]
+            submitted += 1
+        while pools is not None and analysing and (len(matching) < 2 or analysing[0].done()):
+            matching.append(pools[1].submit(_engine_match, analysing.popleft().result()))
+
+    triaged = made = groups_made = 0
+    try:
+        for number, chunk in enumerate(chunks):
+            analyse_ahead()
+            matched = matching.popleft()
+            drafted = matched.result() if isinstance(matched, Future) else matched
+            singles: list[int] = []
+            with transaction.atomic():
+                comments = list(
+                    Comment.objects.select_for_update()
+                    .filter(pk__in=chunk, triage_state=Comment.TriageState.PENDING)
+                    .annotate(has_findings=Exists(Finding.objects.filter(comment=OuterRef("pk"))))
+                    .order_by("pk")
+                    .values_list("pk", "author_role", "has_findings")
+                )
+                done: list[int] = []
+                skipped: list[int] = []
+                new: list[_Drafted] = []
+                for pk, role, has_findings in comments:
+                    if has_findings:
+                        singles.append(pk)
+                    elif role == Comment.Role.CREATOR:
+                        skipped.append(pk)
+                    elif pk in drafted:
+                        done.append(pk)
+                        new.extend(drafted[pk])
+                    # (Else it became pending after the texts were read: the sweep triages it.)
+                groups_made += _store_drafted(cut, new, groups=groups, starters=starters)
+                now = timezone.now()
+                Comment.objects.filter(pk__in=done).update(
+                    triage_state=Comment.TriageState.DONE, triaged_at=now
+                )
+                Comment.objects.filter(pk__in=skipped).update(
+                    triage_state=Comment.TriageState.SKIPPED, triaged_at=now
+                )
+                triaged += len(done) + len(skipped)
+                made += len(new)
+            for pk in singles:
+                made += findings_triage(comment_id=pk).created
+                triaged += 1
+            progress(ImportJob.Phase.TRIAGING, min((number + 1) * batch_size, len(ids)), len(ids))
+    finally:
+        for pool in pools or ():
+            pool.shutdown(cancel_futures=True)
+    return BatchTriageResult(comments=triaged, findings=made, groups=groups_made)
+
+
+def _store_drafted(
+    cut: Cut,
+    new: list[_Drafted],
+    *,
+    groups: dict[Hashable, int],
+    starters: dict[Hashable, int],
+) -> int:
+    """Write one batch's findings and tokens, founding the duplicate groups its labels call
+    for. Returns how many groups were founded."""
+    if not new:
+        return 0
+    # A label shared by two findings is a group; found the ones that are not one yet.
+    founding = list(
+        dict.fromkeys(d.label for d in new if d.label != d.key and d.label not in groups)
+    )
+    made = DuplicateGroup.objects.bulk_create([DuplicateGroup(cut=cut) for _ in founding])
+    for label, group in zip(founding, made, strict=True):
+        groups[label] = group.pk
+    # Findings stored earlier that started a group just now join it.
+    joined = [
+        Finding(pk=starters.pop(label), duplicate_group_id=groups[label])
+        for label in founding
+        if label in starters
+    ]
+    _insert_rows(
+        Finding,
+        [
+            {
+                "comment_id": d.comment_id,
+                "cut_id": cut.pk,
+                "position": d.position,
+                "text": d.draft.text,
+                "span_start": d.draft.start,
+                "span_end": d.draft.end,
+                "timestamp_s": d.draft.timestamp_s,
+                "timestamp_source": d.draft.timestamp_source,
+                "parsed_timestamps": [
+                    {"seconds": t.seconds, "start": t.start, "end": t.end, "text": t.text}
+                    for t in d.draft.timestamps
+                ],
+                "suggested_category": d.draft.category,
+                "category_confidence": round(d.draft.confidence, 4),
+                "category": "",
+                "suggested_scene_id": d.scene_id,
+                "scene_id": None,
+                "duplicate_group_id": groups.get(d.label),
+                "erratum_id": None,
+                "state": Finding.State.NEW,
+                "dismissed_reason": "",
+            }
+            for d in new
+        ],
+    )
+    finding_ids = {
+        (comment_id, position): pk
+        for comment_id, position, pk in Finding.objects.filter(
+            comment_id__in={d.comment_id for d in new}
+        ).values_list("comment_id", "position", "pk")
+    }
+    Finding.objects.bulk_update(joined, ["duplicate_group"], batch_size=IMPORT_CHUNK_SIZE)
+    for d in new:
+        if d.label == d.key and d.key not in groups and d.draft.category != "none":
+            starters[d.key] = finding_ids[(d.comment_id, d.position)]
+    _insert_rows(
+        FindingToken,
+        [
+            {"finding_id": finding_ids[(d.comment_id, d.position)], "cut_id": cut.pk, "token": t}
+            for d in new
+            for t in sorted(d.tokens)
+        ],
+    )
+    return len(founding)
+
+
+# --- Import and export jobs (Celery) -------------------------------------------------------------
+
+
+def _import_percent(phase: str, done: int, total: int) -> int:
+    """Checking the file is the first 5 %, storing comments up to 30 %, triage the rest."""
+    share = done / total if total else 0.0
+    if phase == ImportJob.Phase.CHECKING:
+        return 2
+    if phase == ImportJob.Phase.WRITING:
+        return 5 + round(25 * share)
+    if phase == ImportJob.Phase.TRIAGING:
+        return 30 + round(69 * share)
+    return 0
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+def import_job_create(
+    *, cut: Cut, user, fmt: str, upload, creator_name: str = "", inline: bool | None = None
+) -> ImportJob:
+    """Store an uploaded comment file and import it: during this call when it is small (or
+    `inline`), else by a Celery task queued on commit. The job keeps the progress and result."""
+    if fmt not in COMMENT_FORMATS:
+        raise ValidationError({"format": f"Use one of {', '.join(COMMENT_FORMATS)}."})
+    from errata.tasks import import_comments_task
+
+    run_now = upload.size <= IMPORT_INLINE_MAX_BYTES if inline is None else inline
+    with transaction.atomic():
+        job = ImportJob(
+            cut=cut,
+            created_by=user,
+            format=fmt,
+            filename=(upload.name or "")[:255],
+            creator_name=creator_name.strip()[:150],
+        )
+        job.file.save(upload.name or f"comments.{fmt}", upload, save=False)
+        job.save()
+        if not run_now:
+            import_comments_task.delay_on_commit(job.pk)
+    if run_now:
+        return import_job_run(job_id=job.pk)
+    return job
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Run a queued import. Claimed with a conditional update, so a task delivered twice (or
+    retried) runs the import once."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING,
+        phase=ImportJob.Phase.CHECKING,
+        started_at=timezone.now(),
+    )
+    job = ImportJob.objects.select_related("cut__video").get(pk=job_id)
+    if not claimed:
+        return job
+    last_write = [0.0]
+
+    def progress(phase: str, done: int, total: int) -> None:
+        # At most a few updates a second; while comments are being stored the update is in the
+        # import's own transaction, so the page sees the bar move when it commits.
+        moment = time.monotonic()
+        if moment - last_write[0] < 0.5 and done < total:
+            return
+        last_write[0] = moment
+        fields: dict = {"phase": phase, "percent": _import_percent(phase, done, total)}
+        if phase == ImportJob.Phase.WRITING and total:
+            fields["total"] = total
+        ImportJob.objects.filter(pk=job_id).update(**fields)
+
+    storage, name = job.file.storage, job.file.name
+    try:
+        result = comments_import(
+            cut=job.cut,
+            fmt=job.format,
+            open_file=lambda: storage.open(name, "rb"),
+            creator_name=job.creator_name or None,
+            progress=progress,
+        )
+    except (CommentFileError, ValidationError, ErrataConflict) as error:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED,
+            phase=ImportJob.Phase.FINISHED,
+            error=_error_text(error),
+            finished_at=timezone.now(),
+        )
+    except Exception:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED,
+            phase=ImportJob.Phase.FINISHED,
+            error="The import stopped on an unexpected error; nothing more was written.",
+            finished_at=timezone.now(),
+        )
+        raise
+    else:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.DONE,
+            phase=ImportJob.Phase.FINISHED,
+            percent=100,
+            total=result.total,
+            added=result.added,
+            skipped=result.skipped,
+            findings=result.findings,
+            finished_at=timezone.now(),
+        )
+    job.refresh_from_db()
+    return job
+
+
+def export_job_create(*, cut: Cut, user, fmt: str) -> ExportJob:
+    """Queue a large export; its file is downloaded from the export page when it is done."""
+    from errata.exports import EXPORT_FORMATS
+    from errata.tasks import export_checklist_task
+
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationError({"format": f"Use one of {', '.join(EXPORT_FORMATS)}."})
+    with transaction.atomic():
+        job = ExportJob.objects.create(cut=cut, created_by=user, format=fmt)
+        export_checklist_task.delay_on_commit(job.pk)
+    return job
+
+
+def export_job_run(*, job_id: int) -> ExportJob:
+    from errata.exports import export_render
+
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
+        status=ExportJob.Status.RUNNING
+    )
+    job = ExportJob.objects.select_related("cut__video").get(pk=job_id)
+    if not claimed:
+        return job
+    try:
+        result = export_render(cut=job.cut, fmt=job.format)
+    except ValidationError as error:
+        ExportJob.objects.filter(pk=job_id).update(
+            status=ExportJob.Status.FAILED, error=_error_text(error), finished_at=timezone.now()
+        )
+    else:
+        job.file.save(result.filename, ContentFile(result.content.encode("utf-8")), save=False)
+        ExportJob.objects.filter(pk=job_id).update(
+            status=ExportJob.Status.DONE,
+            file=job.file.name,
+            filename=result.filename,
+            content_type=result.content_type,
+            finished_at=timezone.now(),
+        )
+    job.refresh_from_db()
+    return job

@@ -55,3 +55,15 @@ def webhook_deliver_task(self, delivery_id: int) -> str:
             # a retry that is returned, not raised, at once (a raised one would propagate).
             return self.retry(exc=error, countdown=error.countdown, throw=False)
         raise self.retry(exc=error, countdown=error.countdown) from None
+
+
+@shared_task(name="errata.import_comments")
+def import_comments_task(job_id: int) -> dict:
+    job = services.import_job_run(job_id=job_id)
+    return {"job_id": job.pk, "status": job.status, "added": job.added}
+
+
+@shared_task(name="errata.export_checklist")
+def export_checklist_task(job_id: int) -> dict:
+    job = services.export_job_run(job_id=job_id)
+    return {"job_id": job.pk, "status": job.status}

@@ -18,4 +18,5 @@ urlpatterns = [
     path("r/<str:token>/forget/", views.review_forget, name="review-forget"),
     path("r/<str:token>/media/", views.review_media, name="review-media"),
     path("studio/", include("errata.studio_urls")),
+    path("", include("errata.io_urls")),
 ]

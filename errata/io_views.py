@@ -1,0 +1,162 @@
+"""The studio's import and export pages for one cut.
+
+Only members of the team that owns the video may use them; anyone else gets a 404, so the
+pages do not reveal which videos exist. htmx requests (the progress bars polling) get the job
+fragment only.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from errata import selectors, services
+from errata.exports import EXPORT_FORMATS, export_render, export_size
+from errata.importers import COMMENT_FORMATS
+from errata.models import Cut, ExportJob, ImportJob
+
+FORMAT_LABELS = {
+    "patreon": "Patreon page (paste the post's comments, saved as a .txt file)",
+    "csv": "CSV (author, text, timestamp, external_id, parent_id, created_at)",
+    "youtube": "YouTube Data API commentThreads JSON",
+}
+EXPORT_LABELS = {
+    "md": "Fix checklist (Markdown)",
+    "csv": "Errata (CSV, every field)",
+    "json": "Errata (JSON, every field)",
+    "sh": "Re-render script",
+    "edl": "Markers for editing software (CMX3600 EDL)",
+    "corrections": "Corrections for the description or a pinned comment",
+    "credits": "Credits: who reported errata",
+}
+# Large enough for 100,000 YouTube comments with their metadata.
+IMPORT_MAX_BYTES = 200 * 1024 * 1024
+
+
+class CommentImportForm(forms.Form):
+    format = forms.ChoiceField(choices=[(f, FORMAT_LABELS[f]) for f in COMMENT_FORMATS])
+    file = forms.FileField(label="File")
+    creator_name = forms.CharField(
+        max_length=150,
+        required=False,
+        help_text="Whose comments are your replies; leave blank for the team owner's name.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise ValidationError(f"The file is larger than {IMPORT_MAX_BYTES // 2**20} MB.")
+        if upload.size == 0:
+            raise ValidationError("The file is empty.")
+        return upload
+
+
+def _cut_or_404(request: HttpRequest, slug: str, number: int) -> Cut:
+    cut = selectors.cut_for_member(user=request.user, video_slug=slug, cut_number=number)
+    if cut is None:
+        raise Http404("No such cut.")
+    return cut
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_import(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cut = _cut_or_404(request, slug, number)
+    form = CommentImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.import_job_create(
+                cut=cut,
+                user=request.user,
+                fmt=form.cleaned_data["format"],
+                upload=form.cleaned_data["file"],
+                creator_name=form.cleaned_data["creator_name"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("errata:io_import_job", slug=slug, number=number, job_id=job.pk)
+    jobs = selectors.import_jobs_for_cut(cut=cut)
+    return render(
+        request,
+        "errata/io/import.html",
+        {"cut": cut, "form": form, "jobs": jobs},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def import_job(request: HttpRequest, slug: str, number: int, job_id: int) -> HttpResponse:
+    cut = _cut_or_404(request, slug, number)
+    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id, cut=cut)
+    template = "errata/io/_import_job.html" if request.htmx else "errata/io/import_job.html"
+    return render(request, template, {"cut": cut, "job": job})
+
+
+@login_required
+def export_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cut = _cut_or_404(request, slug, number)
+    size = export_size(cut=cut)
+    return render(
+        request,
+        "errata/io/export.html",
+        {
+            "cut": cut,
+            "errata_count": size,
+            "inline": size <= services.EXPORT_INLINE_MAX_ERRATA,
+            "formats": [(f, EXPORT_LABELS[f]) for f in EXPORT_FORMATS],
+            "jobs": selectors.export_jobs_for_cut(cut=cut),
+        },
+    )
+
+
+@login_required
+def export_download(request: HttpRequest, slug: str, number: int, fmt: str) -> HttpResponse:
+    """A small export, rendered now."""
+    cut = _cut_or_404(request, slug, number)
+    if fmt not in EXPORT_FORMATS:
+        raise Http404("No such export format.")
+    if export_size(cut=cut) > services.EXPORT_INLINE_MAX_ERRATA:
+        return redirect("errata:io_export", slug=slug, number=number)
+    try:
+        result = export_render(cut=cut, fmt=fmt)
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=409, content_type="text/plain")
+    response = HttpResponse(result.content, content_type=result.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def export_job_start(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cut = _cut_or_404(request, slug, number)
+    fmt = request.POST.get("format", "")
+    if fmt not in EXPORT_FORMATS:
+        return HttpResponse("Choose an export format.", status=400, content_type="text/plain")
+    job = services.export_job_create(cut=cut, user=request.user, fmt=fmt)
+    return redirect("errata:io_export_job", slug=slug, number=number, job_id=job.pk)
+
+
+@login_required
+def export_job(request: HttpRequest, slug: str, number: int, job_id: int) -> HttpResponse:
+    cut = _cut_or_404(request, slug, number)
+    job = get_object_or_404(ExportJob.objects.select_related("created_by"), pk=job_id, cut=cut)
+    template = "errata/io/_export_job.html" if request.htmx else "errata/io/export_job.html"
+    return render(request, template, {"cut": cut, "job": job})
+
+
+@login_required
+def export_job_download(request: HttpRequest, slug: str, number: int, job_id: int):
+    cut = _cut_or_404(request, slug, number)
+    job = get_object_or_404(ExportJob, pk=job_id, cut=cut, status=ExportJob.Status.DONE)
+    return FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=job.filename,
+        content_type=job.content_type,
+    )
