@@ -79,6 +79,9 @@ class GroupingProfile:
     category: str
     tokens: frozenset[str]
     terms: frozenset[str]
+    # When a DuplicateIndex stored it (1, 2, ...): ties between candidates go to the most
+    # recent. Kept on the profile itself, so it cannot be confused with another's.
+    order: int = 0
 
     @property
     def group(self) -> Hashable:
@@ -325,8 +328,6 @@ class DuplicateIndex:
         self._buckets: dict[int, list[GroupingProfile]] = {}
         self._postings: dict[str, list[GroupingProfile]] = {}
         self._keyword_postings: dict[str, list[GroupingProfile]] = {}
-        # Insertion order of every indexed profile (by id; they stay alive in the indexes).
-        self._order: dict[int, int] = {}
         self._indexed = 0
         self._indexed_per_group: dict[Hashable, int] = {}
         self.score_calls = 0
@@ -363,7 +364,7 @@ class DuplicateIndex:
                 by_id[id(other)] = other
         ranked = sorted(
             (ident for ident in shared if ident not in found and shared[ident] >= 2),
-            key=lambda ident: (-shared[ident], -self._order[ident]),
+            key=lambda ident: (-shared[ident], -by_id[ident].order),
         )
         for ident in ranked[:MAX_KEYWORD_CANDIDATES]:
             found[ident] = by_id[ident]
@@ -384,9 +385,8 @@ class DuplicateIndex:
         indexed = self._indexed_per_group.get(label, 0)
         if indexed < REPRESENTATIVES_PER_GROUP:
             self._indexed_per_group[label] = indexed + 1
-            stored = replace(profile, item=replace(item, group=label))
             self._indexed += 1
-            self._order[id(stored)] = self._indexed
+            stored = replace(profile, item=replace(item, group=label), order=self._indexed)
             if item.timestamp_s is not None:
                 bucket = int(item.timestamp_s // self._window)
                 self._buckets.setdefault(bucket, []).append(stored)

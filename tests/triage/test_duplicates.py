@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from collections.abc import Hashable
@@ -290,3 +291,34 @@ def test_grouping_and_categories_do_not_depend_on_the_hash_seed() -> None:
         for seed in ("1", "2", "3")
     }
     assert len(outputs) == 1
+
+
+def test_grouping_the_same_findings_twice_gives_the_same_groups():
+    # Many reports with no time that share wording: keyword postings fill up and are trimmed,
+    # which once let the index confuse a freed profile with a new one and group differently.
+    rng = random.Random(7)
+    words = [
+        "axis",
+        "label",
+        "legend",
+        "arrow",
+        "caption",
+        "matrix",
+        "vector",
+        "neuron",
+        "layer",
+        "weight",
+        "bias",
+        "curve",
+    ]
+    items = [
+        GroupingItem(
+            key=n,
+            text=f"The {rng.choice(words)} and the {rng.choice(words)} {rng.choice(words)} "
+            f"overlap in the {rng.choice(words)} scene.",
+            timestamp_s=None,
+            category="visual",
+        )
+        for n in range(3000)
+    ]
+    assert group_findings(items) == group_findings(items)
