@@ -22,6 +22,7 @@ from errata.models import (
     Finding,
     Membership,
     MeToo,
+    Notification,
     Reviewer,
     ReviewLink,
     Scene,
@@ -338,3 +339,19 @@ class ErratumAdmin(admin.ModelAdmin):
 class MeTooAdmin(admin.ModelAdmin):
     list_display = ("finding", "reviewer", "created_at")
     raw_id_fields = ("finding", "reviewer")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, to see what went to whom; written only by errata/notifications.py."""
+
+    list_display = ("created_at", "kind", "recipient", "subject", "state", "attempts", "sent_at")
+    list_filter = ("kind", "state")
+    search_fields = ("recipient", "subject", "event_key")
+    raw_id_fields = ("reviewer", "membership", "erratum")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

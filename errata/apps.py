@@ -7,3 +7,7 @@ class ErrataConfig(AppConfig):
     name = "errata"
     verbose_name = "Errata"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Connects the receivers that turn domain events into mail.
+        from errata import notifications  # noqa: F401
