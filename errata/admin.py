@@ -23,6 +23,7 @@ from errata.models import (
     Finding,
     Membership,
     MeToo,
+    Notification,
     Reviewer,
     ReviewLink,
     Scene,
@@ -409,3 +410,19 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         if skipped:
             message += f" {skipped} skipped: their endpoint is turned off."
         self.message_user(request, message)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, to see what went to whom; written only by errata/notifications.py."""
+
+    list_display = ("created_at", "kind", "recipient", "subject", "state", "attempts", "sent_at")
+    list_filter = ("kind", "state")
+    search_fields = ("recipient", "subject", "event_key")
+    raw_id_fields = ("reviewer", "membership", "erratum")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

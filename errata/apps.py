@@ -10,4 +10,8 @@ class ErrataConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the webhook receivers to the domain signals.
-        from errata import webhooks  # noqa: F401
+        # Connects the receivers that turn domain events into mail.
+        from errata import (
+            notifications,  # noqa: F401
+            webhooks,  # noqa: F401
+        )

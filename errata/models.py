@@ -48,18 +48,31 @@ class Membership(models.Model):
         OWNER = "owner", "Owner"
         MEMBER = "member", "Member"
 
+    class Digest(models.TextChoices):
+        IMMEDIATE = "immediate", "As comments arrive"
+        DAILY = "daily", "Once a day"
+        OFF = "off", "Never"
+
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(default=timezone.now)
+    # How this member hears about new comments on the team's cuts (see errata/notifications.py).
+    digest = models.CharField(max_length=16, choices=Digest.choices, default=Digest.DAILY)
+    # When the last digest was made: the end of the window it covered, where the next starts.
+    last_digest_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["team", "user"], name="membership_unique_team_user"),
             models.CheckConstraint(
                 condition=Q(role__in=["owner", "member"]), name="membership_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(digest__in=["immediate", "daily", "off"]),
+                name="membership_digest_valid",
             ),
         ]
 
@@ -320,6 +333,8 @@ class Comment(models.Model):
                 condition=Q(triage_state="pending"),
                 name="comment_pending_idx",
             ),
+            # The team digest reads the comments triaged since a member's last digest.
+            models.Index(fields=["triaged_at"], name="comment_triaged_idx"),
         ]
 
     def __str__(self) -> str:
@@ -849,3 +864,78 @@ class ExportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class Notification(models.Model):
+    """One email to one person about one event: the outbox, and the record that it went.
+
+    Unique per (event_key, recipient), so an event noticed twice (a retried task, a signal sent
+    again) never makes a second message; the send task claims the row before it sends (see
+    errata/notifications.py). The message is rendered when the row is made, so a retry sends
+    exactly what was first meant, whatever has changed since.
+    """
+
+    class Kind(models.TextChoices):
+        ERRATUM_STATUS = "erratum_status", "An erratum a patron reported changed"
+        DIGEST = "digest", "Digest of new comments"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Not sent (unsubscribed or no longer relevant)"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # What happened, e.g. "erratum:12:fixed:cut:3" or "digest:membership:4:since:<time>".
+    event_key = models.CharField(max_length=200)
+    # The address, lower-cased: one message per person even when they commented as two guests.
+    recipient = models.EmailField(max_length=254)
+    reviewer = models.ForeignKey(
+        Reviewer, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    erratum = models.ForeignKey(
+        Erratum, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    unsubscribe_url = models.URLField(max_length=1000, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_key", "recipient"], name="notification_once_per_event_recipient"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["erratum_status", "digest"]), name="notification_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "sent", "skipped", "failed"]),
+                name="notification_state_valid",
+            ),
+            models.CheckConstraint(condition=~Q(recipient=""), name="notification_has_recipient"),
+            models.CheckConstraint(
+                condition=~Q(state="sent") | Q(sent_at__isnull=False),
+                name="notification_sent_has_time",
+            ),
+        ]
+        indexes = [
+            # The sweep re-queues messages still pending, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(state="pending"),
+                name="notification_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient} ({self.state})"

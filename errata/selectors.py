@@ -934,3 +934,127 @@ def content_suggestions_open(*, cut: Cut) -> list[Finding]:
         .only("pk", "text", "timestamp_s", "comment__author_name")
         .order_by("timestamp_s", "id")
     )
+
+
+# --- Notifications: reporters, "my reports", digests --------------------------------------------
+
+
+def erratum_findings_for_notice(*, erratum: Erratum) -> list[Finding]:
+    # The message to an erratum's reporters: each finding with its comment, the comment's author
+    # (their address) and review link (their reports page), and who said "me too".
+    return list(
+        Finding.objects.filter(erratum=erratum)
+        .select_related("comment", "comment__reviewer", "comment__review_link")
+        .prefetch_related(
+            Prefetch("me_toos", queryset=MeToo.objects.select_related("reviewer").order_by("pk"))
+        )
+        .order_by(F("timestamp_s").asc(nulls_last=True), "pk")
+    )
+
+
+def review_link_for_video(*, video_id: int) -> ReviewLink | None:
+    """Where a reporter who commented through no link (a me-too, an import) reads their reports:
+    the newest link to the video that still opens, else the newest."""
+    links = list(ReviewLink.objects.filter(cut__video_id=video_id).order_by("-created_at", "-pk"))
+    return next((link for link in links if link.is_active()), links[0] if links else None)
+
+
+def errata_reporter_counts(*, erratum_ids: list[int]) -> dict[int, int]:
+    """How many people reported each erratum (wrote one of its findings or said "me too"),
+    counting one address once. Two queries whatever the number of errata."""
+    people: dict[int, set[str]] = {pk: set() for pk in erratum_ids}
+
+    def person(reviewer_id: int | None, email: str, name: str) -> str:
+        if email:
+            return email.strip().lower()
+        return f"reviewer:{reviewer_id}" if reviewer_id else f"name:{name}"
+
+    reports = Finding.objects.filter(
+        erratum_id__in=erratum_ids, comment__author_role=Comment.Role.PATRON
+    ).values_list(
+        "erratum_id", "comment__reviewer_id", "comment__reviewer__email", "comment__author_name"
+    )
+    for erratum_id, reviewer_id, email, name in reports:
+        people[erratum_id].add(person(reviewer_id, email or "", name))
+    me_toos = MeToo.objects.filter(finding__erratum_id__in=erratum_ids).values_list(
+        "finding__erratum_id", "reviewer_id", "reviewer__email"
+    )
+    for erratum_id, reviewer_id, email in me_toos:
+        people[erratum_id].add(person(reviewer_id, email or "", ""))
+    return {pk: len(found) for pk, found in people.items()}
+
+
+def reviewer_reports(*, reviewer_ids: list[int], video_id: int) -> list[Comment]:
+    # The "my reports" page: a patron's comments on one video, each with its findings, each
+    # finding's erratum and the cut that fixed it, and the creator's replies.
+    return list(
+        Comment.objects.filter(
+            reviewer_id__in=reviewer_ids, cut__video_id=video_id, author_role=Comment.Role.PATRON
+        )
+        .select_related("cut")
+        .prefetch_related(
+            Prefetch(
+                "findings",
+                queryset=Finding.objects.select_related("erratum__fixed_in_cut").order_by(
+                    "position"
+                ),
+            ),
+            Prefetch(
+                "replies",
+                queryset=Comment.objects.filter(author_role=Comment.Role.CREATOR).order_by(
+                    "posted_at", "pk"
+                ),
+                to_attr="creator_replies",
+            ),
+        )
+        .order_by("cut__number", F("timestamp_s").asc(nulls_last=True), "pk")
+    )
+
+
+def reviewer_me_toos(*, reviewer_ids: list[int], video_id: int) -> list[MeToo]:
+    # The "my reports" page: the reports a patron said "me too" to, with what became of them.
+    return list(
+        MeToo.objects.filter(reviewer_id__in=reviewer_ids, finding__comment__cut__video_id=video_id)
+        .select_related("finding__comment__cut", "finding__erratum__fixed_in_cut")
+        .order_by(F("finding__timestamp_s").asc(nulls_last=True), "pk")
+    )
+
+
+def digest_comments(*, team_id: int, since, until) -> list[Comment]:
+    # A team member's digest: the patron comments triaged in (since, until] on the team's cuts,
+    # with their cut, video and author, and the findings triage made of them.
+    return list(
+        Comment.objects.filter(
+            cut__video__team_id=team_id,
+            author_role=Comment.Role.PATRON,
+            triaged_at__gt=since,
+            triaged_at__lte=until,
+        )
+        .select_related("cut__video", "reviewer")
+        .prefetch_related(Prefetch("findings", queryset=Finding.objects.order_by("position")))
+        .order_by(
+            "cut__video__title",
+            "cut__video_id",
+            "cut__number",
+            F("timestamp_s").asc(nulls_last=True),
+            "pk",
+        )
+    )
+
+
+def memberships_for_digest(*, digests: list[str], team_id: int | None = None) -> list[Membership]:
+    # The digest runs: members who want one and have an address, with their team and user.
+    memberships = (
+        Membership.objects.filter(digest__in=digests, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("team", "user")
+        .order_by("pk")
+    )
+    if team_id is not None:
+        memberships = memberships.filter(team_id=team_id)
+    return list(memberships)
+
+
+def memberships_of(*, user) -> list[Membership]:
+    # The studio's notification settings: one row per team of the user.
+    return list(Membership.objects.filter(user=user).select_related("team").order_by("team__name"))

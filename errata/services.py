@@ -21,7 +21,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from errata import signals
@@ -266,7 +267,9 @@ def findings_triage(*, comment_id: int) -> TriageResult:
                 if comment.author_role == Comment.Role.CREATOR
                 else Comment.TriageState.DONE
             ),
-            triaged_at=timezone.now(),
+            # The first triage's time stays: digests select comments by it, and a re-triage
+            # (a worker retry, the sweep) must not make a comment "new" again.
+            triaged_at=Coalesce("triaged_at", Value(timezone.now())),
         )
     return TriageResult(
         comment_id=comment_id, created=created, updated=updated, removed=len(removable)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from errata import selectors, services
+from errata import notifications, selectors, services
 from errata.importers import (
     ManimSourceError,
     TimelineFileError,
@@ -33,6 +34,7 @@ from errata.studio_forms import (
     AcceptForm,
     CarryForm,
     CutForm,
+    DigestForm,
     DismissForm,
     ErratumEditForm,
     ErratumMergeForm,
@@ -967,3 +969,35 @@ def span_delete(request: HttpRequest, slug: str, number: int, pk: int) -> HttpRe
     except services.ErrataConflict as error:
         return _spans_done(request, cut, alert=str(error), status=409)
     return _spans_done(request, cut, notice=f"Removed {name} from the timeline." + _moved(result))
+
+
+# --- Notification settings ------------------------------------------------------------------------
+
+
+@studio_view
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """Each of the user's teams: a digest of new comments as they arrive, once a day, or never."""
+    memberships = selectors.memberships_of(user=request.user)
+    data = request.POST if request.method == "POST" else None
+    rows = [
+        (m, DigestForm(data, prefix=f"team-{m.team_id}", initial={"digest": m.digest}))
+        for m in memberships
+    ]
+    if data is not None and all(form.is_valid() for _, form in rows):
+        for membership, form in rows:
+            notifications.membership_digest_set(
+                membership=membership, digest=form.cleaned_data["digest"]
+            )
+        messages.success(request, "Saved your notification settings.")
+        return redirect("errata:studio:notification_settings")
+    return render(
+        request,
+        "errata/studio/notification_settings.html",
+        {
+            "rows": rows,
+            "email": request.user.email,
+            "digest_hour": f"{settings.DIGEST_HOUR}:00 ({settings.TIME_ZONE})",
+        },
+        status=400 if data is not None else 200,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from errata.models import Category, Cut, Erratum, Remedy, Scene, Video
+from errata.models import Category, Cut, Erratum, Membership, Remedy, Scene, Video
 from errata.triage.timestamps import format_time, parse_time
 
 # A timeline or a manim source file is text; anything bigger than this is not one.
@@ -292,3 +292,11 @@ class CarryForm(forms.Form):
         self.fields["from_cut"].label_from_instance = lambda c: (
             f"cut {c.number}" + (f" ({c.label})" if c.label else "")
         )
+
+
+class DigestForm(forms.Form):
+    """How often one membership's digest comes (one form per team, prefixed by its id)."""
+
+    digest = forms.ChoiceField(
+        choices=Membership.Digest.choices, widget=forms.RadioSelect, label="Digest"
+    )

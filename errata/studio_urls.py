@@ -18,6 +18,7 @@ ERRATUM = "videos/<slug:slug>/errata/<int:pk>/"
 
 urlpatterns = [
     path("", studio.videos, name="videos"),
+    path("settings/notifications/", studio.notification_settings, name="notification_settings"),
     path("videos/<slug:slug>/", studio.video, name="video"),
     path("videos/<slug:slug>/scenes/", studio.scenes, name="scenes"),
     path("videos/<slug:slug>/cuts/new/", studio.cut_new, name="cut_new"),

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.db import OperationalError as DatabaseOperationalError
 
-from errata import services
+from errata import notifications, services
 from errata.models import Comment
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="errata.ping")
@@ -67,3 +72,64 @@ def import_comments_task(job_id: int) -> dict:
 def export_checklist_task(job_id: int) -> dict:
     job = services.export_job_run(job_id=job_id)
     return {"job_id": job.pk, "status": job.status}
+
+
+# --- Notifications (errata/notifications.py) ----------------------------------------------------
+
+# A mail server that is down for a while is tried again after 30 s, 1 min, 2 min... up to an
+# hour apart, eight times (about four hours in all), then the message is given up as failed.
+NOTIFICATION_MAX_RETRIES = 8
+NOTIFICATION_RETRY_FACTOR_S = 30
+NOTIFICATION_RETRY_MAX_S = 3600
+
+
+@shared_task(bind=True, name="errata.send_notification", max_retries=NOTIFICATION_MAX_RETRIES)
+def send_notification_task(self, notification_id: int) -> str:
+    """Send one stored notification. Retries only the named transient SMTP errors; the service
+    sends a notification at most once, so a retry or a re-delivered task sends no duplicate."""
+    try:
+        return notifications.notification_send(notification_id=notification_id)
+    except notifications.SMTP_ERRORS as error:
+        transient = notifications.smtp_error_is_transient(error)
+        final = not transient or self.request.retries >= self.max_retries
+        notifications.notification_record_failure(
+            notification_id=notification_id, error=error, final=final
+        )
+        if final:
+            logger.warning("Notification %s failed for good: %r", notification_id, error)
+            return "failed"
+        countdown = get_exponential_backoff_interval(
+            factor=NOTIFICATION_RETRY_FACTOR_S,
+            retries=self.request.retries,
+            maximum=NOTIFICATION_RETRY_MAX_S,
+            full_jitter=True,
+        )
+        raise self.retry(exc=error, countdown=countdown) from error
+
+
+@shared_task(name="errata.notify_erratum_status")
+def notify_erratum_status_task(erratum_id: int, status: str) -> int:
+    return len(notifications.erratum_notifications_create(erratum_id=erratum_id, status=status))
+
+
+# A comment still untriaged when its immediate digest runs: look again a minute later, a few times.
+DIGEST_TRIAGE_WAIT_S = 60
+DIGEST_TRIAGE_WAITS = 3
+
+
+@shared_task(bind=True, name="errata.digest_immediate", max_retries=DIGEST_TRIAGE_WAITS)
+def digest_immediate_task(self, comment_id: int) -> int:
+    run = notifications.digests_send_for_comment(comment_id=comment_id)
+    if run.waiting_for_triage and self.request.retries < DIGEST_TRIAGE_WAITS:
+        raise self.retry(countdown=DIGEST_TRIAGE_WAIT_S)
+    return len(run.notification_ids)
+
+
+@shared_task(name="errata.digest_daily")
+def digest_daily_task() -> int:
+    return len(notifications.digests_send(cadence="daily"))
+
+
+@shared_task(name="errata.notifications_sweep")
+def notifications_sweep_task() -> int:
+    return notifications.notifications_sweep()

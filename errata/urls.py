@@ -17,6 +17,8 @@ urlpatterns = [
     path("r/<str:token>/metoo/<int:finding_id>/", views.review_metoo, name="review-metoo"),
     path("r/<str:token>/forget/", views.review_forget, name="review-forget"),
     path("r/<str:token>/media/", views.review_media, name="review-media"),
+    path("r/<str:token>/mine/", views.review_mine, name="review-mine"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("studio/", include("errata.studio_urls")),
     path("", include("errata.io_urls")),
 ]

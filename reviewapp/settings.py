@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from reviewapp.environment import (
@@ -156,12 +157,30 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a request when the broker is down: the sweep re-queues later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TASK_PUBLISH_RETRY = False
+# Beat's times (the daily digest's hour) are in the site's time zone.
+CELERY_TIMEZONE = TIME_ZONE
+# The team's daily digest goes out at this hour (0-23, TIME_ZONE); at most one a day per member.
+DIGEST_HOUR = env_int("DIGEST_HOUR", 7, minimum=0)
+if DIGEST_HOUR > 23:
+    raise ImproperlyConfigured(f"DIGEST_HOUR={DIGEST_HOUR} must be an hour from 0 to 23.")
 CELERY_BEAT_SCHEDULE = {
     "triage-sweep": {
         "task": "errata.triage_sweep",
         "schedule": env_int("TRIAGE_SWEEP_SECONDS", 300, minimum=10),
     },
+    "digest-daily": {
+        "task": "errata.digest_daily",
+        "schedule": crontab(minute=0, hour=DIGEST_HOUR),
+    },
+    # Re-queues mail whose task was lost (broker down when it was queued).
+    "notifications-sweep": {
+        "task": "errata.notifications_sweep",
+        "schedule": env_int("NOTIFICATION_SWEEP_SECONDS", 600, minimum=10),
+    },
 }
+# Members who chose immediate digests hear this long after a comment arrives: triage is done by
+# then, and a burst of comments makes one message.
+DIGEST_IMMEDIATE_DELAY_SECONDS = env_int("DIGEST_IMMEDIATE_DELAY_SECONDS", 120, minimum=0)
 # A comment still untriaged this long after it was stored is re-queued by the sweep.
 TRIAGE_SWEEP_AFTER_SECONDS = env_int("TRIAGE_SWEEP_AFTER_SECONDS", 120, minimum=0)
 

@@ -182,6 +182,15 @@ def test_triage_twice_leaves_the_same_findings(cut, spans):
     assert (result.created, result.updated, result.removed) == (0, 5, 0)
 
 
+def test_a_re_triage_keeps_the_time_of_the_first_triage(cut, spans):
+    comment = _post(cut, LONG_COMMENT)
+    services.findings_triage(comment_id=comment.pk)
+    first = Comment.objects.get(pk=comment.pk).triaged_at
+    services.findings_triage(comment_id=comment.pk)
+    assert first is not None
+    assert Comment.objects.get(pk=comment.pk).triaged_at == first
+
+
 def test_triage_never_overwrites_what_the_creator_decided(cut, spans):
     comment = _post(cut, "At 6:03 you misspelled 'maybe' as 'mabye'.")
     services.findings_triage(comment_id=comment.pk)
