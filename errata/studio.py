@@ -42,6 +42,7 @@ from errata.studio_forms import (
     FindingEditForm,
     ManimSourceForm,
     ReplyForm,
+    ReviewLinkForm,
     SpanForm,
     TimelineUploadForm,
     scene_by_name,
@@ -142,6 +143,8 @@ def _cut_context(cut: Cut, **extra) -> dict:
         "cut": selectors.cut_with_counts(cut=cut),
         "review_links": selectors.cut_review_links(cut=cut),
         "carry_form": CarryForm(cut=cut),
+        "review_link_form": ReviewLinkForm(),
+        "site_url": settings.SITE_URL,
         "has_other_cuts": Cut.objects.filter(video_id=cut.video_id).exclude(pk=cut.pk).exists(),
         "span_count": cut.spans.count(),
     }
@@ -230,6 +233,39 @@ def cut_carry(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         messages.error(request, _messages_of(error))
     else:
         messages.success(request, _carried_message(carried))
+    return redirect("errata:studio:cut", slug, number)
+
+
+@studio_view
+@require_POST
+def review_link_new(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Make a private review link to this cut (any member of the team may)."""
+    cut = _cut(request, slug, number)
+    form = ReviewLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("errata:studio:cut", slug, number)
+    try:
+        link = services.review_link_create(cut=cut, created_by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, _messages_of(error))
+    else:
+        messages.success(request, f"Review link made: {settings.SITE_URL}{link.get_absolute_url()}")
+    return redirect("errata:studio:cut", slug, number)
+
+
+@studio_view
+@require_POST
+def review_link_revoke(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
+    """Revoke one of this cut's review links; it stops working at once."""
+    cut = _cut(request, slug, number)
+    link = cut.review_links.filter(pk=pk).first()
+    if link is None:
+        raise Http404("No such review link on this cut.")
+    if services.review_link_revoke(review_link=link):
+        messages.success(request, f"Revoked “{link.label or 'review link'}”: it no longer opens.")
+    else:
+        messages.info(request, "That link was already revoked.")
     return redirect("errata:studio:cut", slug, number)
 
 

@@ -300,3 +300,21 @@ class DigestForm(forms.Form):
     digest = forms.ChoiceField(
         choices=Membership.Digest.choices, widget=forms.RadioSelect, label="Digest"
     )
+
+
+class ReviewLinkForm(forms.Form):
+    """A new review link for a cut, made from the studio's cut page."""
+
+    label = forms.CharField(
+        max_length=150, required=False, initial="Patreon early access", label="Label"
+    )
+    expires_at = forms.DateTimeField(
+        required=False,
+        label="Expires (optional)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+    can_comment = forms.BooleanField(required=False, initial=True, label="Viewers may comment")
+    show_others_comments = forms.BooleanField(
+        required=False, initial=True, label="Viewers see each other's comments"
+    )
