@@ -33,8 +33,7 @@ EXPORT_LABELS = {
     "corrections": "Corrections for the description or a pinned comment",
     "credits": "Credits: who reported errata",
 }
-# Large enough for 100,000 YouTube comments with their metadata.
-IMPORT_MAX_BYTES = 200 * 1024 * 1024
+IMPORT_MAX_BYTES = services.IMPORT_MAX_BYTES
 
 
 class CommentImportForm(forms.Form):

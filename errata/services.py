@@ -1353,6 +1353,9 @@ IMPORT_CHUNK_SIZE = 1000
 TRIAGE_BATCH_SIZE = 500
 # Files up to this size are imported during the request; larger ones by a Celery task.
 IMPORT_INLINE_MAX_BYTES = 256 * 1024
+# The largest comment file accepted (the studio's form, the API): 100,000 YouTube comments with
+# their metadata fit.
+IMPORT_MAX_BYTES = 200 * 1024 * 1024
 # Exports of cuts with up to this many errata are rendered during the request.
 EXPORT_INLINE_MAX_ERRATA = 5000
 
@@ -1413,6 +1416,12 @@ def _imported_comment_ids(*, cut: Cut, source: str) -> dict[str, int]:
 def _import_check_record(record: ImportedComment, *, cut: Cut) -> None:
     if not record.text.strip():
         raise CommentFileError("the comment has no text", where=record.where)
+    # PostgreSQL text cannot hold NUL: refused here, naming the line, rather than by the insert.
+    fields = (record.text, record.author_name, record.author_key, record.external_id)
+    if any("\x00" in value for value in (*fields, record.parent_external_id)):
+        raise CommentFileError(
+            "it holds a NUL character (0x00), which cannot be stored", where=record.where
+        )
     if len(record.text) > COMMENT_MAX_LENGTH:
         raise CommentFileError(
             f"the comment has {len(record.text):,} characters; at most "

@@ -275,6 +275,7 @@ SPECTACULAR_SETTINGS = {
         "FindingStateEnum": "errata.models.Finding.State",
         "WebhookEventEnum": "errata.models.WebhookEvent",
         "WebhookDeliveryStatusEnum": "errata.models.WebhookDelivery.Status",
+        "JobStatusEnum": "errata.models.ImportJob.Status",
     },
     # The documentation page's assets ship with the app (no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",

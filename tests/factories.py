@@ -9,7 +9,9 @@ from errata.models import (
     Cut,
     DuplicateGroup,
     Erratum,
+    ExportJob,
     Finding,
+    ImportJob,
     Membership,
     MeToo,
     Reviewer,
@@ -181,3 +183,33 @@ class DuplicateGroupFactory(factory.django.DjangoModelFactory):
         model = DuplicateGroup
 
     cut = factory.SubFactory(CutFactory)
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    """A job as the import page and the API list it; its file is a name only (not run)."""
+
+    class Meta:
+        model = ImportJob
+
+    cut = factory.SubFactory(CutFactory)
+    format = "csv"
+    file = "imports/comments.csv"
+    filename = "comments.csv"
+
+
+class ExportJobFactory(factory.django.DjangoModelFactory):
+    """A queued export; `done=True` gives it a stored file (keep MEDIA_ROOT in a tmp dir)."""
+
+    class Meta:
+        model = ExportJob
+
+    cut = factory.SubFactory(CutFactory)
+    format = "md"
+
+    class Params:
+        done = factory.Trait(
+            status=ExportJob.Status.DONE,
+            file=factory.django.FileField(filename="checklist.md", data=b"# Fix checklist\n"),
+            filename="checklist.md",
+            content_type="text/markdown; charset=utf-8",
+        )

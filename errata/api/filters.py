@@ -12,7 +12,9 @@ from errata.models import (
     Comment,
     Cut,
     Erratum,
+    ExportJob,
     Finding,
+    ImportJob,
     Remedy,
     ReviewLink,
     Scene,
@@ -193,3 +195,23 @@ class WebhookDeliveryFilter(django_filters.FilterSet):
     class Meta:
         model = WebhookDelivery
         fields = ["endpoint", "status", "event"]
+
+
+class ImportJobFilter(django_filters.FilterSet):
+    video = django_filters.CharFilter(field_name="cut__video__slug", label="Video slug")
+    cut = IdFilter(field_name="cut_id")
+    status = django_filters.MultipleChoiceFilter(choices=ImportJob.Status.choices)
+
+    class Meta:
+        model = ImportJob
+        fields = ["video", "cut", "status"]
+
+
+class ExportJobFilter(django_filters.FilterSet):
+    video = django_filters.CharFilter(field_name="cut__video__slug", label="Video slug")
+    cut = IdFilter(field_name="cut_id")
+    status = django_filters.MultipleChoiceFilter(choices=ExportJob.Status.choices)
+
+    class Meta:
+        model = ExportJob
+        fields = ["video", "cut", "status"]

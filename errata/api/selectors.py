@@ -7,9 +7,11 @@ sees a row twice and each list stays one query plus its prefetches.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from errata.models import (
     ApiToken,
@@ -17,7 +19,9 @@ from errata.models import (
     Cut,
     Erratum,
     ErratumEvent,
+    ExportJob,
     Finding,
+    ImportJob,
     Membership,
     ReviewLink,
     Scene,
@@ -126,4 +130,39 @@ def webhook_deliveries_for_user(user: User) -> QuerySet[WebhookDelivery]:
     # Owner checks on replay need the endpoint's team id.
     return WebhookDelivery.objects.filter(endpoint__team_id__in=team_ids_for(user)).select_related(
         "endpoint"
+    )
+
+
+def import_jobs_for_user(user: User) -> QuerySet[ImportJob]:
+    # The job answer names who started it by username.
+    return ImportJob.objects.filter(cut__video__team_id__in=team_ids_for(user)).select_related(
+        "created_by"
+    )
+
+
+def export_jobs_for_user(user: User) -> QuerySet[ExportJob]:
+    # The job answer names who asked for it by username.
+    return ExportJob.objects.filter(cut__video__team_id__in=team_ids_for(user)).select_related(
+        "created_by"
+    )
+
+
+# An export job unfinished after this long is presumed lost (its worker died): asking again
+# starts a new one rather than waiting on it for ever.
+EXPORT_JOB_JOIN_WINDOW = timedelta(minutes=15)
+
+
+def export_job_in_progress(*, cut: Cut, fmt: str) -> ExportJob | None:
+    """A job already rendering this export (queued or running, recently), so asking again for
+    a large export joins it instead of starting another."""
+    return (
+        ExportJob.objects.filter(
+            cut=cut,
+            format=fmt,
+            status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING],
+            created_at__gte=timezone.now() - EXPORT_JOB_JOIN_WINDOW,
+        )
+        .select_related("created_by")
+        .order_by("-created_at", "-id")
+        .first()
     )

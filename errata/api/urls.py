@@ -21,6 +21,8 @@ router.register("errata", views.ErratumViewSet, basename="erratum")
 router.register("tokens", views.ApiTokenViewSet, basename="token")
 router.register("webhooks", views.WebhookEndpointViewSet, basename="webhook")
 router.register("webhook-deliveries", views.WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register("import-jobs", views.ImportJobViewSet, basename="import-job")
+router.register("export-jobs", views.ExportJobViewSet, basename="export-job")
 
 app_name = "api"
 

@@ -7,24 +7,34 @@ Errata carry a version: every erratum response has `ETag: "<version>"`, and a wr
 
 from __future__ import annotations
 
+import io
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.http import FileResponse, HttpResponse
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from errata import services, webhooks
 from errata.api import selectors, serializers
 from errata.api.authentication import REVIEWER_HEADER, reviewer_key_from
-from errata.api.exceptions import PreconditionFailed
+from errata.api.exceptions import Conflict, PreconditionFailed
 from errata.api.filters import (
     CommentFilter,
     CutFilter,
     ErratumFilter,
+    ExportJobFilter,
     FindingFilter,
+    ImportJobFilter,
     ReviewLinkFilter,
     SceneFilter,
     SceneSpanFilter,
@@ -39,13 +49,16 @@ from errata.api.permissions import (
     is_team_owner,
 )
 from errata.api.tokens import api_token_create, api_token_revoke
-from errata.importers import TimelineEntry
+from errata.exports import EXPORT_FORMATS, export_render, export_size
+from errata.importers import CommentFileError, TimelineEntry
 from errata.models import (
     ApiToken,
     Comment,
     Cut,
     Erratum,
+    ExportJob,
     Finding,
+    ImportJob,
     Membership,
     Reviewer,
     ReviewLink,
@@ -73,6 +86,86 @@ REVIEWER = OpenApiParameter(
     required=False,
     description="With a review link: the reviewer_key from your first comment.",
 )
+
+
+# --- Files in and out: what the import and export endpoints share -------------------------------
+
+
+class DownloadNegotiation(DefaultContentNegotiation):
+    """The export endpoints pick the file with `?format=` (which REST framework would otherwise
+    take for a renderer's name and answer 404) and send it whatever Accept says. Everything
+    else they answer (a job, an error) is JSON."""
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix=None) -> tuple:
+        return renderers[0], renderers[0].media_type
+
+
+DOWNLOAD = {
+    "filter_backends": [],
+    "renderer_classes": [JSONRenderer],
+    "content_negotiation_class": DownloadNegotiation,
+}
+
+# Media types of the export formats (errata.exports), for the schema.
+EXPORT_MEDIA_TYPES = {
+    "text/markdown": "md: the fix checklist",
+    "text/csv": "csv: one row per erratum, every field",
+    "application/json": "json: the video, the cut and one object per erratum",
+    "text/x-shellscript": "sh: the re-render script",
+    "text/plain": "edl (CMX3600 markers), corrections, credits",
+}
+EXPORT_JSON_SCHEMA = {
+    "type": "object",
+    "description": '{"video": {...}, "cut": {...}, "errata": [{...every field...}]}',
+    "additionalProperties": True,
+}
+
+
+def _export_file_responses(description: str) -> dict:
+    kinds = "; ".join(f"{what}: {media_type}" for media_type, what in EXPORT_MEDIA_TYPES.items())
+    return {
+        (200, media_type): OpenApiResponse(
+            EXPORT_JSON_SCHEMA if media_type == "application/json" else OpenApiTypes.BINARY,
+            f"{description}. {kinds}.",
+        )
+        for media_type in EXPORT_MEDIA_TYPES
+    }
+
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+CONTENT_DISPOSITION = OpenApiParameter(
+    name="Content-Disposition",
+    location=OpenApiParameter.HEADER,
+    type=str,
+    required=True,
+    response=[200],
+    description='attachment; filename="<video>-cut<number>-<export>"',
+)
+JOB_LOCATION = OpenApiParameter(
+    name="Location",
+    location=OpenApiParameter.HEADER,
+    type=OpenApiTypes.URI,
+    required=True,
+    response=[202],
+    description="The job: poll it until its status is done or failed.",
+)
+EXPORT_FORMAT = OpenApiParameter(
+    name="format",
+    location=OpenApiParameter.QUERY,
+    type=str,
+    required=True,
+    enum=list(EXPORT_FORMATS),
+    description="md, csv, json, sh, edl, corrections or credits (see the README's Exports).",
+)
+
+
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def _job_accepted(body: dict) -> Response:
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
 class ApiViewSet(viewsets.GenericViewSet):
@@ -187,6 +280,100 @@ class CutViewSet(
         ]
         result = services.timeline_import(cut=cut, entries=entries, source_path=data["source_path"])
         return Response(serializers.TimelineResultSerializer(result).data)
+
+    @extend_schema(
+        request={"multipart/form-data": serializers.CommentImportSerializer},
+        parameters=[JOB_LOCATION],
+        responses={
+            201: OpenApiResponse(
+                serializers.CommentImportResultSerializer,
+                "A small file, imported and triaged during the request.",
+            ),
+            202: OpenApiResponse(
+                serializers.ImportJobSerializer,
+                "A large file, stored and queued: follow the job (Location) for its progress.",
+            ),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser],
+        filter_backends=[],
+    )
+    def import_comments(self, request: Request, pk: str) -> Response:
+        """Import a comment file into this cut, all or nothing; re-importing adds nothing. Files
+        up to 256 KB are imported now (201 with the counts; a malformed file is 400 naming the
+        line or record at fault, and nothing is written). Larger ones are imported by a Celery
+        task (202 with the job, whose percentage shows its progress and whose error names the
+        line or record of a malformed file)."""
+        cut = self.get_object()
+        data = self.input(serializers.CommentImportSerializer, request)
+        upload, fmt = data["file"], data["format"]
+        if upload.size > services.IMPORT_INLINE_MAX_BYTES:
+            job = services.import_job_create(
+                cut=cut,
+                user=request.user,
+                fmt=fmt,
+                upload=upload,
+                creator_name=data["creator_name"],
+                inline=False,
+            )
+            return _job_accepted(
+                serializers.ImportJobSerializer(job, context=self.get_serializer_context()).data
+            )
+        # Small enough to hold: the import streams the file twice (check, then write).
+        content = upload.read()
+        try:
+            result = services.comments_import(
+                cut=cut,
+                fmt=fmt,
+                open_file=lambda: io.BytesIO(content),
+                creator_name=data["creator_name"].strip() or None,
+            )
+        except CommentFileError as error:
+            raise ValidationError({"file": [f"Nothing was imported: {error}"]}) from None
+        body = serializers.CommentImportResultSerializer(result).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[EXPORT_FORMAT, CONTENT_DISPOSITION, JOB_LOCATION],
+        responses={
+            **_export_file_responses("A small export, as a file"),
+            (202, "application/json"): OpenApiResponse(
+                serializers.ExportJobSerializer,
+                "A large export, rendered by a Celery task: follow the job (Location) to its "
+                "download_url.",
+            ),
+            (409, "application/json"): OpenApiResponse(
+                ERROR_REF, "The video's render command cannot make a script (format sh)."
+            ),
+        },
+    )
+    @action(detail=True, methods=["get"], **DOWNLOAD)
+    def export(self, request: Request, pk: str) -> HttpResponse:
+        """This cut's checklist and its companions, by `format`. Cuts with up to 5,000 errata
+        get the file at once; larger ones get an export job (202), and asking again while it
+        runs answers the same job."""
+        cut = self.get_object()
+        query = serializers.ExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        fmt = query.validated_data["format"]
+        if export_size(cut=cut) > services.EXPORT_INLINE_MAX_ERRATA:
+            job = selectors.export_job_in_progress(cut=cut, fmt=fmt)
+            if job is None:
+                job = services.export_job_create(cut=cut, user=request.user, fmt=fmt)
+            return _job_accepted(
+                serializers.ExportJobSerializer(job, context=self.get_serializer_context()).data
+            )
+        try:
+            result = export_render(cut=cut, fmt=fmt)
+        except DjangoValidationError as error:
+            raise Conflict(" ".join(error.messages)) from None
+        return _attachment(
+            HttpResponse(result.content, content_type=result.content_type), result.filename
+        )
 
 
 class SceneViewSet(
@@ -689,3 +876,58 @@ class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, A
         replay.refresh_from_db()
         body = serializers.WebhookDeliveryDetailSerializer(replay)
         return Response(body.data, status=status.HTTP_202_ACCEPTED)
+
+
+# --- Import and export jobs --------------------------------------------------------------------
+
+
+class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Large comment imports, run by a Celery task: status, phase, percentage, counts, and the
+    error of a failed one. Start one with POST /api/cuts/{id}/import/."""
+
+    queryset = ImportJob.objects.none()  # names the model for the schema; see get_queryset
+    serializer_class = serializers.ImportJobSerializer
+    filterset_class = ImportJobFilter
+    ordering_fields = ["created_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.import_jobs_for_user(self.request.user)
+
+
+class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Large exports, rendered by a Celery task; once done, `download_url` gives the file.
+    Start one with GET /api/cuts/{id}/export/?format=... on a cut with many errata."""
+
+    queryset = ExportJob.objects.none()  # names the model for the schema; see get_queryset
+    serializer_class = serializers.ExportJobSerializer
+    filterset_class = ExportJobFilter
+    ordering_fields = ["created_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.export_jobs_for_user(self.request.user)
+
+    @extend_schema(
+        parameters=[CONTENT_DISPOSITION],
+        responses={
+            **_export_file_responses("The export's file"),
+            (409, "application/json"): OpenApiResponse(
+                ERROR_REF, "Not done: queued, running, or failed (see the job's error)."
+            ),
+        },
+    )
+    @action(detail=True, methods=["get"], **DOWNLOAD)
+    def download(self, request: Request, pk: str) -> FileResponse:
+        job = self.get_object()
+        if job.status != ExportJob.Status.DONE:
+            raise Conflict(f"This export is {job.status}, not done; there is no file to fetch.")
+        try:
+            stream = job.file.open("rb")
+        except FileNotFoundError:
+            raise NotFound(
+                "This export's file is no longer kept; ask for the export again."
+            ) from None
+        return FileResponse(
+            stream, as_attachment=True, filename=job.filename, content_type=job.content_type
+        )

@@ -25,6 +25,12 @@ def _fresh_throttle_counts():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Imports store the uploaded file and exports their output: never in the repository.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def revoked_review_link(cut, creator):
     return factories.ReviewLinkFactory(cut=cut, created_by=creator, revoked_at=timezone.now())
@@ -77,6 +83,8 @@ class World:
     endpoint: object
     delivery: object
     creator_token: object
+    import_job: object
+    export_job: object
 
 
 def _finding(cut, text, timestamp_s, **kwargs):
@@ -133,6 +141,10 @@ def world(video, cut, creator, review_link) -> World:
     endpoint = factories.WebhookEndpointFactory(team=video.team)
     delivery = factories.WebhookDeliveryFactory(endpoint=endpoint, status="failed", attempts=6)
     creator_token = api_token_create(user=creator, name="render farm").token
+    import_job = factories.ImportJobFactory(
+        cut=cut, created_by=creator, status="done", phase="finished", percent=100, total=2, added=2
+    )
+    export_job = factories.ExportJobFactory(cut=cut, created_by=creator, done=True)
     return World(
         video=video,
         cut=cut,
@@ -150,4 +162,6 @@ def world(video, cut, creator, review_link) -> World:
         endpoint=endpoint,
         delivery=delivery,
         creator_token=creator_token,
+        import_job=import_job,
+        export_job=export_job,
     )

@@ -18,8 +18,9 @@ ROWS = 30
 @pytest.fixture
 def busy_team(team, creator, settings):
     """30 videos of one team, each with a cut, a review link, a scene on the timeline, comments
-    by different reviewers, findings, errata with reports and history, and a webhook endpoint
-    with a delivery; the creator is in 30 more teams and has 30 tokens."""
+    by different reviewers, findings, errata with reports and history, a webhook endpoint with
+    a delivery, and an import and an export job; the creator is in 30 more teams and has 30
+    tokens."""
     settings.API_THROTTLE_RATES = {
         "token": "10000/min",
         "review_link": "10000/min",
@@ -44,6 +45,11 @@ def busy_team(team, creator, settings):
         ErratumEvent.objects.create(erratum=erratum, actor=creator, kind="created")
         endpoint = factories.WebhookEndpointFactory(team=team)
         factories.WebhookDeliveryFactory(endpoint=endpoint)
+        # Import and export jobs started by different people (the answer names them).
+        starter = factories.UserFactory()
+        factories.MembershipFactory(team=team, user=starter, role="member")
+        factories.ImportJobFactory(cut=cut, created_by=starter)
+        factories.ExportJobFactory(cut=cut, created_by=starter, status="failed", error="x")
         factories.MembershipFactory(user=creator)
         api_token_create(user=creator, name=f"machine {n}")
     erratum = Erratum.objects.filter(video__team=team).first()
@@ -65,6 +71,8 @@ LISTS = [
     "/api/tokens/",
     "/api/webhooks/",
     "/api/webhook-deliveries/",
+    "/api/import-jobs/",
+    "/api/export-jobs/",
 ]
 
 # Authentication (the token with its user, or the review link) 1, count 1, page 1, and for
