@@ -74,7 +74,7 @@ def test_a_cut_page_links_its_pages_and_lists_its_review_links(signed_in, cut, r
         assert f'href="/studio/videos/nn/cuts/1/{path}"' in page
     assert f"/r/{review_link.token}/" in page
     assert "Patreon early access" in page
-    assert f"/admin/errata/reviewlink/add/?cut={cut.pk}" in page
+    assert 'action="/studio/videos/nn/cuts/1/links/"' in page
     assert "19:13" in page
 
 
