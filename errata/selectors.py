@@ -849,11 +849,10 @@ def cut_for_member(*, user, video_slug: str, cut_number: int) -> Cut | None:
     import and export pages answer 404, so an outsider learns nothing about other teams)."""
     if not user.is_authenticated:
         return None
-    teams = Membership.objects.filter(user=user).values("team_id")
     # The import and export pages show the video's title and team: fetch them with the cut.
     return (
         Cut.objects.select_related("video", "video__team")
-        .filter(video__slug=video_slug, number=cut_number, video__team_id__in=teams)
+        .filter(video__in=videos_for_member(user=user), video__slug=video_slug, number=cut_number)
         .first()
     )
 
