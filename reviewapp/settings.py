@@ -7,6 +7,8 @@ variable is listed in .env.example. A malformed value stops start-up with a mess
 
 from __future__ import annotations
 
+import secrets
+import sys
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -27,14 +29,29 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", False)
 
+# Management commands that sign nothing (they read models, migrations and files) run without a
+# secret, so a fresh checkout can be checked (`manage.py makemigrations --check`) with no setup.
+_COMMANDS_WITHOUT_SECRETS = {
+    "check",
+    "makemigrations",
+    "showmigrations",
+    "sqlmigrate",
+    "collectstatic",
+    "evaluate_triage",
+}
+_COMMAND = sys.argv[1] if len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" else None
+
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105 - DEBUG only
+    elif _COMMAND in _COMMANDS_WITHOUT_SECRETS:
+        SECRET_KEY = secrets.token_urlsafe(50)
+    else:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off (generate one with "
             "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)."
         )
-    SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105 - DEBUG only
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

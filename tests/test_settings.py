@@ -89,3 +89,37 @@ def test_readers_parse_what_people_write():
 def test_readers_name_the_variable_in_their_error(reader, value, message):
     with pytest.raises(ImproperlyConfigured, match=message):
         reader({"N": value})
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environ = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG", "SECRET_KEY"}
+    }
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_fresh_checkout_checks_its_migrations_without_any_configuration():
+    result = _manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_a_command_that_needs_the_secret_says_plainly_that_it_is_missing():
+    result = _manage("load_demo")
+    assert result.returncode != 0
+    assert "Errata cannot start: SECRET_KEY must be set when DEBUG is off" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_malformed_variable_stops_a_management_command_naming_it():
+    result = _manage("check", DEBUG="maybe")
+    assert result.returncode != 0
+    assert "Errata cannot start: DEBUG='maybe' is not a boolean" in result.stderr
