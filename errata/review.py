@@ -19,11 +19,16 @@ from django.utils.safestring import SafeString, mark_safe
 
 from errata.models import Cut, Finding, MeToo, ReviewLink
 
-# _grouping_item is how triage itself sees a stored finding; matching typed text against the
-# same view keeps "before you post" and the inbox's groups in agreement.
-from errata.services import COMMENT_MAX_LENGTH, _grouping_item, finding_duplicate_candidates
+# Matching typed text the way triage itself sees stored findings keeps "before you post" and
+# the inbox's groups in agreement.
+from errata.services import (
+    COMMENT_MAX_LENGTH,
+    finding_duplicate_candidates,
+    finding_grouping_item,
+    finding_lookup_tokens,
+)
 from errata.triage import TriagedFinding, triage_comment
-from errata.triage.duplicates import GroupingItem, index_tokens, keyword_tokens, match_group
+from errata.triage.duplicates import GroupingItem, match_group
 from errata.triage.timestamps import extract_timestamps, format_time, parse_time
 
 # --- Where the video comes from -----------------------------------------------------------------
@@ -263,13 +268,13 @@ def _similar_groups(
         candidates = finding_duplicate_candidates(
             cut_id=link.cut_id,
             timestamp_s=draft.timestamp_s,
-            tokens={token[:64] for token in index_tokens(draft.text) | keyword_tokens(draft.text)},
+            tokens=finding_lookup_tokens(draft.text),
             exclude_reviewer_id=reviewer_id,
         )
         item = GroupingItem(
             key="draft", text=draft.text, timestamp_s=draft.timestamp_s, category=draft.category
         )
-        pool = [_grouping_item(c) for c in candidates]
+        pool = [finding_grouping_item(c) for c in candidates]
         while pool and len(groups) < SIMILAR_LIMIT:
             group = match_group(item, pool)
             if group is None:

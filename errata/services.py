@@ -276,11 +276,17 @@ def findings_triage(*, comment_id: int) -> TriageResult:
     )
 
 
+def finding_lookup_tokens(text: str) -> frozenset[str]:
+    """What a finding is indexed under in FindingToken, and what a new text looks candidates up
+    by: the strong tokens (quoted words, number pairs, math indices) and the keywords
+    ("k:neuron") that let reports giving no time find each other. One definition for every path
+    (single triage, batch triage, the review page), so they all see the same candidates."""
+    return frozenset(token[:64] for token in index_tokens(text) | keyword_tokens(text))
+
+
 def finding_tokens_store(*, finding: Finding) -> None:
-    """Index a finding's tokens for candidate lookup: the strong ones (quoted words, number
-    pairs, math indices) and its keywords ("k:neuron"), which let reports that give no time
-    find each other."""
-    tokens = {token[:64] for token in index_tokens(finding.text) | keyword_tokens(finding.text)}
+    """Index a finding's lookup tokens (see finding_lookup_tokens)."""
+    tokens = finding_lookup_tokens(finding.text)
     stored = set(finding.tokens.values_list("token", flat=True))
     if tokens == stored:
         return
@@ -290,7 +296,8 @@ def finding_tokens_store(*, finding: Finding) -> None:
     )
 
 
-def _grouping_item(finding: Finding) -> GroupingItem:
+def finding_grouping_item(finding: Finding) -> GroupingItem:
+    """How duplicate matching sees a stored finding (its decided category and scene first)."""
     return GroupingItem(
         key=finding.pk,
         text=finding.text,
@@ -362,7 +369,9 @@ def finding_assign_duplicate_group(*, finding: Finding) -> DuplicateGroup | None
     candidates = _duplicate_candidates(finding)
     if not candidates:
         return None
-    match = match_group(_grouping_item(finding), [_grouping_item(c) for c in candidates])
+    match = match_group(
+        finding_grouping_item(finding), [finding_grouping_item(c) for c in candidates]
+    )
     if match is None:
         return None
     if isinstance(match, tuple):
@@ -1721,7 +1730,7 @@ class _BatchEngine:
                         scene=scene_id,
                     )
                 )
-                tokens = frozenset(t[:64] for t in index_tokens(draft.text))
+                tokens = finding_lookup_tokens(draft.text)
                 findings.append(_Drafted(pk, position, draft, scene_id, label, tokens))
         return drafted
 

@@ -405,3 +405,15 @@ def test_a_paste_without_the_page_around_it_is_read_as_comments(cut, creator):
     result = _import(cut, "patreon", paste)
     assert (result.added, result.creator) == (2, 1)
     assert cut.comments.get(author_name="Ada Lovelace").text == "Loved it!"
+
+
+def test_batch_triage_indexes_findings_under_the_same_tokens_as_single_triage(cut):
+    # Later comments find imported ones through FindingToken: by wording ("k:...") as well as by
+    # strong tokens, exactly as for comments triaged one by one.
+    _import(cut, "patreon", PASTE.read_bytes())
+    findings = Finding.objects.filter(cut=cut).prefetch_related("tokens")
+    assert findings.exists()
+    for finding in findings:
+        stored = {t.token for t in finding.tokens.all()}
+        assert stored == services.finding_lookup_tokens(finding.text), finding.text
+    assert Finding.objects.filter(cut=cut, tokens__token__startswith="k:").exists()
