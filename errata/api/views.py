@@ -423,7 +423,17 @@ class ReviewLinkViewSet(
         return selectors.review_links_for_user(self.request.user)
 
     def perform_create(self, serializer) -> None:
-        serializer.save(created_by=self.request.user)
+        # One place makes links (the studio, the admin and the API): the service checks the
+        # label and that an expiry lies in the future.
+        data = serializer.validated_data
+        serializer.instance = services.review_link_create(
+            cut=data["cut"],
+            label=data.get("label", ""),
+            expires_at=data.get("expires_at"),
+            can_comment=data.get("can_comment", True),
+            show_others_comments=data.get("show_others_comments", True),
+            created_by=self.request.user,
+        )
 
     def partial_update(self, request: Request, pk: str) -> Response:
         return self.partial_update_row(request)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from errata.models import Comment, Reviewer
+from errata.models import Comment, Reviewer, ReviewLink
 from tests import factories
 from tests.api.conftest import link_client, token_client
 
@@ -172,3 +172,22 @@ def test_a_review_link_can_read_its_cut_but_nothing_else(review_link, video):
     assert (response.status_code, response.json()["duration_s"]) == (200, 1153.0)
     assert client.get("/api/cuts/").status_code == 403
     assert client.get(f"/api/videos/{video.slug}/").status_code == 403
+
+
+def test_a_review_link_made_over_the_api_goes_through_the_same_checks(cut, creator):
+    client = token_client(creator)
+    made = client.post(
+        "/api/review-links/", {"cut": cut.pk, "label": "  Patreon   early access "}, format="json"
+    )
+    assert made.status_code == 201, made.json()
+    link = ReviewLink.objects.get(pk=made.json()["id"])
+    assert (link.label, link.created_by) == ("Patreon early access", creator)
+    assert made.json()["url"].endswith(f"/r/{link.token}/")
+
+    past = (timezone.now() - timedelta(days=1)).isoformat()
+    refused = client.post(
+        "/api/review-links/", {"cut": cut.pk, "label": "Late", "expires_at": past}, format="json"
+    )
+    assert refused.status_code == 400
+    assert "must be in the future" in str(refused.json())
+    assert ReviewLink.objects.count() == 1
