@@ -31,10 +31,7 @@ from errata.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-
-
-def team_ids_for(user: User) -> QuerySet:
-    return Membership.objects.filter(user=user).values("team_id")
+from errata.selectors import team_ids_for
 
 
 def memberships_for_user(user: User) -> QuerySet[Membership]:
