@@ -6,6 +6,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from errata.models import Category, Cut, Erratum, Membership, Remedy, Scene, Video
+from errata.services import COMMENT_MAX_LENGTH
 from errata.triage.timestamps import format_time, parse_time
 
 # A timeline or a manim source file is text; anything bigger than this is not one.
@@ -90,7 +91,21 @@ def scene_by_name(*, video: Video, name: str) -> Scene:
     return scene
 
 
-class AcceptForm(forms.Form):
+class _SceneOfVideoForm(forms.Form):
+    """A form with a `scene` field naming a scene of one video (blank: no scene)."""
+
+    scene = SceneNameField()
+
+    def __init__(self, *args, video: Video, **kwargs) -> None:
+        self.video = video
+        super().__init__(*args, **kwargs)
+
+    def clean_scene(self) -> Scene | None:
+        name = self.cleaned_data.get("scene") or ""
+        return scene_by_name(video=self.video, name=name) if name.strip() else None
+
+
+class AcceptForm(_SceneOfVideoForm):
     """Accept a group of findings as a new erratum; every field comes prefilled."""
 
     title = forms.CharField(max_length=300, required=False)
@@ -100,16 +115,8 @@ class AcceptForm(forms.Form):
     scene = SceneNameField()
     timestamp = TimeField(required=False, label="Time")
 
-    def __init__(self, *args, video: Video, **kwargs) -> None:
-        self.video = video
-        super().__init__(*args, **kwargs)
 
-    def clean_scene(self) -> Scene | None:
-        name = self.cleaned_data.get("scene") or ""
-        return scene_by_name(video=self.video, name=name) if name.strip() else None
-
-
-class FindingEditForm(forms.Form):
+class FindingEditForm(_SceneOfVideoForm):
     """The creator's corrections to one finding. Blank category keeps the suggestion."""
 
     category = forms.ChoiceField(
@@ -118,18 +125,14 @@ class FindingEditForm(forms.Form):
     scene = SceneNameField()
     timestamp = TimeField(required=False, label="Time")
 
-    def __init__(self, *args, video: Video, **kwargs) -> None:
-        self.video = video
-        super().__init__(*args, **kwargs)
-
-    def clean_scene(self) -> Scene | None:
-        name = self.cleaned_data.get("scene") or ""
-        return scene_by_name(video=self.video, name=name) if name.strip() else None
-
 
 class ReplyForm(forms.Form):
+    # A reply is a comment: stored exactly as written, so no stripping.
     text = forms.CharField(
-        max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}), label="Your reply"
+        max_length=COMMENT_MAX_LENGTH,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Your reply",
     )
 
 
@@ -138,7 +141,7 @@ class DismissForm(forms.Form):
     reason = forms.CharField(max_length=300, required=False)
 
 
-class ErratumEditForm(forms.Form):
+class ErratumEditForm(_SceneOfVideoForm):
     title = forms.CharField(max_length=300)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     category = forms.ChoiceField(choices=CATEGORY_CHOICES)
@@ -148,14 +151,6 @@ class ErratumEditForm(forms.Form):
     timestamp = TimeField(required=False, label="Time")
     fix_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, video: Video, **kwargs) -> None:
-        self.video = video
-        super().__init__(*args, **kwargs)
-
-    def clean_scene(self) -> Scene | None:
-        name = self.cleaned_data.get("scene") or ""
-        return scene_by_name(video=self.video, name=name) if name.strip() else None
 
     @classmethod
     def initial_for(cls, erratum: Erratum) -> dict:

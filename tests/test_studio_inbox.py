@@ -265,14 +265,15 @@ def test_replying_to_the_commenter_posts_a_creator_reply_under_their_comment(
     with django_capture_on_commit_callbacks(execute=True):
         response = signed_in.post(
             _url(cut, f"findings/{mabye[1].pk}/reply/"),
-            {"text": "Good catch, fixed in the next cut!"},
+            {"text": "Good catch, fixed in the next cut!\n\n"},
             headers=HTMX,
         )
     assert "Reply posted to Ben Granger" in response.content.decode()
     reply = Comment.objects.get(parent=mabye[1].comment)
+    # Stored exactly as written, trailing blank lines included.
     assert (reply.author_role, reply.text, reply.author_name) == (
         "creator",
-        "Good catch, fixed in the next cut!",
+        "Good catch, fixed in the next cut!\n\n",
         "3blue1brown",
     )
     assert reply.triage_state == "skipped"  # a creator's reply is not a report
