@@ -456,17 +456,23 @@ def _bare_seconds_candidates(text: str) -> list[_Candidate]:
     ]
 
 
+def _hms_seconds(match: re.Match[str]) -> float | None:
+    """Seconds from a match with optional h / m / s groups (?t=1h2m3s, 1時2分3秒); None when it
+    names none of them."""
+    if not (match.group("h") or match.group("m") or match.group("s")):
+        return None
+    return float(
+        int(match.group("h") or 0) * 3600
+        + int(match.group("m") or 0) * 60
+        + float(match.group("s") or 0)
+    )
+
+
 def _link_candidates(text: str) -> list[_Candidate]:
     found = []
     for match in _LINK_RE.finditer(text):
-        if not (match.group("h") or match.group("m") or match.group("s")):
-            continue
-        value = (
-            int(match.group("h") or 0) * 3600
-            + int(match.group("m") or 0) * 60
-            + float(match.group("s") or 0)
-        )
-        found.append(_Candidate(match.start(), match.end(), float(value)))
+        if (value := _hms_seconds(match)) is not None:
+            found.append(_Candidate(match.start(), match.end(), value))
     # An <a href="...?t=75">...?t=75</a> shows the same link twice; it is one position.
     deduped: list[_Candidate] = []
     for candidate in found:
@@ -482,14 +488,8 @@ def _link_candidates(text: str) -> list[_Candidate]:
 def _cjk_candidates(text: str) -> list[_Candidate]:
     found = []
     for match in _CJK_RE.finditer(text):
-        if not (match.group("h") or match.group("m") or match.group("s")):
-            continue
-        value = (
-            int(match.group("h") or 0) * 3600
-            + int(match.group("m") or 0) * 60
-            + float(match.group("s") or 0)
-        )
-        found.append(_Candidate(match.start(), match.end(), float(value)))
+        if (value := _hms_seconds(match)) is not None:
+            found.append(_Candidate(match.start(), match.end(), value))
     return found
 
 
