@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from errata.exports import EXPORT_FORMATS, export_render
-from errata.models import Cut
+from errata.management.cuts import cut_from_options
 
 
 class Command(BaseCommand):
@@ -19,13 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", required=True, choices=EXPORT_FORMATS)
 
     def handle(self, *args, **options) -> None:
-        cut = (
-            Cut.objects.select_related("video")
-            .filter(video__slug=options["video"], number=options["cut"])
-            .first()
-        )
-        if cut is None:
-            raise CommandError(f"No cut {options['cut']} of a video {options['video']!r}.")
+        cut = cut_from_options(options)
         try:
             result = export_render(cut=cut, fmt=options["format"])
         except ValidationError as error:

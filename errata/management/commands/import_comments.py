@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from errata import services
 from errata.importers import COMMENT_FORMATS, CommentFileError
-from errata.models import Cut
+from errata.management.cuts import cut_from_options
 
 
 class Command(BaseCommand):
@@ -31,13 +31,7 @@ class Command(BaseCommand):
         path: Path = options["path"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file.")
-        cut = (
-            Cut.objects.select_related("video")
-            .filter(video__slug=options["video"], number=options["cut"])
-            .first()
-        )
-        if cut is None:
-            raise CommandError(f"No cut {options['cut']} of a video {options['video']!r}.")
+        cut = cut_from_options(options)
         try:
             result = services.comments_import(
                 cut=cut,

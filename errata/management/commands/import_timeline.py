@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from errata import services
 from errata.importers import TimelineFileError, timeline_entries_read
-from errata.models import Cut
+from errata.management.cuts import cut_from_options
 
 
 class Command(BaseCommand):
@@ -24,13 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("path", help="the timeline file (.edl, .otio, .xml, .fcpxml, .csv)")
 
     def handle(self, *args, **options) -> None:
-        cut = (
-            Cut.objects.filter(video__slug=options["video"], number=options["cut"])
-            .select_related("video")
-            .first()
-        )
-        if cut is None:
-            raise CommandError(f"There is no cut {options['cut']} of a video {options['video']!r}.")
+        cut = cut_from_options(options)
         path = Path(options["path"])
         try:
             raw = path.read_bytes()
