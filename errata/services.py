@@ -982,20 +982,31 @@ def errata_carry_to_cut(*, from_cut: Cut, to_cut: Cut, actor=None) -> CarryResul
                 merged_into__isnull=True,
             )
         )
+        events = []
+        now = timezone.now()
         for erratum in errata:
             new_time, found = carry(erratum.timestamp_s, erratum.scene_id)
             without_scene += not found
-            before = erratum.timestamp_s
+            events.append(
+                ErratumEvent(
+                    erratum=erratum,
+                    actor=actor,
+                    kind="carried",
+                    changes={
+                        "cut": [from_cut.pk, to_cut.pk],
+                        "timestamp_s": [erratum.timestamp_s, new_time],
+                    },
+                )
+            )
             erratum.cut, erratum.timestamp_s = to_cut, new_time
             erratum.version += 1
-            erratum.save(update_fields=["cut", "timestamp_s", "version", "updated_at"])
-            _event(
-                erratum,
-                actor=actor,
-                kind="carried",
-                changes={"cut": [from_cut.pk, to_cut.pk], "timestamp_s": [before, new_time]},
-            )
+            erratum.updated_at = now
             carried_errata += 1
+        # A new cut can carry hundreds of open errata: a few statements, not a few per erratum.
+        Erratum.objects.bulk_update(
+            errata, ["cut", "timestamp_s", "version", "updated_at"], batch_size=500
+        )
+        ErratumEvent.objects.bulk_create(events, batch_size=500)
         findings = list(
             Finding.objects.select_for_update().filter(
                 Q(erratum__in=errata) | Q(state=Finding.State.NEW), cut=from_cut

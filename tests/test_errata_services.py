@@ -263,3 +263,21 @@ def test_open_errata_and_untriaged_findings_are_carried_to_the_new_cut_by_scene(
     assert Erratum.objects.get(pk=fixed.pk).cut == cut
     assert (result.errata, result.findings) == (1, 3)
     assert erratum.events.filter(kind="carried").exists()
+
+
+def test_carrying_many_errata_takes_a_fixed_number_of_queries(
+    cut, scenes, django_assert_max_num_queries
+):
+    for minute in range(40):
+        finding = _finding(cut, f"typo at {minute}:10", minute * 25 + 10)
+        services.erratum_create_from_findings(finding_ids=[finding.pk])
+    v2 = factories.CutFactory(video=cut.video, number=2, duration_s=1153)
+    for name, start, end in [("Intro", 0, 330), ("BreakUpMacroPatterns", 330, 420)]:
+        factories.SceneSpanFactory(cut=v2, scene=scenes[name], start_s=start, end_s=end)
+
+    with django_assert_max_num_queries(14):
+        result = services.errata_carry_to_cut(from_cut=cut, to_cut=v2)
+
+    assert result.errata == 40
+    assert Erratum.objects.filter(cut=v2).count() == 40
+    assert ErratumEvent.objects.filter(kind="carried").count() == 40
