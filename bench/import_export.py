@@ -7,7 +7,7 @@
 
 (a) Import: a generated YouTube Data API commentThreads JSON file of N comments (threads
     with replies, texts from bench/triage.py's generator of real-looking review comments) is
-    imported into a cut with 41 scenes by `services.comments_import`: checked, stored, and
+    imported into a cut with 41 scenes by `comments_import`: checked, stored, and
     triaged (findings, categories, scenes, duplicate groups) with `findings_triage_batch`.
     Wall time and the process's peak resident memory (ru_maxrss; includes Django itself).
 (b) For comparison, the per-comment path (`findings_triage`, what one Celery task per comment
@@ -49,6 +49,9 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from triage import CHATTER, DURATION_S, PRAISE, make_comment  # noqa: E402  (bench/triage.py)
+
+from errata.findings.services import findings_triage  # noqa: E402
+from errata.io.services import comments_import  # noqa: E402
 
 # What a public comment section holds besides reports: praise, chatter, short replies.
 SMALL_TALK = [
@@ -156,7 +159,6 @@ def make_cut(label: str):
 
 
 def bench_import(path: Path, comments: int) -> object:
-    from errata import services
 
     cut = make_cut("import")
     gc.collect()
@@ -169,7 +171,7 @@ def bench_import(path: Path, comments: int) -> object:
     def progress(phase: str, done: int, total: int) -> None:
         phases.setdefault(phase, time.perf_counter() - start)
 
-    result = services.comments_import(
+    result = comments_import(
         cut=cut, fmt="youtube", open_file=lambda: path.open("rb"), progress=progress
     )
     elapsed = time.perf_counter() - start
@@ -208,8 +210,6 @@ def bench_import(path: Path, comments: int) -> object:
 
 
 def bench_single(sample: int, seed: int) -> None:
-    from errata import services
-    from errata.importers import ImportedComment  # noqa: F401  (documents the record type)
     from errata.models import Comment
 
     cut = make_cut("single")
@@ -221,11 +221,11 @@ def bench_single(sample: int, seed: int) -> None:
     data = rows.encode("utf-8")
     import io
 
-    services.comments_import(cut=cut, fmt="csv", open_file=lambda: io.BytesIO(data), triage=False)
+    comments_import(cut=cut, fmt="csv", open_file=lambda: io.BytesIO(data), triage=False)
     ids = list(Comment.objects.filter(cut=cut).order_by("pk").values_list("pk", flat=True))
     start = time.perf_counter()
     for pk in ids:
-        services.findings_triage(comment_id=pk)
+        findings_triage(comment_id=pk)
     single = time.perf_counter() - start
     print(f"(b) per-comment triage (findings_triage) on {len(ids):,} comments of a fresh cut")
     print(f"  {len(ids) / single:,.0f} comments/s  ({single:.1f} s)")
@@ -275,7 +275,7 @@ def make_errata(cut, count: int, seed: int) -> None:
 
 
 def bench_export(cut, count: int, seed: int) -> None:
-    from errata.exports import EXPORT_FORMATS, export_render
+    from errata.io.exports import EXPORT_FORMATS, export_render
     from errata.models import Erratum
 
     make_errata(cut, count, seed)

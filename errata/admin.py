@@ -12,7 +12,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
-from errata import services
 from errata.models import (
     ApiToken,
     Comment,
@@ -34,6 +33,7 @@ from errata.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from errata.reviews.services import review_link_create, review_link_revoke
 from errata.triage.timestamps import format_time
 
 
@@ -180,7 +180,7 @@ class ReviewLinkAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         # New links go through the service (one place makes them; the form checked the expiry).
-        link = services.review_link_create(
+        link = review_link_create(
             cut=obj.cut,
             label=obj.label,
             expires_at=obj.expires_at,
@@ -198,7 +198,7 @@ class ReviewLinkAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected links (at once)")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ReviewLink]) -> None:
-        revoked = sum(services.review_link_revoke(review_link=link) for link in queryset)
+        revoked = sum(review_link_revoke(review_link=link) for link in queryset)
         self.message_user(request, f"Revoked {revoked} link(s).")
 
 
@@ -396,8 +396,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Replay the selected deliveries")
     def replay_deliveries(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
-        from errata.services import ErrataConflict
-        from errata.webhooks import delivery_replay
+        from errata.core.errors import ErrataConflict
+        from errata.webhooks.services import delivery_replay
 
         replayed = skipped = 0
         for delivery in queryset:

@@ -9,9 +9,8 @@ class ErrataConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Connects the webhook receivers to the domain signals.
-        # Connects the receivers that turn domain events into mail.
-        from errata import (
-            notifications,  # noqa: F401
-            webhooks,  # noqa: F401
-        )
+        # Connect the receivers that turn domain events (errata.core.events) into webhook
+        # deliveries and mail, and register the API's representations as event payloads.
+        from errata.api import payloads  # noqa: F401
+        from errata.notifications import receivers as notification_receivers  # noqa: F401
+        from errata.webhooks import receivers as webhook_receivers  # noqa: F401

@@ -1,4 +1,6 @@
-"""Celery tasks: thin. Load by id, call a service; retries only for named transient errors."""
+"""Celery tasks: the only Celery interface, and thin. JSON arguments that are ids; load, call a
+service; retries only for named transient errors. Services queue these by name through
+errata.core.queue and never import this module."""
 
 from __future__ import annotations
 
@@ -8,13 +10,18 @@ from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.db import OperationalError as DatabaseOperationalError
 
-from errata import notifications, services
+# Feature modules, not their functions, so each task reads as "<feature>.<service>(...)".
+from errata.findings import services as findings
+from errata.io import jobs
 from errata.models import Comment
+from errata.notifications import digests
+from errata.notifications import services as notifications
+from errata.webhooks import services as webhooks
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="errata.ping")
+@shared_task(name="errata.ping", ignore_result=False)
 def ping() -> str:
     """The health check's round trip through a worker."""
     return "pong"
@@ -29,7 +36,7 @@ def ping() -> str:
 )
 def triage_comment_task(comment_id: int) -> dict:
     try:
-        result = services.findings_triage(comment_id=comment_id)
+        result = findings.findings_triage(comment_id=comment_id)
     except Comment.DoesNotExist:
         # Deleted between queueing and running: nothing to triage.
         return {"comment_id": comment_id, "missing": True}
@@ -43,14 +50,13 @@ def triage_comment_task(comment_id: int) -> dict:
 
 @shared_task(name="errata.triage_sweep")
 def triage_sweep_task() -> int:
-    return services.comments_sweep_untriaged()
+    return findings.comments_sweep_untriaged()
 
 
 @shared_task(name="errata.webhook_deliver", bind=True, max_retries=None)
 def webhook_deliver_task(self, delivery_id: int) -> str:
     """One attempt; the service records it and says how long to back off. The number of attempts
     is kept on the delivery (WEBHOOK_MAX_ATTEMPTS), not here, so a replay starts afresh."""
-    from errata import webhooks
 
     try:
         return webhooks.delivery_attempt(delivery_id=delivery_id).status
@@ -64,17 +70,15 @@ def webhook_deliver_task(self, delivery_id: int) -> str:
 
 @shared_task(name="errata.import_comments")
 def import_comments_task(job_id: int) -> dict:
-    job = services.import_job_run(job_id=job_id)
+    job = jobs.import_job_run(job_id=job_id)
     return {"job_id": job.pk, "status": job.status, "added": job.added}
 
 
 @shared_task(name="errata.export_checklist")
 def export_checklist_task(job_id: int) -> dict:
-    job = services.export_job_run(job_id=job_id)
+    job = jobs.export_job_run(job_id=job_id)
     return {"job_id": job.pk, "status": job.status}
 
-
-# --- Notifications (errata/notifications.py) ----------------------------------------------------
 
 # A mail server that is down for a while is tried again after 30 s, 1 min, 2 min... up to an
 # hour apart, eight times (about four hours in all), then the message is given up as failed.
@@ -119,7 +123,7 @@ DIGEST_TRIAGE_WAITS = 3
 
 @shared_task(bind=True, name="errata.digest_immediate", max_retries=DIGEST_TRIAGE_WAITS)
 def digest_immediate_task(self, comment_id: int) -> int:
-    run = notifications.digests_send_for_comment(comment_id=comment_id)
+    run = digests.digests_send_for_comment(comment_id=comment_id)
     if run.waiting_for_triage and self.request.retries < DIGEST_TRIAGE_WAITS:
         raise self.retry(countdown=DIGEST_TRIAGE_WAIT_S)
     return len(run.notification_ids)
@@ -127,9 +131,19 @@ def digest_immediate_task(self, comment_id: int) -> int:
 
 @shared_task(name="errata.digest_daily")
 def digest_daily_task() -> int:
-    return len(notifications.digests_send(cadence="daily"))
+    return len(digests.digests_send(cadence="daily"))
 
 
 @shared_task(name="errata.notifications_sweep")
 def notifications_sweep_task() -> int:
     return notifications.notifications_sweep()
+
+
+@shared_task(name="errata.webhooks_sweep")
+def webhooks_sweep_task() -> int:
+    return webhooks.deliveries_sweep()
+
+
+@shared_task(name="errata.jobs_sweep")
+def jobs_sweep_task() -> int:
+    return jobs.jobs_sweep()

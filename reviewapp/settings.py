@@ -102,6 +102,11 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The template tags live with the pages that use them (errata/web/templatetags/).
+            "libraries": {
+                "review_tags": "errata.web.templatetags.review_tags",
+                "studio_tags": "errata.web.templatetags.studio_tags",
+            },
         },
     },
 ]
@@ -164,6 +169,9 @@ CELERY_TASK_ALWAYS_EAGER = not _BROKER_FROM_ENVIRONMENT
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", _BROKER_FROM_ENVIRONMENT) or None
 CELERY_RESULT_EXPIRES = 3600
+# Results are read only by the health check's ping; nothing else waits on (or publishes to) the
+# result backend, so a result backend that is down cannot hold up queueing work.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -194,7 +202,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "errata.notifications_sweep",
         "schedule": env_int("NOTIFICATION_SWEEP_SECONDS", 600, minimum=10),
     },
+    # Re-queue webhook deliveries and import/export jobs whose task was lost.
+    "webhooks-sweep": {
+        "task": "errata.webhooks_sweep",
+        "schedule": env_int("QUEUE_SWEEP_SECONDS", 120, minimum=10),
+    },
+    "jobs-sweep": {
+        "task": "errata.jobs_sweep",
+        "schedule": env_int("QUEUE_SWEEP_SECONDS", 120, minimum=10),
+    },
 }
+# Deliveries and jobs still waiting this long after they were queued are queued again.
+QUEUE_SWEEP_AFTER_SECONDS = env_int("QUEUE_SWEEP_AFTER_SECONDS", 60, minimum=0)
 # Members who chose immediate digests hear this long after a comment arrives: triage is done by
 # then, and a burst of comments makes one message.
 DIGEST_IMMEDIATE_DELAY_SECONDS = env_int("DIGEST_IMMEDIATE_DELAY_SECONDS", 120, minimum=0)

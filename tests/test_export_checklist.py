@@ -12,8 +12,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from errata import services
-from errata.exports import ERRATUM_FIELDS, export_render, marker_note
+from errata.fixes.services import erratum_create_from_findings, erratum_transition, erratum_update
+from errata.io.exports import ERRATUM_FIELDS, export_render, marker_note
 from errata.models import Comment, Cut, Erratum, Finding, MeToo
 from tests import factories
 
@@ -36,7 +36,7 @@ def demo(django_capture_on_commit_callbacks) -> dict:
 
     def erratum(ids, **fields) -> Erratum:
         findings = [_finding(cut, *i) if isinstance(i, tuple) else _finding(cut, i) for i in ids]
-        return services.erratum_create_from_findings(finding_ids=[f.pk for f in findings], **fields)
+        return erratum_create_from_findings(finding_ids=[f.pk for f in findings], **fields)
 
     made = {
         "mabye": erratum(
@@ -76,8 +76,8 @@ def demo(django_capture_on_commit_callbacks) -> dict:
             ["c02"], title="Neurons shown black/white and gray", category="color", timestamp_s=360
         ),
     }
-    services.erratum_transition(erratum=made["gray"], status="not_an_error", reason="Intended")
-    made["ten"] = services.erratum_update(erratum=made["ten"], fix_note="It is zero through nine.")
+    erratum_transition(erratum=made["gray"], status="not_an_error", reason="Intended")
+    made["ten"] = erratum_update(erratum=made["ten"], fix_note="It is zero through nine.")
     return {"cut": cut, "errata": made}
 
 
@@ -172,7 +172,7 @@ def test_the_edl_round_trips_through_opentimelineio_with_one_marker_per_erratum(
 
 
 def _rows(cut):
-    from errata.exports import _checklist
+    from errata.io.exports import _checklist
 
     return _checklist(cut).rows
 
@@ -225,7 +225,7 @@ def test_corrections_list_what_was_wrong_and_what_is_right_by_time(demo):
 def test_errata_fixed_in_a_later_cut_still_need_a_correction_in_this_one(cut, creator):
     later = factories.CutFactory(video=cut.video, number=2)
     fixed_later = factories.ErratumFactory(cut=cut, title="Wrong sign", timestamp_s=30)
-    services.erratum_transition(erratum=fixed_later, status="fixed", fixed_in_cut=later)
+    erratum_transition(erratum=fixed_later, status="fixed", fixed_in_cut=later)
     assert "Wrong sign" in export_render(cut=cut, fmt="corrections").content
     assert export_render(cut=later, fmt="corrections").content == "No corrections.\n"
 
@@ -246,15 +246,24 @@ def test_credits_name_the_patrons_whose_reports_became_errata(demo):
 
 
 def test_me_too_reviewers_are_counted_and_credited(cut, creator, patron):
-    comment = factories.CommentFactory(
-        cut=cut, reviewer=factories.ReviewerFactory(display_name="Ada")
-    )
+    # Two people: reporters are told apart by address (the fixture's patron is ada@example.com).
+    writer = factories.ReviewerFactory(display_name="Ada", email="ada.l@example.com")
+    comment = factories.CommentFactory(cut=cut, reviewer=writer)
     finding = factories.FindingFactory(comment=comment, timestamp_s=10)
-    erratum = services.erratum_create_from_findings(finding_ids=[finding.pk], title="Typo")
+    erratum = erratum_create_from_findings(finding_ids=[finding.pk], title="Typo")
     MeToo.objects.create(finding=finding, reviewer=patron)
     assert erratum.pk
     assert "· 2 reports" in export_render(cut=cut, fmt="md").content
     assert export_render(cut=cut, fmt="credits").content.endswith("Ada\nAda Patron\n")
+
+
+def test_one_person_writing_as_two_guests_with_one_address_is_one_reporter(cut, patron):
+    again = factories.ReviewerFactory(display_name="Ada P.", email="ADA@example.com")
+    comment = factories.CommentFactory(cut=cut, reviewer=patron)
+    finding = factories.FindingFactory(comment=comment, timestamp_s=10)
+    erratum_create_from_findings(finding_ids=[finding.pk], title="Typo")
+    MeToo.objects.create(finding=finding, reviewer=again)
+    assert "· 1 report\n" in export_render(cut=cut, fmt="md").content
 
 
 def test_the_command_writes_the_export_to_standard_output(demo):

@@ -23,7 +23,7 @@ def test_healthz_answers_200_when_the_database_answers(client):
 @pytest.mark.django_db
 def test_healthz_answers_503_when_the_database_is_down(client):
     with mock.patch(
-        "errata.health.connection.cursor", side_effect=OperationalError("connection refused")
+        "errata.core.health.connection.cursor", side_effect=OperationalError("connection refused")
     ):
         response = client.get("/healthz")
     assert response.status_code == 503

@@ -10,8 +10,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from errata import services
-from errata.importers import CommentFileError, comments_read
+from errata.findings.batch import findings_triage_batch
+from errata.findings.grouping import finding_lookup_tokens
+from errata.findings.services import findings_triage
+from errata.io.readers import CommentFileError, comments_read
+from errata.io.services import CommentImportResult, comments_import
 from errata.models import Comment, DuplicateGroup, Finding, Reviewer
 from tests import factories
 
@@ -27,8 +30,8 @@ def _opener(content: str | bytes):
     return lambda: io.BytesIO(data)
 
 
-def _import(cut, fmt: str, content: str | bytes, **kwargs) -> services.CommentImportResult:
-    return services.comments_import(cut=cut, fmt=fmt, open_file=_opener(content), **kwargs)
+def _import(cut, fmt: str, content: str | bytes, **kwargs) -> CommentImportResult:
+    return comments_import(cut=cut, fmt=fmt, open_file=_opener(content), **kwargs)
 
 
 def test_the_patreon_paste_reads_as_the_seed_comments_text_for_text():
@@ -302,7 +305,7 @@ def test_batch_triage_stores_the_findings_and_groups_single_comment_triage_would
     _import(cut, "patreon", paste, triage=False)
     ids = list(cut.comments.order_by("pk").values_list("pk", flat=True))
     for pk in ids:
-        services.findings_triage(comment_id=pk)
+        findings_triage(comment_id=pk)
     single = _finding_summary(cut)
 
     other = factories.CutFactory(video=cut.video, number=2, duration_s=1153.0)
@@ -346,15 +349,13 @@ def test_batch_triage_in_a_worker_process_stores_what_it_stores_in_process(cut, 
     paste = PASTE.read_bytes()
     _import(cut, "patreon", paste, triage=False)
     ids = list(cut.comments.values_list("pk", flat=True))
-    in_process = services.findings_triage_batch(cut=cut, comment_ids=ids, in_worker=False)
+    in_process = findings_triage_batch(cut=cut, comment_ids=ids, in_worker=False)
     expected = _finding_summary(cut)
 
     other = factories.CutFactory(video=cut.video, number=2, duration_s=1153.0)
     _import(other, "patreon", paste, triage=False)
     ids = list(other.comments.values_list("pk", flat=True))
-    in_worker = services.findings_triage_batch(
-        cut=other, comment_ids=ids, in_worker=True, batch_size=10
-    )
+    in_worker = findings_triage_batch(cut=other, comment_ids=ids, in_worker=True, batch_size=10)
 
     assert in_worker == in_process
     assert _finding_summary(other) == expected
@@ -373,7 +374,7 @@ def test_batch_triage_leaves_comments_already_triaged_alone(cut, creator):
     _import(cut, "csv", CSV_OK)
     before = list(Finding.objects.order_by("pk").values_list("pk", "text"))
     ids = list(cut.comments.values_list("pk", flat=True))
-    result = services.findings_triage_batch(cut=cut, comment_ids=ids)
+    result = findings_triage_batch(cut=cut, comment_ids=ids)
     assert (result.comments, result.findings) == (0, 0)
     assert list(Finding.objects.order_by("pk").values_list("pk", "text")) == before
 
@@ -415,5 +416,5 @@ def test_batch_triage_indexes_findings_under_the_same_tokens_as_single_triage(cu
     assert findings.exists()
     for finding in findings:
         stored = {t.token for t in finding.tokens.all()}
-        assert stored == services.finding_lookup_tokens(finding.text), finding.text
+        assert stored == finding_lookup_tokens(finding.text), finding.text
     assert Finding.objects.filter(cut=cut, tokens__token__startswith="k:").exists()

@@ -7,7 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from errata import services
+from errata.io import jobs as io_jobs
+from errata.io.jobs import _import_percent, import_job_create, import_job_run
 from errata.models import Comment, ExportJob, ImportJob
 from tests import factories
 
@@ -94,9 +95,7 @@ def test_a_large_import_runs_as_a_task_with_a_progress_bar(
 ):
     client.force_login(creator)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        job = services.import_job_create(
-            cut=cut, user=creator, fmt="csv", upload=_upload(), inline=False
-        )
+        job = import_job_create(cut=cut, user=creator, fmt="csv", upload=_upload(), inline=False)
     # Queued, not yet run: the page shows the bar at 0 % and polls itself.
     page = client.get(_url("io_import_job", cut, job_id=job.pk)).content.decode()
     assert '<progress max="100" value="0"' in page and 'hx-trigger="every 1s"' in page
@@ -115,19 +114,19 @@ def test_a_large_import_runs_as_a_task_with_a_progress_bar(
 def test_the_import_job_reports_its_progress_as_a_percentage(cut, creator):
     rows = "".join(f"c{i},Patron {i},Typo number {i} at 2:{i % 60:02d}\n" for i in range(1200))
     seen: list[tuple[str, int]] = []
-    job = services.import_job_create(
+    job = import_job_create(
         cut=cut, user=creator, fmt="csv", upload=_upload("id,author,text\n" + rows), inline=True
     )
     assert (job.status, job.percent, job.total, job.added) == ("done", 100, 1200, 1200)
     for phase, done, total in [("checking", 0, 0), ("writing", 500, 1000), ("triaging", 1, 2)]:
-        seen.append((phase, services._import_percent(phase, done, total)))
+        seen.append((phase, _import_percent(phase, done, total)))
     assert seen == [("checking", 2), ("writing", 17), ("triaging", 64)]
 
 
 def test_a_job_runs_once_even_if_its_task_is_delivered_twice(cut, creator):
-    job = services.import_job_create(cut=cut, user=creator, fmt="csv", upload=_upload())
-    assert services.import_job_run(job_id=job.pk).added == 2
-    assert services.import_job_run(job_id=job.pk).added == 2
+    job = import_job_create(cut=cut, user=creator, fmt="csv", upload=_upload())
+    assert import_job_run(job_id=job.pk).added == 2
+    assert import_job_run(job_id=job.pk).added == 2
     assert Comment.objects.count() == 2
 
 
@@ -164,7 +163,7 @@ def test_a_small_export_downloads_at_once(client, cut, teammate):
 def test_a_large_export_runs_as_a_task_and_gives_a_download_link(
     client, cut, creator, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "EXPORT_INLINE_MAX_ERRATA", 1)
+    monkeypatch.setattr(io_jobs, "EXPORT_INLINE_MAX_ERRATA", 1)
     factories.ErratumFactory(cut=cut, title="First", timestamp_s=1)
     factories.ErratumFactory(cut=cut, title="Second", timestamp_s=2)
     client.force_login(creator)

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from errata.importers import ManimSourceError, manim_scenes_read
+from errata.catalog.manim import ManimSourceError, manim_scenes_read
 
 
 def _scenes(source: str) -> list[tuple[str, int]]:

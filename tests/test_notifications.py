@@ -11,8 +11,22 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 
-from errata import notifications, services
+from errata.fixes.services import (
+    erratum_add_findings,
+    erratum_create_from_findings,
+    erratum_transition,
+)
 from errata.models import Notification, Reviewer
+from errata.notifications import services as notification_services
+from errata.notifications.links import reports_token, unsubscribe_token, unsubscribe_url
+from errata.notifications.services import (
+    SWEEP_AFTER,
+    erratum_notifications_create,
+    notification_send,
+    notifications_sweep,
+    reviewer_unsubscribe,
+    smtp_error_is_transient,
+)
 from errata.tasks import send_notification_task
 from reviewapp.celery import app as celery_app
 from tests import factories
@@ -55,14 +69,14 @@ def three_of_adas(cut, patron, review_link):
 
 @pytest.fixture
 def erratum(three_of_adas, creator):
-    return services.erratum_create_from_findings(
+    return erratum_create_from_findings(
         finding_ids=[f.pk for f in three_of_adas], actor=creator, title="Typo: “mabye”"
     )
 
 
 def _transition(erratum, capture, **kwargs):
     with capture(execute=True):
-        return services.erratum_transition(erratum=erratum, **kwargs)
+        return erratum_transition(erratum=erratum, **kwargs)
 
 
 def test_a_fix_that_covers_three_findings_of_one_patron_sends_that_patron_one_message(
@@ -101,10 +115,10 @@ def test_every_reporter_with_an_address_hears_once_and_those_without_none(
     factories.MeTooFactory(finding=erratum.findings.first(), reviewer=bob)
     factories.MeTooFactory(finding=erratum.findings.last(), reviewer=bob)
     no_mail_finding = _report(cut, anonymous, ["mabye!"])[0]
-    services.erratum_add_findings(erratum=erratum, finding_ids=[no_mail_finding.pk])
+    erratum_add_findings(erratum=erratum, finding_ids=[no_mail_finding.pk])
     # The same Ada again, as a guest on another link with her address in capitals.
     ada_again = factories.ReviewerFactory(display_name="Ada", email="ADA@example.com")
-    services.erratum_add_findings(
+    erratum_add_findings(
         erratum=erratum, finding_ids=[_report(cut, ada_again, ["mabye at 6:03"])[0].pk]
     )
 
@@ -121,7 +135,7 @@ def test_every_reporter_with_an_address_hears_once_and_those_without_none(
 def test_no_email_address_no_mail(cut, cut2, django_capture_on_commit_callbacks):
     nameless = factories.ReviewerFactory(display_name="Quiet", email="")
     findings = _report(cut, nameless, ["mabye at 5:58"])
-    erratum = services.erratum_create_from_findings(finding_ids=[f.pk for f in findings])
+    erratum = erratum_create_from_findings(finding_ids=[f.pk for f in findings])
     _transition(erratum, django_capture_on_commit_callbacks, status="fixed", fixed_in_cut=cut2)
     assert mail.outbox == []
     assert not Notification.objects.exists()
@@ -173,7 +187,7 @@ def test_noticing_the_same_event_twice_makes_no_second_message(
 ):
     _transition(erratum, django_capture_on_commit_callbacks, status="fixed", fixed_in_cut=cut2)
     with django_capture_on_commit_callbacks(execute=True):
-        again = notifications.erratum_notifications_create(erratum_id=erratum.pk, status="fixed")
+        again = erratum_notifications_create(erratum_id=erratum.pk, status="fixed")
     assert again == []
     assert Notification.objects.count() == 1
     assert len(mail.outbox) == 1
@@ -181,10 +195,10 @@ def test_noticing_the_same_event_twice_makes_no_second_message(
 
 def test_stale_news_is_dropped(erratum, cut2, django_capture_on_commit_callbacks):
     """The task runs late and the erratum was reopened meanwhile: nobody is told "fixed"."""
-    services.erratum_transition(erratum=erratum, status="fixed", fixed_in_cut=cut2)
-    services.erratum_transition(erratum=erratum, status="accepted")
+    erratum_transition(erratum=erratum, status="fixed", fixed_in_cut=cut2)
+    erratum_transition(erratum=erratum, status="accepted")
     with django_capture_on_commit_callbacks(execute=True):
-        made = notifications.erratum_notifications_create(erratum_id=erratum.pk, status="fixed")
+        made = erratum_notifications_create(erratum_id=erratum.pk, status="fixed")
     assert made == []
     assert mail.outbox == []
 
@@ -289,7 +303,7 @@ def test_a_mail_server_down_for_good_is_given_up_after_the_last_retry(
     ],
 )
 def test_only_network_trouble_and_4xx_replies_are_transient(error, transient):
-    assert notifications.smtp_error_is_transient(error) is transient
+    assert smtp_error_is_transient(error) is transient
 
 
 def test_the_sweep_queues_again_what_a_lost_task_left_pending(
@@ -307,10 +321,10 @@ def test_the_sweep_queues_again_what_a_lost_task_left_pending(
     row = Notification.objects.get()
     assert row.state == "pending"
 
-    assert notifications.notifications_sweep(now=row.created_at) == 0  # too recent to be lost
-    later = row.created_at + notifications.SWEEP_AFTER
+    assert notifications_sweep(now=row.created_at) == 0  # too recent to be lost
+    later = row.created_at + SWEEP_AFTER
     with django_capture_on_commit_callbacks(execute=True):
-        assert notifications.notifications_sweep(now=later) == 1
+        assert notifications_sweep(now=later) == 1
     assert len(mail.outbox) == 1
 
 
@@ -373,7 +387,7 @@ def test_unsubscribe_stops_further_mail(
     assert Reviewer.objects.get(email="ada@example.com").unsubscribed_at is not None
 
     _transition(erratum, django_capture_on_commit_callbacks, status="verified")
-    other = services.erratum_create_from_findings(
+    other = erratum_create_from_findings(
         finding_ids=[
             f.pk for f in _report(cut, Reviewer.objects.get(email="ada@example.com"), ["x at 1:00"])
         ]
@@ -386,11 +400,12 @@ def test_unsubscribing_covers_every_guest_with_that_address_and_pending_mail(
     cut, erratum, cut2, monkeypatch, django_capture_on_commit_callbacks
 ):
     ada_again = factories.ReviewerFactory(display_name="Ada L.", email="Ada@Example.com")
-    monkeypatch.setattr(notifications, "notifications_queue", lambda **kwargs: 0)
+    # The messages are stored but never handed to the broker.
+    monkeypatch.setattr(notification_services, "enqueue_each", lambda task_name, ids: None)
     _transition(erratum, django_capture_on_commit_callbacks, status="fixed", fixed_in_cut=cut2)
     assert Notification.objects.get().state == "pending"
 
-    notifications.reviewer_unsubscribe(reviewer=ada_again)
+    reviewer_unsubscribe(reviewer=ada_again)
 
     assert not Reviewer.objects.filter(unsubscribed_at__isnull=True).exists()
     assert Notification.objects.get().state == "skipped"
@@ -401,16 +416,16 @@ def test_a_message_queued_before_unsubscribing_is_not_sent(
 ):
     queued = []
     monkeypatch.setattr(
-        notifications, "notifications_queue", lambda **kw: queued.extend(kw["notification_ids"])
+        notification_services, "enqueue_each", lambda task_name, ids: queued.extend(ids)
     )
     _transition(erratum, django_capture_on_commit_callbacks, status="fixed", fixed_in_cut=cut2)
     Reviewer.objects.filter(pk=patron.pk).update(unsubscribed_at="2030-01-01T00:00:00Z")
-    assert notifications.notification_send(notification_id=queued[0]) == "skipped"
+    assert notification_send(notification_id=queued[0]) == "skipped"
     assert mail.outbox == []
 
 
 def test_the_unsubscribe_page_asks_first_and_a_get_changes_nothing(client, patron):
-    url = notifications.unsubscribe_url(reviewer=patron)
+    url = unsubscribe_url(reviewer=patron)
     response = client.get(url)
     assert response.status_code == 200
     assert b"Unsubscribe?" in response.content
@@ -423,7 +438,7 @@ def test_the_unsubscribe_page_asks_first_and_a_get_changes_nothing(client, patro
 
 
 def test_a_forged_or_mangled_unsubscribe_link_changes_nothing(client, patron):
-    token = notifications.unsubscribe_token(reviewer=patron)
+    token = unsubscribe_token(reviewer=patron)
     for bad in (token[:-2] + "xx", "not-a-token", token.replace(":", ".")):
         response = client.post(f"/unsubscribe/{bad}/")
         assert response.status_code == 404
@@ -431,5 +446,5 @@ def test_a_forged_or_mangled_unsubscribe_link_changes_nothing(client, patron):
     patron.refresh_from_db()
     assert patron.unsubscribed_at is None
     # A reports token is not an unsubscribe token.
-    response = client.post(f"/unsubscribe/{notifications.reports_token(reviewer=patron)}/")
+    response = client.post(f"/unsubscribe/{reports_token(reviewer=patron)}/")
     assert response.status_code == 404

@@ -10,8 +10,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from errata import notifications, services
 from errata.models import Comment, Finding, Membership, Notification
+from errata.notifications.digests import DIGEST_COMMENTS_PER_CUT, digest_send_to, digests_send
+from errata.notifications.services import membership_digest_set
+from errata.reviews.services import review_comment_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +58,7 @@ def triaged(cut, text, when, *, name="Ada", categories=("typo",), time=None, rol
 def send(now, django_capture_on_commit_callbacks, **kwargs) -> list[mail.EmailMessage]:
     before = len(mail.outbox)
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.digests_send(now=now, **kwargs)
+        digests_send(now=now, **kwargs)
     return mail.outbox[before:]
 
 
@@ -112,7 +114,7 @@ def test_the_digest_lists_new_comments_and_findings_per_cut(
 def test_a_busy_cut_lists_the_first_comments_and_counts_the_rest(
     cut, members, django_capture_on_commit_callbacks
 ):
-    for i in range(notifications.DIGEST_COMMENTS_PER_CUT + 5):
+    for i in range(DIGEST_COMMENTS_PER_CUT + 5):
         triaged(cut, f"report number {i}", at(1, 5), time=i)
     message = send(at(1, 7), django_capture_on_commit_callbacks)[0]
     assert "report number 24" in message.body
@@ -168,9 +170,9 @@ def test_immediate_members_hear_as_comments_arrive_and_daily_members_wait(
     review_link, members, django_capture_on_commit_callbacks
 ):
     Membership.objects.update(created_at=timezone.now() - timedelta(hours=1))
-    notifications.membership_digest_set(membership=members["editor"], digest="immediate")
+    membership_digest_set(membership=members["editor"], digest="immediate")
     with django_capture_on_commit_callbacks(execute=True):
-        services.review_comment_create(
+        review_comment_create(
             review_link=review_link,
             text="At 5:58 it says mabye",
             guest_name="Ada",
@@ -189,16 +191,16 @@ def test_immediate_members_hear_as_comments_arrive_and_daily_members_wait(
 def test_a_comment_by_the_team_queues_no_immediate_digest(
     review_link, members, creator, django_capture_on_commit_callbacks
 ):
-    notifications.membership_digest_set(membership=members["editor"], digest="immediate")
+    membership_digest_set(membership=members["editor"], digest="immediate")
     with django_capture_on_commit_callbacks(execute=True):
-        services.review_comment_create(review_link=review_link, text="Fixed in v2", user=creator)
+        review_comment_create(review_link=review_link, text="Fixed in v2", user=creator)
     assert mail.outbox == []
 
 
 def test_members_who_turned_it_off_or_have_no_address_get_nothing(
     cut, members, teammate, django_capture_on_commit_callbacks
 ):
-    notifications.membership_digest_set(membership=members["creator"], digest="off")
+    membership_digest_set(membership=members["creator"], digest="off")
     teammate.email = ""
     teammate.save()
     triaged(cut, "a report", at(1, 6))
@@ -232,8 +234,8 @@ def test_the_digest_unsubscribe_link_turns_it_off(
 def test_turning_the_digest_back_on_starts_from_then(members):
     """Not with everything that happened while it was off."""
     creator = members["creator"]
-    notifications.membership_digest_set(membership=creator, digest="off")
-    notifications.membership_digest_set(membership=creator, digest="daily")
+    membership_digest_set(membership=creator, digest="off")
+    membership_digest_set(membership=creator, digest="daily")
     assert creator.last_digest_at > timezone.now() - timedelta(minutes=1)
 
 
@@ -244,8 +246,8 @@ def test_two_runs_at_once_make_one_digest(cut, members, django_capture_on_commit
     triaged(cut, "a report", at(1, 6))
     stale = Membership.objects.select_related("team", "user").get(pk=creator.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        first = notifications.digest_send_to(membership=creator, now=at(1, 7))
-        second = notifications.digest_send_to(membership=stale, now=at(1, 7, 1))
+        first = digest_send_to(membership=creator, now=at(1, 7))
+        second = digest_send_to(membership=stale, now=at(1, 7, 1))
     assert first is not None
     assert second is None
     assert [m.to for m in mail.outbox] == [["grant@example.com"]]
@@ -255,7 +257,7 @@ def test_two_runs_at_once_make_one_digest(cut, members, django_capture_on_commit
 def test_the_digest_of_a_cut_with_many_comments_takes_a_fixed_number_of_queries(
     cut, members, comments, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
-    notifications.membership_digest_set(membership=members["editor"], digest="off")
+    membership_digest_set(membership=members["editor"], digest="off")
     reviewers = factories.ReviewerFactory.create_batch(20)
     made = [
         factories.CommentFactory.build(
@@ -285,7 +287,7 @@ def test_the_digest_of_a_cut_with_many_comments_takes_a_fixed_number_of_queries(
     # Memberships, comments, their findings; then the claim and the stored message (a look-up
     # and an insert) in two savepoints, four statements: ten, for 20 comments as for 400.
     with django_assert_max_num_queries(10):
-        made = notifications.digests_send(now=at(1, 7))
+        made = digests_send(now=at(1, 7))
     assert len(made) == 1
     body = Notification.objects.get().body_text
     assert (

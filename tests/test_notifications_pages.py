@@ -6,8 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from errata import notifications, services
+from errata.findings.services import findings_dismiss
+from errata.fixes.services import erratum_create_from_findings, erratum_transition
 from errata.models import Comment, Finding, Membership
+from errata.notifications.links import reports_token, reports_url
+from errata.reviews.services import comment_create, review_link_revoke
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -45,14 +48,14 @@ def adas_reports(client, review_link, cut2, creator, django_capture_on_commit_ca
         )
     findings = list(comment.findings.order_by("position"))
     assert len(findings) == 4
-    fixed = services.erratum_create_from_findings(finding_ids=[findings[0].pk], title="“mabye”")
-    services.erratum_transition(erratum=fixed, status="fixed", fixed_in_cut=cut2)
-    closed = services.erratum_create_from_findings(finding_ids=[findings[1].pk], title="Sigma")
-    services.erratum_transition(
+    fixed = erratum_create_from_findings(finding_ids=[findings[0].pk], title="“mabye”")
+    erratum_transition(erratum=fixed, status="fixed", fixed_in_cut=cut2)
+    closed = erratum_create_from_findings(finding_ids=[findings[1].pk], title="Sigma")
+    erratum_transition(
         erratum=closed, status="not_an_error", reason="It is a sum over i; the sigma is right."
     )
-    services.findings_dismiss(finding_ids=[findings[2].pk], category="content")
-    services.comment_create(
+    findings_dismiss(finding_ids=[findings[2].pk], category="content")
+    comment_create(
         cut=review_link.cut,
         text="Thanks Ada, fixed in v2!",
         author_role="creator",
@@ -102,8 +105,8 @@ def test_the_emailed_link_works_in_any_browser_and_after_the_link_is_revoked(
     client, review_link, adas_reports
 ):
     ada = adas_reports.reviewer
-    emailed = notifications.reports_url(review_link=review_link, reviewer=ada)
-    services.review_link_revoke(review_link=review_link)
+    emailed = reports_url(review_link=review_link, reviewer=ada)
+    review_link_revoke(review_link=review_link)
 
     fresh_browser = type(client)()
     assert fresh_browser.get(_mine(review_link)).status_code == 410
@@ -116,11 +119,11 @@ def test_the_emailed_link_works_in_any_browser_and_after_the_link_is_revoked(
 
 
 def test_a_forged_reports_token_proves_nothing(client, review_link, adas_reports):
-    token = notifications.reports_token(reviewer=adas_reports.reviewer)
+    token = reports_token(reviewer=adas_reports.reviewer)
     stranger = type(client)()
     page = stranger.get(f"{_mine(review_link)}?k={token[:-3]}abc").content.decode()
     assert "does not know you" in page
-    services.review_link_revoke(review_link=review_link)
+    review_link_revoke(review_link=review_link)
     assert stranger.get(f"{_mine(review_link)}?k={token[:-3]}abc").status_code == 410
 
 
@@ -134,7 +137,7 @@ def test_the_emailed_link_gathers_every_guest_with_that_address(
     factories.CommentFactory(
         cut=cut, reviewer=ada_elsewhere, review_link=other_link, text="Also: the 3 looks like an 8"
     )
-    emailed = notifications.reports_url(review_link=review_link, reviewer=adas_reports.reviewer)
+    emailed = reports_url(review_link=review_link, reviewer=adas_reports.reviewer)
     page = type(client)().get(emailed.removeprefix("http://127.0.0.1:8000")).content.decode()
     assert "the 3 looks like an 8" in page
     assert "mabye" in page
@@ -148,8 +151,8 @@ def test_me_toos_are_listed_with_their_outcome(client, cut, review_link, adas_re
         suggested_category="visual",
     )
     factories.MeTooFactory(finding=bob_report, reviewer=adas_reports.reviewer)
-    erratum = services.erratum_create_from_findings(finding_ids=[bob_report.pk])
-    services.erratum_transition(erratum=erratum, status="fixed", fixed_in_cut=cut2)
+    erratum = erratum_create_from_findings(finding_ids=[bob_report.pk])
+    erratum_transition(erratum=erratum, status="fixed", fixed_in_cut=cut2)
     page = client.get(_mine(review_link)).content.decode()
     assert "What you said “me too” to" in page
     assert "The axis label at 3:00 is cut off" in page
@@ -178,13 +181,13 @@ def test_my_reports_takes_a_fixed_number_of_queries(
     )
     findings = list(Finding.objects.order_by("pk"))
     for finding in findings[: comments // 2]:
-        erratum = services.erratum_create_from_findings(finding_ids=[finding.pk])
+        erratum = erratum_create_from_findings(finding_ids=[finding.pk])
         if finding.pk % 2:
-            services.erratum_transition(erratum=erratum, status="fixed", fixed_in_cut=cut2)
+            erratum_transition(erratum=erratum, status="fixed", fixed_in_cut=cut2)
     for i in range(5):
         others = factories.FindingFactory(comment=factories.CommentFactory(cut=cut, text=f"x {i}"))
         factories.MeTooFactory(finding=others, reviewer=ada)
-    url = notifications.reports_url(review_link=review_link, reviewer=ada)
+    url = reports_url(review_link=review_link, reviewer=ada)
     # The link, the reviewer (and those sharing the address), the comments, their findings with
     # their errata, the creator's replies, the me-toos, and the reporter counts (two).
     with django_assert_max_num_queries(9):

@@ -15,8 +15,9 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection, connections
 from django.utils import timezone
 
-from errata import notifications
 from errata.models import Membership, Notification
+from errata.notifications.digests import digests_send
+from errata.notifications.services import notification_send
 from tests import factories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -67,7 +68,7 @@ def test_two_workers_sending_one_notification_at_once_send_it_once(settings, pat
     )
 
     def send():
-        return notifications.notification_send(notification_id=row.pk)
+        return notification_send(notification_id=row.pk)
 
     results = _at_once(send, send)
     assert sorted(results) == ["done", "sent"]
@@ -87,7 +88,7 @@ def test_two_digest_runs_at_once_make_one_digest(cut, creator):
     now = timezone.now() + timedelta(seconds=1)
 
     def run():
-        return notifications.digests_send(now=now)
+        return digests_send(now=now)
 
     results = _at_once(run, run)
     assert sorted(len(made) for made in results) == [0, 1]

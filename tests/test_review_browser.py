@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from errata import services
 from errata.models import Comment, MeToo
+from errata.reviews.services import comment_create, review_link_revoke
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -146,12 +146,12 @@ def test_a_patron_says_me_too_instead_of_reporting_it_again(
     page, live_server, media_link, console_errors
 ):
     cut = media_link.cut
-    services.comment_create(
+    comment_create(
         cut=cut,
         text='at 0:04, it should be "maybe" instead of "mabye".',
         reviewer=factories.ReviewerFactory(display_name="Early Bird"),
     )
-    services.comment_create(
+    comment_create(
         cut=cut,
         text="at 0:05 you misspelled 'maybe' as 'mabye.'",
         reviewer=factories.ReviewerFactory(display_name="Second"),
@@ -178,7 +178,7 @@ def test_a_patron_says_me_too_instead_of_reporting_it_again(
 
 
 def test_a_revoked_link_is_refused_in_the_browser(page, live_server, media_link):
-    services.review_link_revoke(review_link=media_link)
+    review_link_revoke(review_link=media_link)
     response = page.goto(f"{live_server.url}{media_link.get_absolute_url()}")
     assert response.status == 410
     assert "revoked" in page.locator("h1").inner_text()

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from errata import selectors
 from errata.models import Comment, Finding, MeToo, Reviewer
+from errata.reviews.selectors import COMMENT_PAGE_SIZE, review_comment_window
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -93,9 +93,7 @@ def test_the_page_with_2000_comments_renders_in_a_fixed_number_of_queries(
         response = client.get(review_link.get_absolute_url())
     page = response.content.decode()
     # A window, not the whole cut: the browser gets 40 comments and a way to the rest.
-    assert len(re.findall(r'<li id="comment-\d+" class="comment', page)) == (
-        selectors.COMMENT_PAGE_SIZE
-    )
+    assert len(re.findall(r'<li id="comment-\d+" class="comment', page)) == (COMMENT_PAGE_SIZE)
     assert "Show later comments" in page
     assert '<span id="comment-count">2000</span>' in page
     assert page.count('class="marker"') > 50
@@ -130,10 +128,10 @@ def test_list_windows_cost_a_fixed_number_of_queries(
         response = client.get(url, {"around": "600"}, **HTMX)
     body = response.content.decode()
     times = [float(t) for t in re.findall(r'class="comment[^"]*" data-t="([\d.]+)"', body)]
-    assert len(times) == selectors.COMMENT_PAGE_SIZE
+    assert len(times) == COMMENT_PAGE_SIZE
     assert times == sorted(times)
     # A quarter of the window before the time, the rest from it on.
-    assert sum(t < 600 for t in times) == selectors.COMMENT_PAGE_SIZE // 4
+    assert sum(t < 600 for t in times) == COMMENT_PAGE_SIZE // 4
     assert "Show earlier comments" in body and "Show later comments" in body
 
 
@@ -178,7 +176,7 @@ def test_a_comment_whose_time_is_only_in_its_text_is_listed_at_that_time(review_
     named = factories.CommentFactory(cut=cut, text="at 3:00 the arrow is wrong", timestamp_s=None)
     factories.FindingFactory(comment=named, timestamp_s=180)
     late = factories.CommentFactory(cut=cut, text="last", timestamp_s=200)
-    window = selectors.review_comment_window(review_link=review_link, reviewer_id=None)
+    window = review_comment_window(review_link=review_link, reviewer_id=None)
     assert [c.pk for c in window.comments] == [early.pk, named.pk, late.pk]
     assert window.comments[1].list_time == 180
 

@@ -12,8 +12,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
-from errata import ratelimits, review
-from errata.selectors import Cursor
+from errata.media.sources import (
+    cut_media_source,
+    review_page_csp,
+    vimeo_video_url,
+    youtube_video_id,
+)
+from errata.reviews.selectors import Cursor
+from errata.reviews.text import comment_html, comment_time
+from errata.web.review.ratelimits import client_ip, review_post_limit_hit
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
     ],
 )
 def test_youtube_addresses_yield_their_video_id(url, video_id):
-    assert review.youtube_video_id(url) == video_id
+    assert youtube_video_id(url) == video_id
 
 
 @pytest.mark.parametrize(
@@ -51,23 +58,23 @@ def test_youtube_addresses_yield_their_video_id(url, video_id):
     ],
 )
 def test_vimeo_addresses_yield_a_canonical_url(url, canonical):
-    assert review.vimeo_video_url(url) == canonical
+    assert vimeo_video_url(url) == canonical
 
 
 @pytest.mark.django_db
 def test_an_upload_wins_over_a_url_and_each_source_gets_its_own_policy(video):
     cut = factories.CutFactory(video=video, media_url="https://vimeo.com/76979871")
-    vimeo = review.cut_media_source(cut, file_url="/r/t/media/")
+    vimeo = cut_media_source(cut, file_url="/r/t/media/")
     assert vimeo.kind == "vimeo"
-    assert "https://player.vimeo.com" in review.review_page_csp(vimeo)
-    assert "youtube" not in review.review_page_csp(vimeo)
+    assert "https://player.vimeo.com" in review_page_csp(vimeo)
+    assert "youtube" not in review_page_csp(vimeo)
     cut.media_file.name = "cuts/v1.webm"
-    assert review.cut_media_source(cut, file_url="/r/t/media/").kind == "file"
+    assert cut_media_source(cut, file_url="/r/t/media/").kind == "file"
     direct = factories.CutFactory(video=video, media_url="https://cdn.example.com/v/cut2.mp4")
-    source = review.cut_media_source(direct, file_url="")
+    source = cut_media_source(direct, file_url="")
     assert (source.kind, source.src) == ("url", "https://cdn.example.com/v/cut2.mp4")
-    assert "media-src 'self' https://cdn.example.com" in review.review_page_csp(source)
-    assert "frame-src 'none'" in review.review_page_csp(source)
+    assert "media-src 'self' https://cdn.example.com" in review_page_csp(source)
+    assert "frame-src 'none'" in review_page_csp(source)
 
 
 @pytest.mark.parametrize(
@@ -97,7 +104,7 @@ def test_an_upload_wins_over_a_url_and_each_source_gets_its_own_policy(video):
     ],
 )
 def test_comment_text_is_escaped_with_only_times_and_sanitised_links_live(text, shown):
-    assert shown in review.comment_html(text, duration_s=1153)
+    assert shown in comment_html(text, duration_s=1153)
 
 
 @pytest.mark.parametrize(
@@ -113,12 +120,12 @@ def test_comment_text_is_escaped_with_only_times_and_sanitised_links_live(text, 
     ],
 )
 def test_a_new_comment_is_placed_at_the_typed_time_then_the_chip(text, chip, source, expected):
-    assert review.comment_time(text=text, chip=chip, source=source, duration_s=4000) == expected
+    assert comment_time(text=text, chip=chip, source=source, duration_s=4000) == expected
 
 
 def test_a_chip_that_is_not_a_time_is_refused_with_a_message():
     with pytest.raises(ValidationError, match="is not a time"):
-        review.comment_time(text="x", chip="later", source="manual", duration_s=100)
+        comment_time(text="x", chip="later", source="manual", duration_s=100)
 
 
 @pytest.mark.parametrize(
@@ -144,24 +151,24 @@ def test_the_client_address_comes_from_the_proxy_only_when_trusted(settings):
         "/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="1.2.3.4, 5.6.7.8"
     )
     settings.RATE_LIMIT_TRUST_X_FORWARDED_FOR = False
-    assert ratelimits.client_ip(request) == "10.0.0.9"
+    assert client_ip(request) == "10.0.0.9"
     settings.RATE_LIMIT_TRUST_X_FORWARDED_FOR = True
     # The last hop is the one our proxy added; earlier ones are whatever the client sent.
-    assert ratelimits.client_ip(request) == "5.6.7.8"
+    assert client_ip(request) == "5.6.7.8"
 
 
 def test_a_refused_post_says_when_to_try_again(settings):
     settings.REVIEW_POSTS_PER_MINUTE = 1
     request = RequestFactory().post("/", REMOTE_ADDR="10.0.0.1")
-    assert ratelimits.review_post_limit_hit(request=request, viewer_key="k") is None
-    refused = ratelimits.review_post_limit_hit(request=request, viewer_key="k")
+    assert review_post_limit_hit(request=request, viewer_key="k") is None
+    refused = review_post_limit_hit(request=request, viewer_key="k")
     assert refused is not None
     assert refused.scope == "viewer"
     assert 1 <= refused.retry_after_s <= 60
     assert f"wait {refused.retry_after_s} seconds" in refused.message
     # Another viewer at another address is not affected.
     other = RequestFactory().post("/", REMOTE_ADDR="10.0.0.2")
-    assert ratelimits.review_post_limit_hit(request=other, viewer_key="other") is None
+    assert review_post_limit_hit(request=other, viewer_key="other") is None
 
 
 def _settings_start(**env: str) -> subprocess.CompletedProcess:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from errata import services
-from errata.media import RangeNotSatisfiable, byte_range
+from errata.media.serving import RangeNotSatisfiable, byte_range
+from errata.reviews.services import review_link_revoke
 from tests import factories
 
 TEST_VIDEO = Path(__file__).parent / "media" / "testsrc-8s.webm"
@@ -100,7 +100,7 @@ def test_the_page_plays_the_uploaded_file_through_the_link(client, media_link):
 @pytest.mark.django_db
 def test_media_through_a_revoked_or_unknown_link_is_refused(client, media_link):
     assert _media(client, media_link, HTTP_RANGE="bytes=0-9").status_code == 206
-    services.review_link_revoke(review_link=media_link)
+    review_link_revoke(review_link=media_link)
     assert _media(client, media_link, HTTP_RANGE="bytes=0-9").status_code == 410
     assert client.get("/r/nope/media/").status_code == 404
 

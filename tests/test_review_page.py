@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from errata import services
 from errata.models import Comment, MeToo, Reviewer
-from errata.views import REVIEWER_COOKIE
+from errata.reviews.services import COMMENT_MAX_LENGTH, comment_create, review_link_revoke
+from errata.web.review.views import REVIEWER_COOKIE
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_an_unknown_token_gets_a_404_page_that_says_so(client, cut):
 
 def test_a_revoked_link_is_refused_at_once_with_410_and_no_video(client, review_link, cut):
     assert client.get(_url(review_link)).status_code == 200
-    assert services.review_link_revoke(review_link=review_link) is True
+    assert review_link_revoke(review_link=review_link) is True
     response = client.get(_url(review_link))
     assert response.status_code == 410
     page = response.content.decode()
@@ -94,7 +94,7 @@ def test_posting_through_a_closed_or_unknown_link_stores_nothing(client, cut, st
         link.expires_at = timezone.now() - timedelta(seconds=1)
         link.save()
     elif state == "revoked":
-        services.review_link_revoke(review_link=link)
+        review_link_revoke(review_link=link)
     url = "/r/unknown-token/" if state == "unknown" else _url(link)
     before = _stored()
     for suffix, data in [
@@ -238,13 +238,13 @@ def test_a_time_outside_the_cut_is_refused_and_nothing_is_stored(
 
 def test_a_comment_over_the_length_limit_is_refused_with_a_clear_message(client, review_link):
     before = _stored()
-    text = "x" * (services.COMMENT_MAX_LENGTH + 1)
+    text = "x" * (COMMENT_MAX_LENGTH + 1)
     response = _post_comment(client, review_link, text=text, name="Ada")
     assert response.status_code == 400
     assert "at most 10,000 characters; this one has 10001" in response.content.decode()
     assert _stored() == before
     # Exactly at the limit is fine.
-    ok = _post_comment(client, review_link, text="y" * services.COMMENT_MAX_LENGTH, name="Ada")
+    ok = _post_comment(client, review_link, text="y" * COMMENT_MAX_LENGTH, name="Ada")
     assert ok.status_code == 200
 
 
@@ -406,13 +406,13 @@ def mabye_reports(cut, django_capture_on_commit_callbacks):
     """Two patrons already reported the misspelling near 6:00 (triaged, so grouped)."""
     first_reporter = factories.ReviewerFactory(display_name="Early Bird")
     with django_capture_on_commit_callbacks(execute=True):
-        services.comment_create(
+        comment_create(
             cut=cut,
             text='at 5:58, it should be "maybe" instead of "mabye".',
             reviewer=first_reporter,
         )
     with django_capture_on_commit_callbacks(execute=True):
-        services.comment_create(
+        comment_create(
             cut=cut,
             text="at around 6:03 you misspelled 'maybe' as 'mabye.'",
             reviewer=factories.ReviewerFactory(display_name="Second"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from errata.fixes.services import erratum_create_from_findings
 from errata.models import Erratum, Finding, SceneSpan
 from tests import factories
 from tests.studio_scenario import mabye_reports, scenes_on
@@ -24,9 +25,8 @@ def mabye(cut, scenes):
 
 @pytest.fixture
 def erratum(mabye):
-    from errata import services
 
-    return services.erratum_create_from_findings(finding_ids=[mabye[0].pk])
+    return erratum_create_from_findings(finding_ids=[mabye[0].pk])
 
 
 def _pages(video, cut, erratum) -> list[str]:

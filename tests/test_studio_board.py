@@ -7,7 +7,12 @@ from html import unescape
 
 import pytest
 
-from errata import services
+from errata.fixes.services import (
+    erratum_create_from_findings,
+    erratum_merge,
+    erratum_transition,
+    erratum_update,
+)
 from errata.models import Erratum, Finding, MeToo
 from tests import factories
 from tests.studio_scenario import bulk_errata, mabye_reports, report, scenes_on
@@ -32,10 +37,10 @@ def signed_in(client, creator):
 def errata(cut, scenes, creator):
     """Three errata in three scenes, made the way the inbox makes them."""
     mabye = mabye_reports(cut, scenes)
-    typo = services.erratum_create_from_findings(
+    typo = erratum_create_from_findings(
         finding_ids=[f.pk for f in mabye], actor=creator, severity="high"
     )
-    intro = services.erratum_create_from_findings(
+    intro = erratum_create_from_findings(
         finding_ids=[
             report(
                 cut,
@@ -47,7 +52,7 @@ def errata(cut, scenes, creator):
         ],
         actor=creator,
     )
-    late = services.erratum_create_from_findings(
+    late = erratum_create_from_findings(
         finding_ids=[
             report(
                 cut, "the arrow at 12:00 overlaps", 720, category="visual", scene=scenes["Rest"]
@@ -80,8 +85,8 @@ def test_the_board_lists_errata_by_scene_in_timeline_order(signed_in, cut, errat
 
 
 def test_the_board_lists_errata_by_status(signed_in, cut, errata):
-    services.erratum_transition(erratum=errata["late"], status="wontfix", reason="It is fine.")
-    services.erratum_transition(erratum=errata["intro"], status="accepted")
+    erratum_transition(erratum=errata["late"], status="wontfix", reason="It is fine.")
+    erratum_transition(erratum=errata["intro"], status="accepted")
     page = _board(signed_in, cut, view="status")
     assert _section_titles(page) == ["Open", "Accepted", "Won't fix"]
 
@@ -100,7 +105,7 @@ def test_the_board_lists_errata_by_status(signed_in, cut, errata):
 def test_the_board_filters_by_category_status_severity_and_remedy(
     signed_in, cut, errata, filters, shown
 ):
-    services.erratum_transition(erratum=errata["late"], status="wontfix", reason="It is fine.")
+    erratum_transition(erratum=errata["late"], status="wontfix", reason="It is fine.")
     page = _board(signed_in, cut, **filters)
     assert sorted(k for k, e in errata.items() if e.title in page) == sorted(shown)
 
@@ -146,7 +151,7 @@ def test_quick_buttons_on_the_board_mark_fixed_in_the_latest_cut_then_verified(
 def test_a_quick_button_on_a_stale_board_says_what_happened(signed_in, cut, errata):
     erratum = errata["typo"]
     old_version = erratum.version
-    services.erratum_transition(erratum=erratum, status="wontfix", reason="Leave it")
+    erratum_transition(erratum=erratum, status="wontfix", reason="Leave it")
     response = signed_in.post(
         f"/studio/videos/{cut.video.slug}/errata/{erratum.pk}/status/",
         {"from": "board", "status": "accepted", "version": old_version},
@@ -164,7 +169,7 @@ def test_an_erratums_page_shows_every_report_reporter_scene_remedy_and_history(
     erratum = errata["typo"]
     finding = erratum.findings.order_by("pk")[1]
     MeToo.objects.create(finding=finding, reviewer=factories.ReviewerFactory(display_name="Cleo"))
-    services.erratum_update(
+    erratum_update(
         erratum=erratum, actor=creator, fix_note="Respell in the Tex of the scene", severity="low"
     )
     page = signed_in.get(f"/studio/videos/{cut.video.slug}/errata/{erratum.pk}/").content.decode()
@@ -213,7 +218,7 @@ def test_an_edit_based_on_a_stale_page_is_refused_and_keeps_what_was_typed(
 ):
     erratum = errata["intro"]
     stale = erratum.version
-    services.erratum_update(erratum=erratum, actor=creator, title="Someone else's title")
+    erratum_update(erratum=erratum, actor=creator, title="Someone else's title")
     response = signed_in.post(
         f"/studio/videos/{cut.video.slug}/errata/{erratum.pk}/edit/",
         {
@@ -274,7 +279,7 @@ def test_a_merge_that_lost_the_race_is_refused_with_a_clear_alert(signed_in, cut
     # Two team members have the same erratum open. One merges it into "typo"; the other, with
     # the old page, merges it into "intro" a moment later.
     source = errata["late"]
-    services.erratum_merge(source=source, target=errata["typo"])
+    erratum_merge(source=source, target=errata["typo"])
     response = signed_in.post(
         f"/studio/videos/{cut.video.slug}/errata/{source.pk}/merge/",
         {"target": errata["intro"].pk},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from errata import services
+from errata.fixes.services import erratum_create_from_findings, erratum_merge
 from errata.models import Comment, DuplicateGroup, Erratum, Finding, MeToo
 from tests import factories
 from tests.studio_scenario import bulk_findings, mabye_reports, report, scenes_on
@@ -144,7 +144,7 @@ def test_bad_input_is_refused_above_the_list_and_nothing_changes(
 
 def test_a_finding_someone_else_accepted_first_is_a_clear_conflict(signed_in, cut, mabye):
     # Another team member accepted one of the three a moment ago, from their own page.
-    services.erratum_create_from_findings(finding_ids=[mabye[2].pk])
+    erratum_create_from_findings(finding_ids=[mabye[2].pk])
     response = _accept(signed_in, mabye)
     assert response.status_code == 409
     body = response.content.decode()
@@ -173,10 +173,10 @@ def test_a_plain_form_post_accepts_and_returns_to_the_inbox(signed_in, cut, maby
 
 
 def test_more_reports_join_an_existing_erratum_picked_nearest_first(signed_in, cut, mabye, scenes):
-    far = services.erratum_create_from_findings(
+    far = erratum_create_from_findings(
         finding_ids=[report(cut, "the arrow at 15:00 overlaps", 900, category="visual").pk]
     )
-    near = services.erratum_create_from_findings(finding_ids=[mabye[0].pk])
+    near = erratum_create_from_findings(finding_ids=[mabye[0].pk])
     picker = signed_in.get(
         _url(cut, "inbox/add/"),
         {"finding": [mabye[1].pk, mabye[2].pk], "group": "g1"},
@@ -194,9 +194,9 @@ def test_more_reports_join_an_existing_erratum_picked_nearest_first(signed_in, c
 
 
 def test_adding_to_an_erratum_merged_meanwhile_says_so(signed_in, cut, mabye):
-    first = services.erratum_create_from_findings(finding_ids=[mabye[0].pk])
-    second = services.erratum_create_from_findings(finding_ids=[mabye[1].pk])
-    services.erratum_merge(source=second, target=first)  # someone else, just now
+    first = erratum_create_from_findings(finding_ids=[mabye[0].pk])
+    second = erratum_create_from_findings(finding_ids=[mabye[1].pk])
+    erratum_merge(source=second, target=first)  # someone else, just now
     response = signed_in.post(
         _url(cut, "inbox/add/"), {"erratum": second.pk, "finding": [mabye[2].pk]}, headers=HTMX
     )

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
-from errata import services
+from errata.fixes.services import erratum_create_from_findings
 from errata.models import Erratum, Finding
 from tests.studio_scenario import mabye_reports, report, scenes_on
 
@@ -70,7 +70,7 @@ def test_two_members_accepting_the_same_group_at_once_make_one_erratum(cut, crea
 def test_two_members_merging_the_same_erratum_at_once_one_is_told_it_lost(cut, creator, teammate):
     scenes = scenes_on(cut)
     a, b, c = (
-        services.erratum_create_from_findings(finding_ids=[f.pk])
+        erratum_create_from_findings(finding_ids=[f.pk])
         for f in [
             report(cut, "typo one at 6:00", 360, scene=scenes["BreakUpMacroPatterns"]),
             report(cut, "typo two at 6:01", 361, scene=scenes["BreakUpMacroPatterns"]),

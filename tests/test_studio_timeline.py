@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from errata import services
+from errata.catalog.services import cut_create, scene_span_update
+from errata.fixes.services import erratum_create_from_findings, erratum_transition
 from errata.models import Cut, Erratum, Finding, Scene, SceneSpan
 from tests import factories
 from tests.studio_scenario import mabye_reports, report, scenes_on
@@ -140,7 +141,7 @@ def test_a_finding_whose_scene_the_creator_set_keeps_it_when_spans_move(cut):
     finding = report(cut, "at 5:20 the label", 320, scene=scenes["Intro"])
     Finding.objects.filter(pk=finding.pk).update(scene=scenes["Rest"])
     span = SceneSpan.objects.get(cut=cut, scene=scenes["BreakUpMacroPatterns"])
-    services.scene_span_update(span=span, start_s=310, end_s=420)
+    scene_span_update(span=span, start_s=310, end_s=420)
     finding.refresh_from_db()
     assert (finding.scene, finding.suggested_scene) == (
         scenes["Rest"],
@@ -204,11 +205,9 @@ def test_a_manim_file_with_a_syntax_error_is_reported_with_its_line_and_nothing_
 def test_adding_a_v2_with_its_timeline_carries_open_errata_by_scene(signed_in, cut, creator):
     scenes = scenes_on(cut)
     mabye = mabye_reports(cut, scenes)
-    erratum = services.erratum_create_from_findings(
-        finding_ids=[mabye[0].pk, mabye[1].pk], actor=creator
-    )
-    closed = services.erratum_create_from_findings(finding_ids=[mabye[2].pk], timestamp_s=100)
-    services.erratum_transition(erratum=closed, status="wontfix", reason="fine")
+    erratum = erratum_create_from_findings(finding_ids=[mabye[0].pk, mabye[1].pk], actor=creator)
+    closed = erratum_create_from_findings(finding_ids=[mabye[2].pk], timestamp_s=100)
+    erratum_transition(erratum=closed, status="wontfix", reason="fine")
     loose = report(cut, "the arrow at 12:00 overlaps", 720, category="visual")
     # v2: a new 20 s intro pushes everything later; BreakUpMacroPatterns now starts at 5:50.
     timeline = "Intro,0,5:50\nBreakUpMacroPatterns,5:50,7:20\nRest,7:20,19:33\n"
@@ -266,8 +265,8 @@ def test_a_new_cut_with_a_malformed_timeline_names_the_line(signed_in, cut):
 def test_carrying_from_the_cut_page_after_the_cut_exists(signed_in, cut, creator):
     scenes = scenes_on(cut)
     mabye = mabye_reports(cut, scenes)
-    erratum = services.erratum_create_from_findings(finding_ids=[mabye[0].pk], actor=creator)
-    v2 = services.cut_create(video=cut.video, duration_s=1153).cut
+    erratum = erratum_create_from_findings(finding_ids=[mabye[0].pk], actor=creator)
+    v2 = cut_create(video=cut.video, duration_s=1153).cut
     scenes_on(v2)
     response = signed_in.post(
         f"/studio/videos/{cut.video.slug}/cuts/2/carry/", {"from_cut": cut.pk}
@@ -279,6 +278,6 @@ def test_carrying_from_the_cut_page_after_the_cut_exists(signed_in, cut, creator
 
 
 def test_each_new_cut_takes_the_next_number(cut):
-    first = services.cut_create(video=cut.video, duration_s=600).cut
-    second = services.cut_create(video=cut.video, duration_s=600).cut
+    first = cut_create(video=cut.video, duration_s=600).cut
+    second = cut_create(video=cut.video, duration_s=600).cut
     assert (first.number, second.number) == (2, 3)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from errata import services
+from errata.fixes.services import erratum_create_from_findings, erratum_transition
 from errata.models import Comment
 from tests import factories
 from tests.studio_scenario import bulk_errata, bulk_findings, mabye_reports, scenes_on
@@ -31,10 +31,10 @@ def test_the_video_list_counts_new_comments_untriaged_findings_open_and_fixed_er
     mabye = mabye_reports(cut, scenes)
     factories.CommentFactory(cut=cut, triage_state="pending", text="not triaged yet")
     factories.CommentFactory(cut=cut, author_role="creator", text="a reply", triage_state="skipped")
-    erratum = services.erratum_create_from_findings(finding_ids=[mabye[0].pk], actor=creator)
-    fixed = services.erratum_create_from_findings(finding_ids=[mabye[1].pk], actor=creator)
+    erratum = erratum_create_from_findings(finding_ids=[mabye[0].pk], actor=creator)
+    fixed = erratum_create_from_findings(finding_ids=[mabye[1].pk], actor=creator)
     v2 = factories.CutFactory(video=cut.video, number=2, duration_s=1160)
-    services.erratum_transition(erratum=fixed, status="fixed", fixed_in_cut=v2)
+    erratum_transition(erratum=fixed, status="fixed", fixed_in_cut=v2)
     page = signed_in.get("/studio/").content.decode()
     video_counts = page.split('class="counts"')[1].split("</p>")[0]
     # New: the pending comment and Burt's, whose finding is still untriaged; not the creator's

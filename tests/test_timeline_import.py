@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
-from errata import services
-from errata.importers import TimelineFileError, scene_name_from_clip, timeline_entries_read
+from errata.catalog.services import timeline_import
+from errata.catalog.timelines import TimelineFileError, scene_name_from_clip, timeline_entries_read
 from errata.models import Scene, SceneSpan
 from tests import factories
 
@@ -93,7 +93,7 @@ def test_importing_a_timeline_replaces_the_cuts_spans_and_reuses_scenes(cut):
     kept = factories.SceneFactory(video=cut.video, name="Intro")
     factories.SceneSpanFactory(cut=cut, scene=kept, start_s=0, end_s=5)
     entries = timeline_entries_read("Intro,0,10\nMain,10,20\n", filename="t.csv", fps=30)
-    result = services.timeline_import(cut=cut, entries=entries)
+    result = timeline_import(cut=cut, entries=entries)
     assert result.spans == 2
     assert result.scenes_created == 1
     assert list(cut.spans.order_by("start_s").values_list("scene__name", "start_s", "end_s")) == [
@@ -110,6 +110,6 @@ def test_a_timeline_past_the_cuts_end_is_refused_and_nothing_is_written(cut):
     scenes_before = Scene.objects.count()
     entries = timeline_entries_read("Intro,0,10\nMain,10,1200\n", filename="t.csv", fps=30)
     with pytest.raises(ValidationError, match="line 2: Main ends at 20:00, past the end"):
-        services.timeline_import(cut=cut, entries=entries)
+        timeline_import(cut=cut, entries=entries)
     assert list(SceneSpan.objects.values_list("pk", "start_s", "end_s")) == before
     assert Scene.objects.count() == scenes_before

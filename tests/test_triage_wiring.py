@@ -4,14 +4,23 @@ task stores findings idempotently; the sweep re-queues what a broker outage left
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from errata import services
-from errata.importers import TimelineEntry
+from errata.catalog.services import timeline_import
+from errata.catalog.timelines import TimelineEntry
+from errata.core.queue import publish
+from errata.findings import services as findings_services
+from errata.findings.services import (
+    _duplicate_candidates,
+    comments_sweep_untriaged,
+    findings_triage,
+)
 from errata.models import Comment, DuplicateGroup, Finding, FindingToken
+from errata.reviews.services import comment_create
 from errata.triage.timestamps import parse_time
 from reviewapp.celery import app as celery_app
 from tests import factories
@@ -48,7 +57,7 @@ def spans(cut):
 
 
 def _post(cut, text: str, **kwargs) -> Comment:
-    return services.comment_create(cut=cut, text=text, author_name="Ada", **kwargs)
+    return comment_create(cut=cut, text=text, author_name="Ada", **kwargs)
 
 
 def _snapshot(comment: Comment) -> list[tuple]:
@@ -113,7 +122,7 @@ def test_a_rolled_back_comment_queues_no_triage(cut, django_capture_on_commit_ca
 )
 def test_comment_create_refuses_bad_input_and_stores_nothing(cut, kwargs, field, words):
     with pytest.raises(ValidationError) as error:
-        services.comment_create(cut=cut, **kwargs)
+        comment_create(cut=cut, **kwargs)
     assert words in " ".join(error.value.message_dict[field])
     assert not Comment.objects.exists()
 
@@ -134,7 +143,7 @@ def test_comment_text_is_stored_exactly_as_written(cut, django_capture_on_commit
 
 def test_a_finding_made_on_the_review_page_takes_the_players_time(cut, spans):
     comment = _post(cut, "The arrow overlaps the label here.", timestamp_s=400.0)
-    services.findings_triage(comment_id=comment.pk)
+    findings_triage(comment_id=comment.pk)
     finding = comment.findings.get()
     assert (finding.timestamp_s, finding.timestamp_source) == (400.0, "player")
     assert finding.suggested_scene.name == "Misspelling"
@@ -142,14 +151,14 @@ def test_a_finding_made_on_the_review_page_takes_the_players_time(cut, spans):
 
 def test_a_time_typed_in_the_text_wins_over_the_players_time(cut, spans):
     comment = _post(cut, "At 6:03 'mabye' is misspelled.", timestamp_s=30.0)
-    services.findings_triage(comment_id=comment.pk)
+    findings_triage(comment_id=comment.pk)
     finding = comment.findings.get()
     assert (finding.timestamp_s, finding.timestamp_source) == (363, "text")
 
 
 def test_a_comment_with_five_timestamped_points_becomes_five_findings(cut, spans):
     comment = _post(cut, LONG_COMMENT)
-    services.findings_triage(comment_id=comment.pk)
+    findings_triage(comment_id=comment.pk)
     times = list(comment.findings.order_by("position").values_list("timestamp_s", flat=True))
     assert times == [101, 698, 791, 889, 990]
     categories = list(
@@ -163,7 +172,7 @@ def test_a_comment_with_five_timestamped_points_becomes_five_findings(cut, spans
 
 def test_creator_replies_are_not_findings(cut):
     comment = _post(cut, "Great catch, thanks! Fixed at 6:03.", author_role="creator")
-    services.findings_triage(comment_id=comment.pk)
+    findings_triage(comment_id=comment.pk)
     comment.refresh_from_db()
     assert comment.triage_state == "skipped"
     assert not comment.findings.exists()
@@ -171,11 +180,11 @@ def test_creator_replies_are_not_findings(cut):
 
 def test_triage_twice_leaves_the_same_findings(cut, spans):
     comment = _post(cut, LONG_COMMENT)
-    services.findings_triage(comment_id=comment.pk)
+    findings_triage(comment_id=comment.pk)
     first = _snapshot(comment)
     tokens = sorted(FindingToken.objects.values_list("finding_id", "token"))
 
-    result = services.findings_triage(comment_id=comment.pk)
+    result = findings_triage(comment_id=comment.pk)
 
     assert _snapshot(comment) == first
     assert sorted(FindingToken.objects.values_list("finding_id", "token")) == tokens
@@ -184,16 +193,16 @@ def test_triage_twice_leaves_the_same_findings(cut, spans):
 
 def test_a_re_triage_keeps_the_time_of_the_first_triage(cut, spans):
     comment = _post(cut, LONG_COMMENT)
-    services.findings_triage(comment_id=comment.pk)
+    findings_triage(comment_id=comment.pk)
     first = Comment.objects.get(pk=comment.pk).triaged_at
-    services.findings_triage(comment_id=comment.pk)
+    findings_triage(comment_id=comment.pk)
     assert first is not None
     assert Comment.objects.get(pk=comment.pk).triaged_at == first
 
 
 def test_triage_never_overwrites_what_the_creator_decided(cut, spans):
     comment = _post(cut, "At 6:03 you misspelled 'maybe' as 'mabye'.")
-    services.findings_triage(comment_id=comment.pk)
+    findings_triage(comment_id=comment.pk)
     finding = comment.findings.get()
     other_scene = spans.get(scene__name="Rest").scene
     erratum = factories.ErratumFactory(cut=cut, category="typo")
@@ -206,7 +215,7 @@ def test_triage_never_overwrites_what_the_creator_decided(cut, spans):
         erratum=erratum,
     )
 
-    services.findings_triage(comment_id=comment.pk)
+    findings_triage(comment_id=comment.pk)
 
     finding.refresh_from_db()
     assert finding.category == "visual"
@@ -221,7 +230,7 @@ def test_reports_of_one_misspelling_join_one_duplicate_group(cut, spans):
     comments = [_post(cut, text) for text in MABYE_REPORTS]
     shading = _post(cut, SHADING_REPORT)
     for comment in [*comments, shading]:
-        services.findings_triage(comment_id=comment.pk)
+        findings_triage(comment_id=comment.pk)
 
     groups = {c.findings.get().duplicate_group_id for c in comments}
     assert len(groups) == 1
@@ -235,7 +244,7 @@ def test_the_same_kind_of_problem_at_another_moment_stays_apart(cut, spans):
     first = _post(cut, "Typo at 2:10: 'recieve' should be 'receive'.")
     second = _post(cut, "Typo at 15:40: 'seperate' should be 'separate'.")
     for comment in (first, second):
-        services.findings_triage(comment_id=comment.pk)
+        findings_triage(comment_id=comment.pk)
     assert first.findings.get().duplicate_group_id is None
     assert second.findings.get().duplicate_group_id is None
 
@@ -244,24 +253,24 @@ def test_duplicate_candidates_are_bounded_by_time_and_tokens(cut, spans):
     # Many findings far away in time, sharing no token: none of them is a candidate.
     for minute in range(0, 18):
         comment = _post(cut, f"At {minute}:30 the axis label overlaps the curve.")
-        services.findings_triage(comment_id=comment.pk)
+        findings_triage(comment_id=comment.pk)
     target = _post(cut, 'At 6:03 "mabye" is misspelled.')
-    services.findings_triage(comment_id=target.pk)
+    findings_triage(comment_id=target.pk)
     finding = target.findings.get()
-    candidates = services._duplicate_candidates(finding)
+    candidates = _duplicate_candidates(finding)
     assert all(abs(c.timestamp_s - 363) <= 120 for c in candidates if c.timestamp_s is not None)
     assert len(candidates) <= 3
 
 
 def test_spans_changing_moves_findings_to_the_scene_that_now_holds_them(cut, spans):
     comment = _post(cut, "At 6:03 you misspelled 'maybe' as 'mabye'.")
-    services.findings_triage(comment_id=comment.pk)
+    findings_triage(comment_id=comment.pk)
     assert comment.findings.get().suggested_scene.name == "Misspelling"
     entries = [
         TimelineEntry("Intro", 0, 300),
         TimelineEntry("Rest", 300, 1153),
     ]
-    result = services.timeline_import(cut=cut, entries=entries)
+    result = timeline_import(cut=cut, entries=entries)
     assert result.findings_moved == 1
     assert comment.findings.get().suggested_scene.name == "Rest"
 
@@ -285,9 +294,9 @@ def test_a_broker_outage_loses_no_comment(cut, monkeypatch, django_capture_on_co
     assert time.monotonic() - started < 15
     comment.refresh_from_db()
     assert comment.triage_state == "pending"
-    assert services.comment_queue_triage(comment_id=comment.pk) is False
+    assert publish("errata.triage_comment", comment.pk) is False
     # While the broker is down, the sweep stops at the first failure instead of hammering it.
-    assert services.comments_sweep_untriaged(older_than_s=0) == 0
+    assert comments_sweep_untriaged(older_than_s=0) == 0
 
 
 def test_a_triage_failure_in_eager_mode_keeps_the_comment_and_the_request(
@@ -296,7 +305,7 @@ def test_a_triage_failure_in_eager_mode_keeps_the_comment_and_the_request(
     def broken(**kwargs):
         raise RuntimeError("engine bug")
 
-    monkeypatch.setattr(services, "findings_triage", broken)
+    monkeypatch.setattr(findings_services, "findings_triage", broken)
     with django_capture_on_commit_callbacks(execute=True):
         comment = _post(cut, "At 6:03 'mabye' is misspelled.")
     comment.refresh_from_db()
@@ -307,10 +316,8 @@ def test_a_triage_failure_in_eager_mode_keeps_the_comment_and_the_request(
 def test_the_sweep_triages_comments_left_pending(cut, spans):
     left = factories.CommentFactory(cut=cut, text="At 6:03 'mabye' is misspelled.")
     fresh = factories.CommentFactory(cut=cut, text="At 1:00 the label is cut off.")
-    Comment.objects.filter(pk=left.pk).update(
-        created_at=left.created_at - services.timezone.timedelta(minutes=10)
-    )
-    queued = services.comments_sweep_untriaged(older_than_s=120)
+    Comment.objects.filter(pk=left.pk).update(created_at=left.created_at - timedelta(minutes=10))
+    queued = comments_sweep_untriaged(older_than_s=120)
     assert queued == 1
     left.refresh_from_db()
     fresh.refresh_from_db()
@@ -331,7 +338,7 @@ def test_after_a_broker_outage_the_sweep_and_a_real_worker_triage_the_comment(
         assert Comment.objects.get(pk=comment.pk).triage_state == "pending"
 
     # The broker is back: the periodic sweep's job, run now.
-    assert services.comments_sweep_untriaged(older_than_s=0) == 1
+    assert comments_sweep_untriaged(older_than_s=0) == 1
 
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
-from errata.services import ErrataConflict, StaleVersion
+from errata.core.errors import ErrataConflict, StaleVersion
 
 NON_FIELD_KEYS = {"non_field_errors", "__all__"}
 

@@ -13,6 +13,7 @@ from uuid import UUID
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from errata.core.access import team_ids_for
 from errata.models import (
     ApiToken,
     Comment,
@@ -31,7 +32,6 @@ from errata.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from errata.selectors import team_ids_for
 
 
 def memberships_for_user(user: User) -> QuerySet[Membership]:

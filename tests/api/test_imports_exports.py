@@ -15,7 +15,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from errata import services
+from errata.fixes.services import erratum_create_from_findings
+from errata.io import jobs as io_jobs
+from errata.io import services as io_services
+from errata.io.jobs import _import_percent
 from errata.models import Comment, ExportJob, Finding, ImportJob, Reviewer
 from tests import factories
 from tests.api.conftest import link_client, token_client
@@ -230,7 +233,7 @@ def test_a_request_without_a_usable_file_or_format_is_a_400_on_that_field(api, c
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(api, cut, monkeypatch):
-    monkeypatch.setattr(services, "IMPORT_MAX_BYTES", 100)
+    monkeypatch.setattr(io_services, "IMPORT_MAX_BYTES", 100)
 
     response = _import(api, cut, "csv", CSV + "a5,Dan," + "x" * 100 + ",\n")
 
@@ -279,10 +282,10 @@ def test_imports_count_against_the_tokens_rate_like_every_call(cut, creator, set
 def test_a_large_import_goes_through_a_job_whose_percentage_reaches_100(
     api, cut, creator, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "IMPORT_INLINE_MAX_BYTES", 1024)
+    monkeypatch.setattr(io_jobs, "IMPORT_INLINE_MAX_BYTES", 1024)
     rows = "".join(f"c{i},Patron {i % 40},Typo number {i} at 2:{i % 60:02d}\n" for i in range(1200))
     content = "id,author,text\n" + rows
-    assert len(content) > services.IMPORT_INLINE_MAX_BYTES
+    assert len(content) > io_jobs.IMPORT_INLINE_MAX_BYTES
 
     with django_capture_on_commit_callbacks(execute=False) as queued:
         response = _import(api, cut, "csv", content, name="big")
@@ -315,16 +318,16 @@ def test_a_large_import_goes_through_a_job_whose_percentage_reaches_100(
 def test_the_import_jobs_percentage_climbs_through_the_phases_to_100(
     api, cut, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "IMPORT_INLINE_MAX_BYTES", 1024)
-    monkeypatch.setattr(services, "IMPORT_CHUNK_SIZE", 100)
+    monkeypatch.setattr(io_jobs, "IMPORT_INLINE_MAX_BYTES", 1024)
+    monkeypatch.setattr(io_services, "IMPORT_CHUNK_SIZE", 100)
     seen: list[tuple[str, int]] = []
-    percent_of = services._import_percent
+    percent_of = _import_percent
 
     def noting(phase: str, done: int, total: int) -> int:
         seen.append((phase, percent_of(phase, done, total)))
         return seen[-1][1]
 
-    monkeypatch.setattr(services, "_import_percent", noting)
+    monkeypatch.setattr(io_jobs, "_import_percent", noting)
     rows = "".join(f"c{i},Patron {i},Comment {i} at 1:{i % 60:02d}\n" for i in range(600))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -341,7 +344,7 @@ def test_the_import_jobs_percentage_climbs_through_the_phases_to_100(
 def test_a_large_malformed_file_fails_its_job_naming_the_line_and_writes_nothing(
     api, cut, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "IMPORT_INLINE_MAX_BYTES", 1024)
+    monkeypatch.setattr(io_jobs, "IMPORT_INLINE_MAX_BYTES", 1024)
     rows = "".join(f"c{i},Patron {i},Comment {i}\n" for i in range(200))
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -395,7 +398,7 @@ def reported(cut, creator) -> dict:
         timestamp_s=61,
     )
     return {
-        "typo": services.erratum_create_from_findings(
+        "typo": erratum_create_from_findings(
             finding_ids=[f.pk for f in typo],
             actor=creator,
             title="'mabye' should read 'maybe'",
@@ -403,7 +406,7 @@ def reported(cut, creator) -> dict:
             scene_id=name.pk,
             timestamp_s=358,
         ),
-        "narration": services.erratum_create_from_findings(
+        "narration": erratum_create_from_findings(
             finding_ids=[misspoken.pk],
             actor=creator,
             title="Says 'weight' for 'bias'",
@@ -511,7 +514,7 @@ def test_a_render_script_the_videos_command_cannot_make_is_a_409(api, cut, repor
 def test_a_large_export_goes_through_a_job_and_downloads_when_done(
     api, cut, reported, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "EXPORT_INLINE_MAX_ERRATA", 1)
+    monkeypatch.setattr(io_jobs, "EXPORT_INLINE_MAX_ERRATA", 1)
 
     with django_capture_on_commit_callbacks(execute=False) as queued:
         response = _export(api, cut, "csv")
@@ -541,7 +544,7 @@ def test_a_large_export_goes_through_a_job_and_downloads_when_done(
 def test_asking_again_for_a_large_export_while_it_runs_answers_the_same_job(
     api, cut, reported, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "EXPORT_INLINE_MAX_ERRATA", 1)
+    monkeypatch.setattr(io_jobs, "EXPORT_INLINE_MAX_ERRATA", 1)
     with django_capture_on_commit_callbacks(execute=False):
         first = _export(api, cut, "md").json()
         again = _export(api, cut, "md").json()
@@ -554,7 +557,7 @@ def test_asking_again_for_a_large_export_while_it_runs_answers_the_same_job(
 def test_an_export_job_lost_long_ago_is_not_joined_but_started_again(
     api, cut, reported, monkeypatch
 ):
-    monkeypatch.setattr(services, "EXPORT_INLINE_MAX_ERRATA", 1)
+    monkeypatch.setattr(io_jobs, "EXPORT_INLINE_MAX_ERRATA", 1)
     lost = factories.ExportJobFactory(
         cut=cut, status="running", created_at=timezone.now() - timedelta(hours=2)
     )

@@ -14,8 +14,12 @@ from django.contrib.admin.sites import site as admin_site
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
-from errata import services, webhooks
 from errata.models import WebhookDelivery
+from errata.reviews.services import comment_create
+from errata.webhooks import receivers as webhook_receivers
+from errata.webhooks import services as webhook_services
+from errata.webhooks.services import retry_countdown
+from errata.webhooks.signing import sign, signature_matches
 from tests import factories
 from tests.api.conftest import link_client, token_client
 
@@ -97,11 +101,11 @@ def test_a_new_comment_is_delivered_signed_with_the_endpoint_secret(
 
     [received] = receiver.requests
     headers = {k.lower(): v for k, v in received.headers.items()}
-    expected = webhooks.sign(endpoint.secret, received.body)
+    expected = sign(endpoint.secret, received.body)
     assert headers["x-errata-signature"] == expected
     assert expected.startswith("sha256=") and len(expected) == 7 + 64
-    assert webhooks.signature_matches(endpoint.secret, received.body, headers["x-errata-signature"])
-    assert not webhooks.signature_matches("whsec_wrong", received.body, expected)
+    assert signature_matches(endpoint.secret, received.body, headers["x-errata-signature"])
+    assert not signature_matches("whsec_wrong", received.body, expected)
     assert headers["x-errata-event"] == "comment.created"
     assert int(headers["x-errata-timestamp"]) > 1_700_000_000
     payload = json.loads(received.body)
@@ -123,9 +127,9 @@ def test_a_transient_failure_is_retried_with_backoff_until_it_is_delivered(
     settings.WEBHOOK_RETRY_BACKOFF_SECONDS = 30
     receiver.answers = [503, 500, 200]
     waits: list[int] = []
-    real_countdown = webhooks.retry_countdown
+    real_countdown = retry_countdown
     monkeypatch.setattr(
-        webhooks, "retry_countdown", lambda n: waits.append(real_countdown(n)) or waits[-1]
+        webhook_services, "retry_countdown", lambda n: waits.append(real_countdown(n)) or waits[-1]
     )
 
     _post_comment(review_link, django_capture_on_commit_callbacks)
@@ -141,7 +145,7 @@ def test_a_transient_failure_is_retried_with_backoff_until_it_is_delivered(
 
 def test_backoff_doubles_and_is_capped(settings):
     settings.WEBHOOK_RETRY_BACKOFF_SECONDS = 30
-    assert [webhooks.retry_countdown(n) for n in range(1, 9)] == [
+    assert [retry_countdown(n) for n in range(1, 9)] == [
         30, 60, 120, 240, 480, 960, 1920, 3600,
     ]  # fmt: skip
 
@@ -275,7 +279,7 @@ def test_another_teams_events_are_not_sent_to_our_endpoint(
 ):
     elsewhere = factories.CutFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        services.comment_create(cut=elsewhere, text="Great video!")
+        comment_create(cut=elsewhere, text="Great video!")
     assert receiver.requests == []
     assert not WebhookDelivery.objects.exists()
 
@@ -297,9 +301,7 @@ def test_a_rotated_secret_signs_the_next_delivery(
     assert new_secret != endpoint.secret
     _post_comment(review_link, django_capture_on_commit_callbacks)
     [received] = receiver.requests
-    assert webhooks.signature_matches(
-        new_secret, received.body, received.headers["X-Errata-Signature"]
-    )
+    assert signature_matches(new_secret, received.body, received.headers["X-Errata-Signature"])
 
 
 def test_the_secret_is_shown_when_made_and_never_listed(creator, team):
@@ -365,7 +367,7 @@ def test_a_failure_to_record_deliveries_does_not_fail_the_comment(
     def broken(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(webhooks, "deliveries_create_for_event", broken)
+    monkeypatch.setattr(webhook_receivers, "deliveries_create_for_event", broken)
     body = _post_comment(review_link, django_capture_on_commit_callbacks)
     assert body["text"] == "At 5:58 'mabye'."
     assert "Could not record webhook deliveries" in caplog.text

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from errata.exports import EXPORT_FORMATS, export_render
+from errata.io.exports import EXPORT_FORMATS, export_render
 from errata.management.cuts import cut_from_options
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from errata import services
-from errata.importers import COMMENT_FORMATS, CommentFileError
+from errata.core.errors import ErrataConflict
+from errata.io.readers import COMMENT_FORMATS, CommentFileError
+from errata.io.services import comments_import
 from errata.management.cuts import cut_from_options
 
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file.")
         cut = cut_from_options(options)
         try:
-            result = services.comments_import(
+            result = comments_import(
                 cut=cut,
                 fmt=options["format"],
                 open_file=lambda: path.open("rb"),
@@ -41,7 +42,7 @@ class Command(BaseCommand):
             )
         except CommentFileError as error:
             raise CommandError(f"{path.name}, {error} Nothing was imported.") from None
-        except (ValidationError, services.ErrataConflict) as error:
+        except (ValidationError, ErrataConflict) as error:
             message = " ".join(getattr(error, "messages", [str(error)]))
             raise CommandError(f"{path.name}: {message} Nothing was imported.") from None
         self.stdout.write(

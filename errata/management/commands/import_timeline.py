@@ -9,8 +9,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from errata import services
-from errata.importers import TimelineFileError, timeline_entries_read
+from errata.catalog.services import timeline_import
+from errata.catalog.timelines import TimelineFileError, timeline_entries_read
 from errata.management.cuts import cut_from_options
 
 
@@ -37,9 +37,7 @@ class Command(BaseCommand):
             text = raw.decode("latin-1")
         try:
             entries = timeline_entries_read(text, filename=path.name, fps=float(cut.effective_fps))
-            result = services.timeline_import(
-                cut=cut, entries=entries, source_path=options["source_path"]
-            )
+            result = timeline_import(cut=cut, entries=entries, source_path=options["source_path"])
         except TimelineFileError as error:
             raise CommandError(f"{path}: {error}") from None
         except ValidationError as error:

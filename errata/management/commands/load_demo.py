@@ -10,9 +10,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from errata import services
-from errata.importers import timeline_entries_read
+from errata.catalog.services import timeline_import
+from errata.catalog.timelines import timeline_entries_read
+from errata.io.services import reviewer_for_import
 from errata.models import Comment, Cut, Membership, ReviewLink, Team, User, Video
+from errata.reviews.services import comment_create, review_link_create
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 TIMELINE_FILE = DATA_DIR / "nn-part1-demo-timeline.edl"
@@ -39,7 +41,7 @@ class Command(BaseCommand):
                     filename=TIMELINE_FILE.name,
                     fps=float(cut.effective_fps),
                 )
-                services.timeline_import(cut=cut, entries=entries, source_path=DEMO_SOURCE_PATH)
+                timeline_import(cut=cut, entries=entries, source_path=DEMO_SOURCE_PATH)
             added = self._comments(cut)
             link = self._review_link(cut, creator)
 
@@ -108,12 +110,12 @@ class Command(BaseCommand):
                 continue
             name = entry.get("author") or ""
             role = Comment.Role.CREATOR if entry.get("role") == "creator" else Comment.Role.PATRON
-            services.comment_create(
+            comment_create(
                 cut=cut,
                 text=entry["text"],
                 author_name=name,
                 author_role=role,
-                reviewer=services.reviewer_for_import(source="patreon", name=name),
+                reviewer=reviewer_for_import(source="patreon", name=name),
                 source=Comment.Source.IMPORT_PATREON,
                 external_id=entry["id"],
             )
@@ -123,6 +125,4 @@ class Command(BaseCommand):
     def _review_link(self, cut: Cut, creator: User) -> ReviewLink:
         """One open link to the demo cut, made once, so `make run` can show the patron page."""
         link = cut.review_links.filter(label=DEMO_LINK_LABEL, revoked_at__isnull=True).first()
-        return link or services.review_link_create(
-            cut=cut, label=DEMO_LINK_LABEL, created_by=creator
-        )
+        return link or review_link_create(cut=cut, label=DEMO_LINK_LABEL, created_by=creator)

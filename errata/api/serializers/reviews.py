@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from errata.api.serializers.base import (
+    ScopedPrimaryKeyField,
+    scoped_comments,
+    scoped_cuts,
+    seconds_field,
+)
+from errata.models import Comment, Cut, ReviewLink
+from errata.reviews.services import COMMENT_MAX_LENGTH
+
+
+class ReviewLinkSerializer(serializers.ModelSerializer):
+    cut = ScopedPrimaryKeyField(scope=scoped_cuts, queryset=Cut.objects.all())
+    url = serializers.SerializerMethodField()
+    is_active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReviewLink
+        fields = [
+            "id",
+            "cut",
+            "token",
+            "url",
+            "label",
+            "expires_at",
+            "can_comment",
+            "show_others_comments",
+            "revoked_at",
+            "is_active",
+            "created_at",
+        ]
+        read_only_fields = ["id", "token", "revoked_at", "created_at"]
+
+    def get_url(self, link: ReviewLink) -> str:
+        return f"{settings.SITE_URL}/r/{link.token}/"
+
+    def get_is_active(self, link: ReviewLink) -> bool:
+        return link.is_active()
+
+
+class ReviewLinkUpdateSerializer(ReviewLinkSerializer):
+    cut = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "cut",
+            "parent",
+            "author_name",
+            "author_role",
+            "text",
+            "timestamp_s",
+            "source",
+            "triage_state",
+            "posted_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    cut = ScopedPrimaryKeyField(
+        scope=scoped_cuts,
+        queryset=Cut.objects.all(),
+        required=False,
+        help_text="Required for team members; a review link posts on its own cut.",
+    )
+    parent = ScopedPrimaryKeyField(
+        scope=scoped_comments, queryset=Comment.objects.all(), required=False, allow_null=True
+    )
+    text = serializers.CharField(max_length=COMMENT_MAX_LENGTH, trim_whitespace=False)
+    timestamp_s = seconds_field(required=False, allow_null=True)
+    author_name = serializers.CharField(
+        max_length=150,
+        required=False,
+        default="",
+        help_text="With a review link: the name to show, when X-Errata-Reviewer is not sent.",
+    )
+    email = serializers.EmailField(required=False, default="", allow_blank=True)
+
+
+class CommentCreatedSerializer(CommentSerializer):
+    reviewer_key = serializers.SerializerMethodField(
+        help_text="With a review link: send it back as X-Errata-Reviewer to post and read as "
+        "the same person."
+    )
+
+    class Meta(CommentSerializer.Meta):
+        fields = [*CommentSerializer.Meta.fields, "reviewer_key"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.UUID)
+    def get_reviewer_key(self, comment: Comment) -> str | None:
+        if comment.reviewer is None or comment.author_role != Comment.Role.PATRON:
+            return None
+        return str(comment.reviewer.key)

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+
+from errata.api import selectors
+from errata.api.exceptions import Conflict
+from errata.api.filters import ExportJobFilter, ImportJobFilter
+from errata.api.serializers.jobs import ExportJobSerializer, ImportJobSerializer
+from errata.api.views.base import (
+    CONTENT_DISPOSITION,
+    DOWNLOAD,
+    ERROR_REF,
+    ApiViewSet,
+    export_file_responses,
+)
+from errata.models import ExportJob, ImportJob
+
+
+class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Large comment imports, run by a Celery task: status, phase, percentage, counts, and the
+    error of a failed one. Start one with POST /api/cuts/{id}/import/."""
+
+    queryset = ImportJob.objects.none()  # names the model for the schema; see get_queryset
+    serializer_class = ImportJobSerializer
+    filterset_class = ImportJobFilter
+    ordering_fields = ["created_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.import_jobs_for_user(self.request.user)
+
+
+class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Large exports, rendered by a Celery task; once done, `download_url` gives the file.
+    Start one with GET /api/cuts/{id}/export/?format=... on a cut with many errata."""
+
+    queryset = ExportJob.objects.none()  # names the model for the schema; see get_queryset
+    serializer_class = ExportJobSerializer
+    filterset_class = ExportJobFilter
+    ordering_fields = ["created_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.export_jobs_for_user(self.request.user)
+
+    @extend_schema(
+        parameters=[CONTENT_DISPOSITION],
+        responses={
+            **export_file_responses("The export's file"),
+            (409, "application/json"): OpenApiResponse(
+                ERROR_REF, "Not done: queued, running, or failed (see the job's error)."
+            ),
+        },
+    )
+    @action(detail=True, methods=["get"], **DOWNLOAD)
+    def download(self, request: Request, pk: str) -> FileResponse:
+        job = self.get_object()
+        if job.status != ExportJob.Status.DONE:
+            raise Conflict(f"This export is {job.status}, not done; there is no file to fetch.")
+        try:
+            stream = job.file.open("rb")
+        except FileNotFoundError:
+            raise NotFound(
+                "This export's file is no longer kept; ask for the export again."
+            ) from None
+        return FileResponse(
+            stream, as_attachment=True, filename=job.filename, content_type=job.content_type
+        )

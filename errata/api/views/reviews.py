@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from errata.api import selectors
+from errata.api.authentication import reviewer_key_from
+from errata.api.filters import CommentFilter, ReviewLinkFilter
+from errata.api.permissions import IsTeamMemberOrReviewLink, is_review_link
+from errata.api.serializers.reviews import (
+    CommentCreatedSerializer,
+    CommentCreateSerializer,
+    CommentSerializer,
+    ReviewLinkSerializer,
+    ReviewLinkUpdateSerializer,
+)
+from errata.api.views.base import REVIEWER, ApiViewSet
+from errata.models import Comment, Reviewer, ReviewLink
+from errata.reviews.services import (
+    comment_create,
+    review_comment_create,
+    review_link_create,
+    review_link_revoke,
+)
+
+
+class ReviewLinkViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet
+):
+    queryset = ReviewLink.objects.none()  # names the model for the schema; see get_queryset
+    serializer_class = ReviewLinkSerializer
+    update_serializer_class = ReviewLinkUpdateSerializer
+    filterset_class = ReviewLinkFilter
+    ordering_fields = ["created_at", "expires_at", "id"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.review_links_for_user(self.request.user)
+
+    def perform_create(self, serializer) -> None:
+        # One place makes links (the studio, the admin and the API): the service checks the
+        # label and that an expiry lies in the future.
+        data = serializer.validated_data
+        serializer.instance = review_link_create(
+            cut=data["cut"],
+            label=data.get("label", ""),
+            expires_at=data.get("expires_at"),
+            can_comment=data.get("can_comment", True),
+            show_others_comments=data.get("show_others_comments", True),
+            created_by=self.request.user,
+        )
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        return self.partial_update_row(request)
+
+    @extend_schema(request=None, responses={200: ReviewLinkSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str) -> Response:
+        """The link stops working at once, for reading and for commenting."""
+        link = self.get_object()
+        review_link_revoke(review_link=link)
+        return Response(self.get_serializer(link).data)
+
+
+@extend_schema(parameters=[REVIEWER])
+class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Comments, stored exactly as written. Team members see all of their videos' comments and
+    post replies as the creator; a review link sees and posts on its own cut (only the patron's
+    own comments and the replies to them, when the creator hides others' comments)."""
+
+    queryset = Comment.objects.none()  # names the model for the schema; see get_queryset
+    serializer_class = CommentSerializer
+    permission_classes = [IsTeamMemberOrReviewLink]
+    review_link_actions = ("list", "retrieve", "create")
+    filterset_class = CommentFilter
+    ordering_fields = ["timestamp_s", "posted_at", "created_at", "id"]
+    ordering = ["cut_id", "timestamp_s", "id"]
+
+    def get_queryset(self) -> QuerySet:
+        if is_review_link(self.request):
+            return selectors.comments_for_review_link(
+                self.request.auth, reviewer_key=reviewer_key_from(self.request)
+            )
+        return selectors.comments_for_user(self.request.user)
+
+    @extend_schema(
+        request=CommentCreateSerializer,
+        responses={201: CommentCreatedSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        data = self.input(CommentCreateSerializer, request)
+        if is_review_link(request):
+            reviewer = None
+            key = reviewer_key_from(request)
+            if key is not None:
+                reviewer = Reviewer.objects.filter(key=key).first()
+                if reviewer is None:
+                    raise ValidationError({"reviewer": "No reviewer has this key."})
+            elif not (data["author_name"] or "").strip():
+                raise ValidationError({"author_name": "Give a name to show with the comment."})
+            comment = review_comment_create(
+                review_link=request.auth,
+                text=data["text"],
+                reviewer=reviewer,
+                guest_name=data["author_name"],
+                guest_email=data["email"],
+                timestamp_s=data.get("timestamp_s"),
+                parent=data.get("parent"),
+                source=Comment.Source.API,
+            )
+        else:
+            if data.get("cut") is None:
+                raise ValidationError({"cut": "Say which cut the comment is on."})
+            user = request.user
+            comment = comment_create(
+                cut=data["cut"],
+                text=data["text"],
+                author_name=data["author_name"] or str(user),
+                author_role=Comment.Role.CREATOR,
+                reviewer=Reviewer.objects.filter(user=user).first(),
+                timestamp_s=data.get("timestamp_s"),
+                parent=data.get("parent"),
+                source=Comment.Source.API,
+            )
+        body = CommentCreatedSerializer(comment, context=self.get_serializer_context())
+        return Response(body.data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+
+from errata.core.access import team_ids_for
+from errata.core.queries import count_subquery
+from errata.models import (
+    FIXED_STATUSES,
+    OPEN_STATUSES,
+    Comment,
+    Cut,
+    Erratum,
+    Finding,
+    Scene,
+    SceneSpan,
+    Video,
+)
+from errata.triage.scenes import SceneLocator, SpanRef
+
+
+def cut_scene_locator(cut: Cut) -> SceneLocator:
+    spans = SceneSpan.objects.filter(cut=cut).values_list("scene_id", "start_s", "end_s")
+    return SceneLocator([SpanRef(scene=s, start_s=a, end_s=b) for s, a, b in spans])
+
+
+def videos_for_member(*, user) -> QuerySet[Video]:
+    """Every studio page starts here: a video is visible only to members of its team."""
+    return Video.objects.filter(team_id__in=team_ids_for(user))
+
+
+def video_for_member(*, user, slug: str) -> Video | None:
+    # Every studio page shows the team's name in its breadcrumb.
+    return videos_for_member(user=user).select_related("team").filter(slug=slug).first()
+
+
+def cut_of_video(*, video: Video, number: int) -> Cut | None:
+    cut = Cut.objects.filter(video=video, number=number).first()
+    if cut is not None:
+        cut.video = video  # already loaded; spares a query on every cut page
+    return cut
+
+
+def _cut_counts(cuts: QuerySet[Cut]) -> QuerySet[Cut]:
+    """The four numbers the video list and the cut page show for a cut."""
+    waiting = Comment.objects.filter(cut=OuterRef("pk"), author_role=Comment.Role.PATRON).filter(
+        Q(triage_state=Comment.TriageState.PENDING)
+        | Exists(Finding.objects.filter(comment=OuterRef("pk"), state=Finding.State.NEW))
+    )
+    return cuts.annotate(
+        new_comments=count_subquery(waiting, by="cut"),
+        untriaged_findings=count_subquery(
+            Finding.objects.filter(cut=OuterRef("pk"), state=Finding.State.NEW), by="cut"
+        ),
+        open_errata=count_subquery(
+            Erratum.objects.filter(
+                cut=OuterRef("pk"), status__in=OPEN_STATUSES, merged_into__isnull=True
+            ),
+            by="cut",
+        ),
+        fixed_errata=count_subquery(
+            Erratum.objects.filter(
+                fixed_in_cut=OuterRef("pk"), status__in=FIXED_STATUSES, merged_into__isnull=True
+            ),
+            by="fixed_in_cut",
+        ),
+    )
+
+
+def video_list(*, user) -> list[Video]:
+    """The studio's first page: the team's videos, each with its cuts and their counts.
+    Two queries whatever the number of videos and cuts."""
+    videos = list(
+        videos_for_member(user=user)
+        .select_related("team")
+        .annotate(
+            open_errata=count_subquery(
+                Erratum.objects.filter(
+                    video=OuterRef("pk"), status__in=OPEN_STATUSES, merged_into__isnull=True
+                ),
+                by="video",
+            ),
+            fixed_errata=count_subquery(
+                Erratum.objects.filter(
+                    video=OuterRef("pk"), status__in=FIXED_STATUSES, merged_into__isnull=True
+                ),
+                by="video",
+            ),
+        )
+        .prefetch_related(
+            Prefetch(
+                "cuts", queryset=_cut_counts(Cut.objects.order_by("number")), to_attr="cut_rows"
+            )
+        )
+        .order_by("team__name", "-created_at", "pk")
+    )
+    for video in videos:
+        video.new_comments = sum(cut.new_comments for cut in video.cut_rows)
+        video.untriaged_findings = sum(cut.untriaged_findings for cut in video.cut_rows)
+    return videos
+
+
+def video_cuts(*, video: Video) -> list[Cut]:
+    # The video page lists its cuts with their counts.
+    return list(_cut_counts(Cut.objects.filter(video=video).order_by("number")))
+
+
+def cut_with_counts(*, cut: Cut) -> Cut:
+    # The cut page's four numbers.
+    counted = _cut_counts(Cut.objects.filter(pk=cut.pk)).get()
+    counted.video = cut.video
+    return counted
+
+
+def video_scene_names(*, video: Video) -> list[str]:
+    # The scene pickers (a datalist shared by every form on the page).
+    return list(Scene.objects.filter(video=video).order_by("name").values_list("name", flat=True))
+
+
+def video_scenes(*, video: Video) -> list[Scene]:
+    # The scenes page: each scene with where its class is and on how many cuts it appears.
+    return list(
+        Scene.objects.filter(video=video)
+        .annotate(
+            span_count=count_subquery(SceneSpan.objects.filter(scene=OuterRef("pk")), by="scene")
+        )
+        .order_by("source_path", F("class_line").asc(nulls_last=True), "name")
+    )
+
+
+def cut_spans(*, cut: Cut) -> list[SceneSpan]:
+    # The timeline page: the cut's spans in order, each with its scene and how many untriaged
+    # findings or errata currently point at it.
+    return list(
+        SceneSpan.objects.filter(cut=cut)
+        .select_related("scene")
+        .annotate(
+            finding_count=count_subquery(
+                Finding.objects.filter(cut=cut, state=Finding.State.NEW).filter(
+                    Q(scene=OuterRef("scene"))
+                    | Q(scene__isnull=True, suggested_scene=OuterRef("scene"))
+                ),
+                by="cut",
+            ),
+            erratum_count=count_subquery(
+                Erratum.objects.filter(cut=cut, scene=OuterRef("scene"), merged_into__isnull=True),
+                by="cut",
+            ),
+        )
+        .order_by("start_s", "pk")
+    )
+
+
+def cut_for_member(*, user, video_slug: str, cut_number: int) -> Cut | None:
+    """The cut, when `user` belongs to the team that owns its video; else None (the studio's
+    import and export pages answer 404, so an outsider learns nothing about other teams)."""
+    if not user.is_authenticated:
+        return None
+    # The import and export pages show the video's title and team: fetch them with the cut.
+    return (
+        Cut.objects.select_related("video", "video__team")
+        .filter(video__in=videos_for_member(user=user), video__slug=video_slug, number=cut_number)
+        .first()
+    )
+
+
+def cut_spans_in_order(*, cut: Cut) -> list[SceneSpan]:
+    # The checklist names each scene's source file and span: the scene comes with its span.
+    return list(SceneSpan.objects.filter(cut=cut).select_related("scene").order_by("start_s", "id"))

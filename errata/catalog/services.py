@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+
+from errata.catalog.manim import ManimScene
+from errata.catalog.selectors import cut_scene_locator
+from errata.catalog.timelines import TimelineEntry
+from errata.core.errors import ErrataConflict
+from errata.models import Cut, Finding, Scene, SceneSpan, Video
+from errata.triage.timestamps import format_time
+
+
+def findings_reassign_scenes(*, cut: Cut, finding_ids: Iterable[int] | None = None) -> int:
+    """After a cut's spans change, point each finding's suggested scene at the span that now
+    contains it. Findings whose scene the creator set by hand keep it. Returns rows changed."""
+    locator = cut_scene_locator(cut)
+    findings = Finding.objects.filter(cut=cut).exclude(
+        Q(timestamp_s__isnull=True) & Q(suggested_scene__isnull=True)
+    )
+    if finding_ids is not None:
+        findings = findings.filter(pk__in=list(finding_ids))
+    changed: list[Finding] = []
+    for finding in findings.only("pk", "timestamp_s", "suggested_scene_id"):
+        scene_id = locator.locate(finding.timestamp_s)
+        if scene_id != finding.suggested_scene_id:
+            finding.suggested_scene_id = scene_id
+            changed.append(finding)
+    Finding.objects.bulk_update(changed, ["suggested_scene"], batch_size=500)
+    return len(changed)
+
+
+@dataclass(frozen=True)
+class TimelineImportResult:
+    spans: int
+    scenes_created: int
+    findings_moved: int
+
+
+def timeline_import(
+    *, cut: Cut, entries: Iterable[TimelineEntry], source_path: str = ""
+) -> TimelineImportResult:
+    """Replace a cut's spans with the entries of a timeline file, creating scenes by name.
+
+    All or nothing: every entry is checked against the cut before anything is written, and the
+    error names the line (or clip) at fault. Findings are then re-assigned to the scene that now
+    contains them.
+    """
+    entries = list(entries)
+    for index, entry in enumerate(entries, start=1):
+        where = f"line {entry.line}" if entry.line else f"clip {index}"
+        if entry.start_s < 0:
+            raise ValidationError(f"{where}: {entry.scene_name} starts before 0:00.")
+        if entry.end_s <= entry.start_s:
+            raise ValidationError(f"{where}: {entry.scene_name} ends before it starts.")
+        if entry.end_s > cut.duration_s:
+            raise ValidationError(
+                f"{where}: {entry.scene_name} ends at {format_time(entry.end_s)}, past the end "
+                f"of {cut} ({format_time(cut.duration_s)})."
+            )
+    with transaction.atomic():
+        scenes = {s.name: s for s in Scene.objects.filter(video_id=cut.video_id)}
+        missing = sorted({e.scene_name for e in entries} - set(scenes))
+        created = Scene.objects.bulk_create(
+            [Scene(video_id=cut.video_id, name=name, source_path=source_path) for name in missing]
+        )
+        scenes.update((s.name, s) for s in created)
+        SceneSpan.objects.filter(cut=cut).delete()
+        SceneSpan.objects.bulk_create(
+            [
+                SceneSpan(cut=cut, scene=scenes[e.scene_name], start_s=e.start_s, end_s=e.end_s)
+                for e in entries
+            ]
+        )
+        moved = findings_reassign_scenes(cut=cut)
+    return TimelineImportResult(
+        spans=len(entries), scenes_created=len(missing), findings_moved=moved
+    )
+
+
+@dataclass(frozen=True)
+class CutCreateResult:
+    cut: Cut
+    timeline: TimelineImportResult | None
+
+
+def cut_create(
+    *,
+    video: Video,
+    duration_s: float,
+    label: str = "",
+    fps=None,
+    media_url: str = "",
+    media_file=None,
+    timeline_entries: Iterable[TimelineEntry] | None = None,
+) -> CutCreateResult:
+    """Add the next cut of a video (v2 after v1), with its timeline when one is given. All or
+    nothing: a timeline that does not fit the new cut leaves no cut behind. (Carrying errata to
+    it is fixes.carrying.cut_create_and_carry.)"""
+    if duration_s is None or duration_s <= 0:
+        raise ValidationError({"duration_s": "A cut needs a duration longer than 0 s."})
+    if fps is not None and fps <= 0:
+        raise ValidationError({"fps": "Frames per second must be more than 0."})
+    with transaction.atomic():
+        # The video row lock makes two people adding a cut at once get numbers 2 and 3.
+        Video.objects.select_for_update().filter(pk=video.pk).first()
+        number = (Cut.objects.filter(video=video).aggregate(last=Max("number"))["last"] or 0) + 1
+        cut = Cut(
+            video=video,
+            number=number,
+            label=label.strip()[:150],
+            duration_s=duration_s,
+            fps=fps,
+            media_url=media_url,
+        )
+        if media_file:
+            cut.media_file = media_file
+        cut.save()
+        timeline = None
+        if timeline_entries is not None:
+            timeline = timeline_import(cut=cut, entries=timeline_entries)
+    return CutCreateResult(cut=cut, timeline=timeline)
+
+
+@dataclass(frozen=True)
+class ScenesFromSourceResult:
+    created: int
+    updated: int
+
+
+def scenes_import_from_source(
+    *, video: Video, scenes: Iterable[ManimScene], source_path: str
+) -> ScenesFromSourceResult:
+    """Create the scenes a manim source file defines and record where each class is, so the
+    render script can name the file and the class. Spans are not touched: the order on a cut
+    comes from its timeline."""
+    source_path = source_path.strip()[:300]
+    scenes = list(scenes)
+    with transaction.atomic():
+        existing = {
+            scene.name: scene
+            for scene in Scene.objects.select_for_update().filter(
+                video=video, name__in=[s.name for s in scenes]
+            )
+        }
+        changed: list[Scene] = []
+        new: list[Scene] = []
+        for parsed in scenes:
+            scene = existing.get(parsed.name)
+            if scene is None:
+                new.append(
+                    Scene(
+                        video=video,
+                        name=parsed.name[:200],
+                        source_path=source_path,
+                        class_line=parsed.line,
+                    )
+                )
+            elif (scene.source_path, scene.class_line) != (source_path, parsed.line):
+                scene.source_path, scene.class_line = source_path, parsed.line
+                changed.append(scene)
+        Scene.objects.bulk_create(new)
+        Scene.objects.bulk_update(changed, ["source_path", "class_line"])
+    return ScenesFromSourceResult(created=len(new), updated=len(changed))
+
+
+@dataclass(frozen=True)
+class SpanEditResult:
+    span: SceneSpan | None
+    findings_moved: int
+
+
+def _span_validate(*, cut: Cut, scene_name: str, start_s: float, end_s: float) -> None:
+    if start_s < 0:
+        raise ValidationError({"start_s": f"{scene_name} starts before 0:00."})
+    if end_s <= start_s:
+        raise ValidationError({"end_s": f"{scene_name} ends before it starts."})
+    if end_s > cut.duration_s:
+        raise ValidationError(
+            {
+                "end_s": (
+                    f"{scene_name} ends at {format_time(end_s)}, past the end of {cut} "
+                    f"({format_time(cut.duration_s)})."
+                )
+            }
+        )
+
+
+def scene_span_create(*, cut: Cut, scene_name: str, start_s: float, end_s: float) -> SpanEditResult:
+    """Place a scene on a cut's timeline by hand (creating the scene by name if it is new),
+    then point findings at the scene that now contains them."""
+    scene_name = scene_name.strip()
+    if not scene_name:
+        raise ValidationError({"scene": "Name the scene."})
+    _span_validate(cut=cut, scene_name=scene_name, start_s=start_s, end_s=end_s)
+    with transaction.atomic():
+        scene, _ = Scene.objects.get_or_create(video_id=cut.video_id, name=scene_name[:200])
+        span = SceneSpan.objects.create(cut=cut, scene=scene, start_s=start_s, end_s=end_s)
+        moved = findings_reassign_scenes(cut=cut)
+    return SpanEditResult(span=span, findings_moved=moved)
+
+
+def scene_span_update(
+    *, span: SceneSpan, start_s: float, end_s: float, scene: Scene | None = None
+) -> SpanEditResult:
+    """Move a span's edges (or give it another scene) by hand, then point findings at the
+    scene that now contains them."""
+    with transaction.atomic():
+        current = (
+            SceneSpan.objects.select_for_update().select_related("cut", "scene").get(pk=span.pk)
+        )
+        scene = scene or current.scene
+        if scene.video_id != current.cut.video_id:
+            raise ValidationError({"scene": "That scene is not in this video."})
+        _span_validate(cut=current.cut, scene_name=scene.name, start_s=start_s, end_s=end_s)
+        current.scene, current.start_s, current.end_s = scene, start_s, end_s
+        current.save()
+        moved = findings_reassign_scenes(cut=current.cut)
+    return SpanEditResult(span=current, findings_moved=moved)
+
+
+def scene_span_delete(*, span: SceneSpan) -> SpanEditResult:
+    """Take a span off a cut's timeline; findings inside it lose (or change) their scene."""
+    with transaction.atomic():
+        cut = Cut.objects.get(pk=span.cut_id)
+        deleted, _ = SceneSpan.objects.filter(pk=span.pk).delete()
+        if not deleted:
+            raise ErrataConflict("This span was already removed (perhaps by someone else).")
+        moved = findings_reassign_scenes(cut=cut)
+    return SpanEditResult(span=None, findings_moved=moved)

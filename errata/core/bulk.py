@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.utils import timezone
+
+
+def rows_insert(model: type, rows: list[dict], *, chunk_size: int = 1000) -> None:
+    """INSERT rows with one executemany, for the bulk paths of a large import. Django's
+    bulk_create spends most of its time compiling a parameter per field per row in Python
+    (bench/import_export.py measured ~80% of the insert time); here only JSON and date-time
+    values go through their field's preparation. Missing fields take their defaults."""
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    defaults = {}
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            defaults[f.attname] = now
+        elif f.attname not in rows[0]:
+            defaults[f.attname] = f.get_default()
+    prepared = {
+        f.attname
+        for f in fields
+        if f.get_internal_type() in ("JSONField", "DateTimeField", "UUIDField")
+    }
+    by_name = {f.attname: f for f in fields}
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
+    # Only names from the model are formatted in; every value is a parameter.
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
+    params = []
+    for row in rows:
+        line = []
+        for f in fields:
+            value = row[f.attname] if f.attname in row else defaults[f.attname]
+            if f.attname in prepared:
+                value = by_name[f.attname].get_db_prep_save(value, connection)
+            line.append(value)
+        params.append(line)
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), chunk_size):
+            cursor.executemany(sql, params[start : start + chunk_size])

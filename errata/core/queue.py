@@ -1,0 +1,87 @@
+"""The one way work is queued: by the task's registered name, after the transaction commits, and
+never failing the request that caused it.
+
+Every piece of queued work has a row that says it is still to be done: a comment waiting for
+triage, a queued import or export job, a pending webhook delivery, a pending notification. When
+the broker cannot be reached (or, without a broker, the task fails in-process) that row simply
+stays as it is, and the feature's sweep, a Celery beat task, queues it again later. So the
+functions here can afford to give up quietly: they log and say so, and nothing is lost.
+
+Services name tasks ("errata.triage_comment") instead of importing errata.tasks, so the task
+module stays the thin interface on top and nothing below it imports it.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from celery import current_app
+from celery.exceptions import Retry
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def _task(name: str):
+    tasks = current_app.tasks
+    if name not in tasks:
+        # The web process has not imported the apps' task modules yet (a worker does so at
+        # start): the standard autodiscovery, once.
+        current_app.loader.import_default_modules()
+    try:
+        return current_app.tasks[name]
+    except KeyError:
+        raise LookupError(f"No Celery task is registered as {name!r}.") from None
+
+
+def is_eager() -> bool:
+    """True when there is no broker and tasks run in-process (`make run`, most tests)."""
+    return bool(current_app.conf.task_always_eager)
+
+
+def publish(task_name: str, *args: object, countdown: float | None = None) -> bool:
+    """Send a task to the broker now. False (and a log line) when it could not be sent, or,
+    without a broker, when it failed in-process: its row stays pending for the sweep."""
+    task = _task(task_name)
+    options: dict = {"retry": False}
+    if countdown:
+        options["countdown"] = countdown
+    try:
+        task.apply_async(args=list(args), **options)
+    except Retry:
+        # In-process a retry cannot wait; the task recorded its attempt and the sweep tries again.
+        logger.warning("%s%r failed in-process and is left for its sweep", task_name, args)
+    except Exception as error:
+        if is_eager():
+            logger.exception("%s%r failed in-process; left for its sweep", task_name, args)
+        else:
+            logger.warning(
+                "Broker unreachable (%s); %s%r left for its sweep",
+                type(error).__name__,
+                task_name,
+                args,
+            )
+        return False
+    return True
+
+
+def enqueue(task_name: str, *args: object, countdown: float | None = None) -> None:
+    """Queue a task once the current transaction commits (at once when none is open), so a
+    worker never sees a row that was rolled back. Never raises on the broker's account."""
+    _task(task_name)  # a wrong name is a bug: say so here, not after the commit
+    transaction.on_commit(partial(publish, task_name, *args, countdown=countdown), robust=True)
+
+
+def enqueue_each(task_name: str, ids: list[int]) -> None:
+    """Queue one task per id once the transaction commits, in order, stopping at the first the
+    broker refuses (the rest would fail the same way; their rows wait for the sweep)."""
+    _task(task_name)
+    ids = list(ids)
+
+    def publish_each() -> None:
+        for pk in ids:
+            if not publish(task_name, pk):
+                break
+
+    transaction.on_commit(publish_each, robust=True)

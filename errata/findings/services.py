@@ -1,0 +1,264 @@
+"""Writes of triage's output: a comment's findings, their lookup tokens and duplicate groups,
+and the creator's corrections to single findings (category, scene, time, dismissal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from errata.catalog.selectors import cut_scene_locator
+from errata.core.errors import ErrataConflict
+from errata.core.queue import publish
+from errata.findings.grouping import finding_grouping_item, finding_lookup_tokens
+from errata.findings.selectors import finding_duplicate_candidates
+from errata.models import (
+    CATEGORY_VALUES,
+    Category,
+    Comment,
+    DuplicateGroup,
+    Finding,
+    FindingToken,
+    Scene,
+)
+from errata.reviews.services import comment_validate_timestamp
+from errata.triage import triage_comment
+from errata.triage.duplicates import match_group
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    comment_id: int
+    created: int
+    updated: int
+    removed: int
+
+
+def findings_triage(*, comment_id: int) -> TriageResult:
+    """Split a comment into findings and store triage's suggestions for them.
+
+    Idempotent: running it again leaves the same findings. Suggestions (suggested_category,
+    suggested_scene, parsed times, the duplicate group) are refreshed; what the creator decided
+    (category, scene, a manual time, the erratum, a dismissal) is never touched.
+    """
+    with transaction.atomic():
+        # The row lock makes two workers triaging the same comment take turns.
+        comment = Comment.objects.select_for_update().select_related("cut").get(pk=comment_id)
+        cut = comment.cut
+        existing = {f.position: f for f in comment.findings.all()}
+
+        if comment.author_role == Comment.Role.CREATOR:
+            drafts = []
+        else:
+            drafts = triage_comment(
+                comment.text,
+                duration_s=cut.duration_s,
+                player_time_s=comment.timestamp_s,
+            )
+
+        locator = cut_scene_locator(cut) if drafts else None
+        created = updated = 0
+        kept: list[Finding] = []
+        for position, draft in enumerate(drafts):
+            suggested_scene_id = locator.locate(draft.timestamp_s) if locator else None
+            parsed = [
+                {"seconds": t.seconds, "start": t.start, "end": t.end, "text": t.text}
+                for t in draft.timestamps
+            ]
+            finding = existing.get(position)
+            if finding is None:
+                finding = Finding.objects.create(
+                    comment=comment,
+                    cut=cut,
+                    position=position,
+                    text=draft.text,
+                    span_start=draft.start,
+                    span_end=draft.end,
+                    timestamp_s=draft.timestamp_s,
+                    timestamp_source=draft.timestamp_source,
+                    parsed_timestamps=parsed,
+                    suggested_category=draft.category,
+                    category_confidence=round(draft.confidence, 4),
+                    suggested_scene_id=suggested_scene_id,
+                )
+                created += 1
+            else:
+                finding.text = draft.text
+                finding.span_start, finding.span_end = draft.start, draft.end
+                finding.parsed_timestamps = parsed
+                finding.suggested_category = draft.category
+                finding.category_confidence = round(draft.confidence, 4)
+                if finding.timestamp_source != Finding.TimestampSource.MANUAL:
+                    finding.timestamp_s = draft.timestamp_s
+                    finding.timestamp_source = draft.timestamp_source
+                    finding.suggested_scene_id = suggested_scene_id
+                finding.save()
+                updated += 1
+            kept.append(finding)
+
+        # Findings the text no longer yields go, unless the creator already acted on them.
+        stale = [f for pos, f in existing.items() if pos >= len(drafts)]
+        removable = [f.pk for f in stale if f.state == Finding.State.NEW]
+        if removable:
+            Finding.objects.filter(pk__in=removable).delete()
+
+        for finding in kept:
+            finding_tokens_store(finding=finding)
+        for finding in kept:
+            if finding.duplicate_group_id is None and finding.state != Finding.State.DISMISSED:
+                finding_assign_duplicate_group(finding=finding)
+
+        Comment.objects.filter(pk=comment.pk).update(
+            triage_state=(
+                Comment.TriageState.SKIPPED
+                if comment.author_role == Comment.Role.CREATOR
+                else Comment.TriageState.DONE
+            ),
+            # The first triage's time stays: digests select comments by it, and a re-triage
+            # (a worker retry, the sweep) must not make a comment "new" again.
+            triaged_at=Coalesce("triaged_at", Value(timezone.now())),
+        )
+    return TriageResult(
+        comment_id=comment_id, created=created, updated=updated, removed=len(removable)
+    )
+
+
+def finding_tokens_store(*, finding: Finding) -> None:
+    """Index a finding's lookup tokens (see finding_lookup_tokens)."""
+    tokens = finding_lookup_tokens(finding.text)
+    stored = set(finding.tokens.values_list("token", flat=True))
+    if tokens == stored:
+        return
+    FindingToken.objects.filter(finding=finding).exclude(token__in=tokens).delete()
+    FindingToken.objects.bulk_create(
+        [FindingToken(finding=finding, cut_id=finding.cut_id, token=t) for t in tokens - stored]
+    )
+
+
+def _duplicate_candidates(finding: Finding) -> list[Finding]:
+    return finding_duplicate_candidates(
+        cut_id=finding.cut_id,
+        timestamp_s=finding.timestamp_s,
+        tokens=finding.tokens.values_list("token", flat=True),
+        exclude_comment_id=finding.comment_id,
+    )
+
+
+def finding_assign_duplicate_group(*, finding: Finding) -> DuplicateGroup | None:
+    """Match one finding against its cut's stored findings and join (or found) a group."""
+    candidates = _duplicate_candidates(finding)
+    if not candidates:
+        return None
+    match = match_group(
+        finding_grouping_item(finding), [finding_grouping_item(c) for c in candidates]
+    )
+    if match is None:
+        return None
+    if isinstance(match, tuple):
+        # The best match is a finding not yet in any group: the two found a new group together.
+        group = DuplicateGroup.objects.create(cut_id=finding.cut_id)
+        Finding.objects.filter(pk=match[1], duplicate_group__isnull=True).update(
+            duplicate_group=group
+        )
+    else:
+        group = DuplicateGroup.objects.get(pk=match)
+    Finding.objects.filter(pk=finding.pk).update(duplicate_group=group)
+    finding.duplicate_group = group
+    return group
+
+
+def comments_sweep_untriaged(*, older_than_s: int | None = None, limit: int = 1000) -> int:
+    """Queue triage again for comments left pending (the broker was down, a worker died).
+    Returns how many were queued."""
+    older_than_s = settings.TRIAGE_SWEEP_AFTER_SECONDS if older_than_s is None else older_than_s
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_s)
+    pending = list(
+        Comment.objects.filter(triage_state=Comment.TriageState.PENDING, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    queued = 0
+    for comment_id in pending:
+        if not publish("errata.triage_comment", comment_id):
+            break
+        queued += 1
+    return queued
+
+
+def finding_split_from_group(*, finding: Finding) -> DuplicateGroup:
+    """The creator says this finding is not the same problem as the rest of its group. It gets a
+    group of its own, so re-triage (which only groups ungrouped findings) leaves it apart."""
+    with transaction.atomic():
+        group = DuplicateGroup.objects.create(cut_id=finding.cut_id)
+        Finding.objects.filter(pk=finding.pk).update(duplicate_group=group)
+    finding.duplicate_group = group
+    return group
+
+
+def findings_dismiss(
+    *, finding_ids: Iterable[int], category: str = Category.NONE, reason: str = ""
+) -> int:
+    """Dismiss untriaged findings as content (feedback) or none (praise, chatter)."""
+    if category not in (Category.CONTENT, Category.NONE):
+        raise ValidationError({"category": "Dismiss a finding as content or none."})
+    ids = sorted(set(finding_ids))
+    with transaction.atomic():
+        changed = Finding.objects.filter(pk__in=ids, state=Finding.State.NEW).update(
+            state=Finding.State.DISMISSED,
+            category=category,
+            dismissed_reason=reason[:300],
+            updated_at=timezone.now(),
+        )
+        if changed != len(ids):
+            raise ErrataConflict(
+                f"{len(ids) - changed} of these findings were already triaged by someone else; "
+                "nothing was changed."
+            )
+    return changed
+
+
+def finding_restore(*, finding: Finding) -> None:
+    """Undo a dismissal."""
+    changed = Finding.objects.filter(pk=finding.pk, state=Finding.State.DISMISSED).update(
+        state=Finding.State.NEW, dismissed_reason="", updated_at=timezone.now()
+    )
+    if not changed:
+        raise ErrataConflict("This finding is not dismissed.")
+
+
+def finding_update(
+    *,
+    finding: Finding,
+    category: str | None = None,
+    scene_id: int | None = None,
+    timestamp_s: float | None = None,
+    clear_scene: bool = False,
+) -> Finding:
+    """The creator's corrections to one finding: its category, scene or time. A corrected time
+    also moves the suggested scene to the span that holds it."""
+    if category is not None and category not in CATEGORY_VALUES:
+        raise ValidationError({"category": f"Unknown category {category!r}."})
+    with transaction.atomic():
+        finding = Finding.objects.select_for_update().select_related("cut").get(pk=finding.pk)
+        if category is not None:
+            finding.category = category
+        if timestamp_s is not None:
+            comment_validate_timestamp(cut=finding.cut, timestamp_s=timestamp_s)
+            finding.timestamp_s = timestamp_s
+            finding.timestamp_source = Finding.TimestampSource.MANUAL
+            finding.suggested_scene_id = cut_scene_locator(finding.cut).locate(timestamp_s)
+        if scene_id is not None:
+            if not Scene.objects.filter(pk=scene_id, video_id=finding.cut.video_id).exists():
+                raise ValidationError({"scene": "That scene is not in this video."})
+            finding.scene_id = scene_id
+        elif clear_scene:
+            finding.scene_id = None
+        finding.save()
+    return finding

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from errata.core.text import shorten
+from errata.models import REMEDY_FOR_CATEGORY, Category, Finding
+from errata.triage.categories import ERRATUM_CATEGORIES, quoted_strings
+from errata.triage.timestamps import format_time
+
+
+def majority(values: Iterable, *, default=None):
+    counts = Counter(v for v in values if v not in (None, ""))
+    return counts.most_common(1)[0][0] if counts else default
+
+
+def erratum_defaults_from_findings(findings: list[Finding]) -> dict:
+    """What the inbox prefills when a group becomes an erratum: the category most reports give
+    (an erratum category over content or none), the median time, the scene most reports fall in,
+    and a title naming the problem and where it is."""
+    categories = [f.effective_category for f in findings]
+    erratum_like = [c for c in categories if c in ERRATUM_CATEGORIES]
+    category = majority(erratum_like or categories, default=Category.CONTENT)
+    times = sorted(f.timestamp_s for f in findings if f.timestamp_s is not None)
+    timestamp_s = times[len(times) // 2] if times else None
+    scene_id = majority(f.effective_scene_id for f in findings)
+    # The word people quote most ("mabye") names a typo better than any sentence of theirs.
+    quoted = majority(
+        q.strip(" .,;:!?") for f in findings for q in quoted_strings(f.text) if len(q) <= 40
+    )
+    label = Category(category).label
+    where = f" at {format_time(timestamp_s)}" if timestamp_s is not None else ""
+    if quoted:
+        title = f"{label}{where}: “{quoted}”"
+    else:
+        first = min(findings, key=lambda f: (f.timestamp_s is None, f.pk or 0))
+        title = f"{label}{where}: {shorten(first.text)}"
+    return {
+        "title": title[:300],
+        "category": category,
+        "timestamp_s": timestamp_s,
+        "scene_id": scene_id,
+        "remedy": REMEDY_FOR_CATEGORY[Category(category)],
+        # The inbox names the group by it ("3 reports near 6:00 — typo — 'mabye'").
+        "quoted": quoted or "",
+    }

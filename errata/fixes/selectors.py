@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+
+from errata.core.queries import count_subquery
+from errata.models import STATUS_ORDER, Cut, Erratum, ErratumEvent, Finding, MeToo, SceneSpan, Video
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    category: str = ""
+    status: str = ""
+    severity: str = ""
+    remedy: str = ""
+
+    def as_query(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+@dataclass
+class BoardSection:
+    """Errata under one heading: a scene (with its span) or a status."""
+
+    title: str
+    span: tuple[float, float] | None
+    errata: list[Erratum]
+
+
+@dataclass
+class BoardPage:
+    sections: list[BoardSection]
+    page: Page
+    status_counts: dict[str, int]
+
+
+BOARD_VIEWS = ("scene", "status")
+
+
+def board_errata(*, cut: Cut, filters: BoardFilters) -> QuerySet[Erratum]:
+    """A cut's errata with everything a board row shows: its scene and where that scene sits on
+    this cut, how many reports and me-toos it has, and the cut that fixed it."""
+    errata = Erratum.objects.filter(cut=cut, merged_into__isnull=True)
+    for name in ("category", "status", "severity", "remedy"):
+        value = getattr(filters, name)
+        if value:
+            errata = errata.filter(**{name: value})
+    scene_span = SceneSpan.objects.filter(cut=cut, scene=OuterRef("scene")).order_by("start_s")
+    return errata.select_related("scene", "fixed_in_cut").annotate(
+        report_count=count_subquery(Finding.objects.filter(erratum=OuterRef("pk")), by="erratum"),
+        me_too_count=count_subquery(
+            MeToo.objects.filter(finding__erratum=OuterRef("pk")), by="finding__erratum"
+        ),
+        scene_start=Subquery(scene_span.values("start_s")[:1]),
+        scene_end=Subquery(scene_span.values("end_s")[:1]),
+    )
+
+
+def board_page(
+    *,
+    cut: Cut,
+    filters: BoardFilters,
+    view: str = "scene",
+    page_number: int | str | None = 1,
+    per_page: int = 100,
+) -> BoardPage:
+    """The errata board: by scene in timeline order (errata without a scene last), or by
+    status in the order of an erratum's life. Four queries whatever the number of errata."""
+    errata = board_errata(cut=cut, filters=filters)
+    if view == "status":
+        rank = Case(
+            *(When(status=status, then=Value(i)) for i, status in enumerate(STATUS_ORDER)),
+            output_field=IntegerField(),
+        )
+        errata = errata.annotate(status_rank=rank).order_by(
+            "status_rank", F("timestamp_s").asc(nulls_last=True), "pk"
+        )
+    else:
+        errata = errata.order_by(
+            F("scene_start").asc(nulls_last=True),
+            "scene__name",
+            F("timestamp_s").asc(nulls_last=True),
+            "pk",
+        )
+    page = Paginator(errata, per_page).get_page(page_number)
+
+    sections: list[BoardSection] = []
+    for erratum in page.object_list:
+        if view == "status":
+            title, span = erratum.get_status_display(), None
+        elif erratum.scene_id is None:
+            title, span = "No scene", None
+        else:
+            title = erratum.scene.name
+            span = (
+                (erratum.scene_start, erratum.scene_end)
+                if erratum.scene_start is not None
+                else None
+            )
+        if not sections or sections[-1].title != title:
+            sections.append(BoardSection(title=title, span=span, errata=[]))
+        sections[-1].errata.append(erratum)
+
+    status_counts = dict.fromkeys(STATUS_ORDER, 0)
+    for status, n in (
+        Erratum.objects.filter(cut=cut, merged_into__isnull=True)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("*"))
+    ):
+        status_counts[status] = n
+    return BoardPage(sections=sections, page=page, status_counts=status_counts)
+
+
+def board_row(*, cut: Cut, erratum_id: int) -> Erratum | None:
+    # One board row again after a quick action on it.
+    return board_errata(cut=cut, filters=BoardFilters()).filter(pk=erratum_id).first()
+
+
+def erratum_for_member(*, video: Video, pk: int) -> Erratum | None:
+    # The erratum page shows its scene, the cuts it was found, carried and fixed in, and where it
+    # was merged.
+    erratum = (
+        Erratum.objects.filter(video=video, pk=pk)
+        .select_related("scene", "cut", "found_in_cut", "fixed_in_cut", "merged_into", "created_by")
+        .first()
+    )
+    if erratum is not None:
+        erratum.video = video
+        erratum.cut.video = video
+    return erratum
+
+
+def erratum_reports(*, erratum: Erratum) -> list[Finding]:
+    # Every report of an erratum with its comment, its author and the people who said "me too".
+    return list(
+        Finding.objects.filter(erratum=erratum)
+        .select_related("comment", "comment__reviewer", "cut", "scene", "suggested_scene")
+        .prefetch_related(
+            Prefetch("me_toos", queryset=MeToo.objects.select_related("reviewer").order_by("pk"))
+        )
+        .order_by(F("timestamp_s").asc(nulls_last=True), "pk")
+    )
+
+
+def erratum_history(*, erratum: Erratum) -> list[ErratumEvent]:
+    # The history list names who made each change.
+    return list(ErratumEvent.objects.filter(erratum=erratum).select_related("actor"))
+
+
+def erratum_scene_span(*, erratum: Erratum) -> SceneSpan | None:
+    if erratum.scene_id is None:
+        return None
+    return (
+        SceneSpan.objects.filter(cut_id=erratum.cut_id, scene_id=erratum.scene_id)
+        .order_by("start_s")
+        .first()
+    )
+
+
+def errata_merge_targets(*, erratum: Erratum) -> QuerySet[Erratum]:
+    """What an erratum can be merged into: the other live errata on the same cut."""
+    return (
+        Erratum.objects.filter(cut_id=erratum.cut_id, merged_into__isnull=True)
+        .exclude(pk=erratum.pk)
+        .order_by(F("timestamp_s").asc(nulls_last=True), "pk")
+    )
+
+
+def errata_of_cut(*, cut: Cut) -> QuerySet[Erratum]:
+    """Every erratum whose time refers to this cut, except the redirects merges leave."""
+    # The exports print the scene (name, source file) and the cuts by number for each erratum.
+    return (
+        Erratum.objects.filter(cut=cut, merged_into__isnull=True)
+        .select_related("scene", "found_in_cut", "fixed_in_cut")
+        .order_by("timestamp_s", "id")
+    )

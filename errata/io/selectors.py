@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from errata.models import Cut, ExportJob, ImportJob
+
+
+def import_jobs_for_cut(*, cut: Cut, limit: int = 20) -> QuerySet[ImportJob]:
+    # The import page lists recent imports with who started them.
+    return ImportJob.objects.filter(cut=cut).select_related("created_by")[:limit]
+
+
+def export_jobs_for_cut(*, cut: Cut, limit: int = 20) -> QuerySet[ExportJob]:
+    # The export page lists recent large exports with who asked for them.
+    return ExportJob.objects.filter(cut=cut).select_related("created_by")[:limit]

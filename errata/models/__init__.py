@@ -1,0 +1,90 @@
+"""The Errata domain, one module per area; everything is importable from here.
+
+Integrity rules live in the database where it can hold them (CHECK and UNIQUE constraints;
+rules that compare a row with its cut's duration are triggers, see migrations/0002). Forms and
+services check the same rules first so people get a clear message, but a bad row never lands.
+"""
+
+from __future__ import annotations
+
+from errata.models.catalog import (
+    Cut,
+    Scene,
+    SceneSpan,
+    Video,
+)
+from errata.models.errata import (
+    FIXED_STATUSES,
+    OPEN_STATUSES,
+    STATUS_ORDER,
+    Erratum,
+    ErratumEvent,
+)
+from errata.models.findings import (
+    CATEGORY_VALUES,
+    REMEDY_FOR_CATEGORY,
+    Category,
+    DuplicateGroup,
+    Finding,
+    FindingToken,
+    MeToo,
+    Remedy,
+)
+from errata.models.jobs import (
+    ExportJob,
+    ImportJob,
+)
+from errata.models.outbound import (
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    webhook_secret_new,
+)
+from errata.models.people import (
+    ApiToken,
+    Membership,
+    Team,
+    User,
+)
+from errata.models.reviews import (
+    Comment,
+    Reviewer,
+    ReviewLink,
+    _review_token,
+)
+
+__all__ = [
+    "CATEGORY_VALUES",
+    "FIXED_STATUSES",
+    "OPEN_STATUSES",
+    "REMEDY_FOR_CATEGORY",
+    "STATUS_ORDER",
+    "ApiToken",
+    "Category",
+    "Comment",
+    "Cut",
+    "DuplicateGroup",
+    "Erratum",
+    "ErratumEvent",
+    "ExportJob",
+    "Finding",
+    "FindingToken",
+    "ImportJob",
+    "MeToo",
+    "Membership",
+    "Notification",
+    "Remedy",
+    "ReviewLink",
+    "Reviewer",
+    "Scene",
+    "SceneSpan",
+    "Team",
+    "User",
+    "Video",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "_review_token",
+    "webhook_secret_new",
+]

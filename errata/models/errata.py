@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from errata.models.catalog import Cut, Scene, Video
+from errata.models.findings import CATEGORY_VALUES, Category, Remedy
+
+
+class Erratum(models.Model):
+    """One confirmed problem in a video, and what is done about it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        FIXED = "fixed", "Fixed"
+        VERIFIED = "verified", "Verified"
+        WONTFIX = "wontfix", "Won't fix"
+        NOT_AN_ERROR = "not_an_error", "Not an error"
+
+    class Severity(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="errata")
+    found_in_cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="errata_found")
+    # The cut that timestamp_s and scene refer to; moves forward when errata are carried to a
+    # new cut.
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="errata")
+    fixed_in_cut = models.ForeignKey(
+        Cut, null=True, blank=True, on_delete=models.SET_NULL, related_name="errata_fixed"
+    )
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=16, choices=Category.choices)
+    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.MEDIUM)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    timestamp_s = models.FloatField(null=True, blank=True)
+    scene = models.ForeignKey(
+        Scene, null=True, blank=True, on_delete=models.SET_NULL, related_name="errata"
+    )
+    remedy = models.CharField(max_length=16, choices=Remedy.choices, default=Remedy.RERENDER)
+    fix_note = models.TextField(blank=True)
+    # Why it is wontfix / not_an_error; required for those statuses.
+    resolution_reason = models.TextField(blank=True)
+    # Merging errata moves the findings and leaves this redirect behind.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+    # Bumped on every change; an API update with a stale If-Match is refused.
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    fixed_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "errata"
+        ordering = ["video_id", "timestamp_s", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=CATEGORY_VALUES), name="erratum_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["open", "accepted", "fixed", "verified", "wontfix", "not_an_error"]
+                ),
+                name="erratum_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__in=["low", "medium", "high"]), name="erratum_severity_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(remedy__in=["rerender", "rerecord", "caption", "pinned", "none"]),
+                name="erratum_remedy_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(timestamp_s__isnull=True) | Q(timestamp_s__gte=0),
+                name="erratum_timestamp_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["fixed", "verified"]) | Q(fixed_in_cut__isnull=False),
+                name="erratum_fixed_names_cut",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["wontfix", "not_an_error"]) | ~Q(resolution_reason=""),
+                name="erratum_closed_has_reason",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="erratum_title_not_empty"),
+        ]
+        indexes = [
+            # The errata board: a cut's errata by status, in time order.
+            models.Index(fields=["cut", "status", "timestamp_s"], name="erratum_board_idx"),
+            # The studio's video list counts open and fixed errata per video.
+            models.Index(fields=["video", "status"], name="erratum_video_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ErratumEvent(models.Model):
+    """The history of an erratum: who changed what, when."""
+
+    erratum = models.ForeignKey(Erratum, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=32)
+    # What changed, as {"field": [before, after]} or event details.
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["erratum_id", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.erratum_id}"
+
+
+OPEN_STATUSES = (Erratum.Status.OPEN, Erratum.Status.ACCEPTED)
+
+
+FIXED_STATUSES = (Erratum.Status.FIXED, Erratum.Status.VERIFIED)
+
+
+# The board's "by status" view and its status filter, in the order of an erratum's life.
+STATUS_ORDER = [
+    Erratum.Status.OPEN,
+    Erratum.Status.ACCEPTED,
+    Erratum.Status.FIXED,
+    Erratum.Status.VERIFIED,
+    Erratum.Status.WONTFIX,
+    Erratum.Status.NOT_AN_ERROR,
+]

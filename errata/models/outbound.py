@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from errata.models.errata import Erratum
+from errata.models.people import Membership, Team
+from errata.models.reviews import Reviewer
+
+
+class WebhookEvent(models.TextChoices):
+    COMMENT_CREATED = "comment.created", "Comment created"
+    ERRATUM_CREATED = "erratum.created", "Erratum created"
+    ERRATUM_STATUS_CHANGED = "erratum.status_changed", "Erratum status changed"
+    ERRATUM_FIXED = "erratum.fixed", "Erratum fixed"
+
+
+def webhook_secret_new() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(models.Model):
+    """A URL a team wants told about events. Deliveries are signed with the secret."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    secret = models.CharField(max_length=100, default=webhook_secret_new, editable=False)
+    # The WebhookEvent values this endpoint wants; checked by the API and admin forms.
+    events = models.JSONField(default=list)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["team_id", "id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def clean(self) -> None:
+        unknown = sorted(set(self.events or []) - set(WebhookEvent.values))
+        if not isinstance(self.events, list) or unknown:
+            raise ValidationError(
+                {"events": f"Events are a list of: {', '.join(WebhookEvent.values)}."}
+            )
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one endpoint. The body is stored exactly as sent, so a
+    replay re-sends the same bytes and a receiver can check the same signature."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        RETRYING = "retrying", "Failed, will retry"
+        SUCCEEDED = "succeeded", "Delivered"
+        FAILED = "failed", "Failed"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    # The event's id: the same in every delivery and replay of this event, so receivers can
+    # ignore one they have already handled.
+    event_id = models.UUIDField(default=uuid.uuid4)
+    body = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    response_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    replay_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replays"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "retrying", "succeeded", "failed"]),
+                name="webhook_delivery_status_valid",
+            ),
+        ]
+        indexes = [
+            # The delivery log of one endpoint, newest first.
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.endpoint_id} ({self.status})"
+
+
+class Notification(models.Model):
+    """One email to one person about one event: the outbox, and the record that it went.
+
+    Unique per (event_key, recipient), so an event noticed twice (a retried task, a signal sent
+    again) never makes a second message; the send task claims the row before it sends (see
+    errata/notifications.py). The message is rendered when the row is made, so a retry sends
+    exactly what was first meant, whatever has changed since.
+    """
+
+    class Kind(models.TextChoices):
+        ERRATUM_STATUS = "erratum_status", "An erratum a patron reported changed"
+        DIGEST = "digest", "Digest of new comments"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Not sent (unsubscribed or no longer relevant)"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # What happened, e.g. "erratum:12:fixed:cut:3" or "digest:membership:4:since:<time>".
+    event_key = models.CharField(max_length=200)
+    # The address, lower-cased: one message per person even when they commented as two guests.
+    recipient = models.EmailField(max_length=254)
+    reviewer = models.ForeignKey(
+        Reviewer, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    erratum = models.ForeignKey(
+        Erratum, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    unsubscribe_url = models.URLField(max_length=1000, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_key", "recipient"], name="notification_once_per_event_recipient"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["erratum_status", "digest"]), name="notification_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "sent", "skipped", "failed"]),
+                name="notification_state_valid",
+            ),
+            models.CheckConstraint(condition=~Q(recipient=""), name="notification_has_recipient"),
+            models.CheckConstraint(
+                condition=~Q(state="sent") | Q(sent_at__isnull=False),
+                name="notification_sent_has_time",
+            ),
+        ]
+        indexes = [
+            # The sweep re-queues messages still pending, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(state="pending"),
+                name="notification_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient} ({self.state})"

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from errata.models.catalog import Cut
+
+
+def _review_token() -> str:
+    # 32 bytes of randomness: unguessable, and short enough for a URL.
+    return secrets.token_urlsafe(32)
+
+
+class ReviewLink(models.Model):
+    """A private, revocable link to one cut for early-access viewers."""
+
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="review_links")
+    token = models.CharField(max_length=64, unique=True, default=_review_token, editable=False)
+    label = models.CharField(max_length=150, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    can_comment = models.BooleanField(default=True)
+    # As on Patreon, viewers see each other's comments unless the creator turns it off.
+    show_others_comments = models.BooleanField(default=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.label or f"link to {self.cut}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("errata:review", args=[self.token])
+
+    def is_active(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > now
+
+    def closed_reason(self, now=None) -> str:
+        """Why the link no longer opens ("revoked" or "expired"), or "" while it does."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return ""
+
+
+class Reviewer(models.Model):
+    """A person who comments: a signed-in user, a named guest on a review link, or the author
+    of an imported comment. Notifications, credits and "my reports" are per reviewer."""
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviewer",
+    )
+    display_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(blank=True)
+    # Identity at the source of an import ("patreon:Jane Doe", "youtube:UC123"), so re-imports
+    # and several imports from one place credit the same person.
+    external_id = models.CharField(max_length=200, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="reviewer_unique_external_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or "anonymous"
+
+
+class Comment(models.Model):
+    """What a person wrote, stored exactly as written. Never altered; always rendered escaped."""
+
+    class Source(models.TextChoices):
+        WEB = "web", "Review page"
+        API = "api", "API"
+        IMPORT_PATREON = "import:patreon", "Patreon import"
+        IMPORT_CSV = "import:csv", "CSV import"
+        IMPORT_YOUTUBE = "import:youtube", "YouTube import"
+
+    class Role(models.TextChoices):
+        PATRON = "patron", "Patron"
+        CREATOR = "creator", "Creator"
+
+    class TriageState(models.TextChoices):
+        PENDING = "pending", "Waiting for triage"
+        DONE = "done", "Triaged"
+        SKIPPED = "skipped", "Not triaged (creator's reply)"
+
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="comments")
+    reviewer = models.ForeignKey(
+        Reviewer, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    # The name as shown when it was written; imports without a name line leave it blank.
+    author_name = models.CharField(max_length=150, blank=True)
+    author_role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATRON)
+    text = models.TextField()
+    # Where the player was when the comment was made on the review page.
+    timestamp_s = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=24, choices=Source.choices, default=Source.WEB)
+    external_id = models.CharField(max_length=200, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    review_link = models.ForeignKey(
+        ReviewLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    triage_state = models.CharField(
+        max_length=16, choices=TriageState.choices, default=TriageState.PENDING
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    # When the person wrote it (an import keeps the source's date); created_at is when we stored it.
+    posted_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["cut_id", "timestamp_s", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(timestamp_s__isnull=True) | Q(timestamp_s__gte=0),
+                name="comment_timestamp_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    source__in=["web", "api", "import:patreon", "import:csv", "import:youtube"]
+                ),
+                name="comment_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(author_role__in=["patron", "creator"]), name="comment_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(triage_state__in=["pending", "done", "skipped"]),
+                name="comment_triage_state_valid",
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="comment_text_not_empty"),
+            # Re-importing a file adds nothing: one row per (cut, source, external id).
+            models.UniqueConstraint(
+                fields=["cut", "source", "external_id"],
+                condition=~Q(external_id=""),
+                name="comment_unique_external_id",
+            ),
+        ]
+        indexes = [
+            # The review page and the API list a cut's comments by time.
+            models.Index(fields=["cut", "timestamp_s"], name="comment_cut_time_idx"),
+            # The triage sweep looks for comments still pending, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(triage_state="pending"),
+                name="comment_pending_idx",
+            ),
+            # The team digest reads the comments triaged since a member's last digest.
+            models.Index(fields=["triaged_at"], name="comment_triaged_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_name or 'anonymous'}: {self.text[:60]}"

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from errata.reviews.services import COMMENT_MAX_LENGTH, comment_validate_timestamp
+from errata.reviews.text import TIME_SOURCES, comment_time
+
+
+class ReviewCommentForm(forms.Form):
+    """A comment (or a reply) on the review page. The time chip holds the player's time when
+    the patron paused; `time_source` says whether they since typed a time or edited the chip."""
+
+    text = forms.CharField(
+        # Stored exactly as written: no stripping.
+        strip=False,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages={
+            "required": "Write something first.",
+            "max_length": (
+                f"A comment can be at most {COMMENT_MAX_LENGTH:,} characters; "
+                "this one has %(show_value)s."
+            ),
+        },
+    )
+    time = forms.CharField(required=False, max_length=20)
+    time_source = forms.ChoiceField(required=False, choices=[(s, s) for s in TIME_SOURCES])
+    parent = forms.IntegerField(required=False, min_value=1)
+    name = forms.CharField(required=False, max_length=150)
+    email = forms.EmailField(
+        required=False, error_messages={"invalid": "That email address does not look right."}
+    )
+
+    def __init__(self, *args, cut, needs_name: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.cut = cut
+        self.needs_name = needs_name
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"]
+        if not text.strip():
+            raise ValidationError("Write something first.")
+        return text
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.needs_name and not (data.get("name") or "").strip():
+            self.add_error("name", "Tell us your name, so the creator can credit you.")
+        if "text" not in data:
+            return data
+        try:
+            seconds = comment_time(
+                text=data["text"],
+                chip=data.get("time") or "",
+                source=data.get("time_source") or "",
+                duration_s=self.cut.duration_s,
+            )
+            comment_validate_timestamp(cut=self.cut, timestamp_s=seconds)
+        except ValidationError as error:
+            messages = error.message_dict if hasattr(error, "error_dict") else {}
+            for message in [*messages.get("time", []), *messages.get("timestamp_s", [])]:
+                self.add_error("time", message)
+            return data
+        data["timestamp_s"] = seconds
+        return data

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+WINDOW_S = 60
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    """A refusal: which counter ran out, and in how many seconds it starts again."""
+
+    scope: str
+    retry_after_s: int
+
+    @property
+    def message(self) -> str:
+        return (
+            "You are posting faster than we can take it. "
+            f"Please wait {self.retry_after_s} seconds and try again."
+        )
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address to count against. Behind one trusted proxy, the last X-Forwarded-For entry
+    is the one that proxy saw; otherwise the header is ignored (a client could type anything)."""
+    if settings.RATE_LIMIT_TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _hit(key: str, limit: int, now: float) -> int | None:
+    """Count one attempt on `key`; seconds until the window ends when over `limit`."""
+    window = int(now // WINDOW_S)
+    cache_key = f"rl:{key}:{window}"
+    # add() creates the counter only when missing, so concurrent first hits do not reset it.
+    cache.add(cache_key, 0, timeout=WINDOW_S + 5)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:
+        # Evicted between add and incr: start again (this attempt counts as the first).
+        cache.set(cache_key, 1, timeout=WINDOW_S + 5)
+        count = 1
+    if count > limit:
+        return max(1, int((window + 1) * WINDOW_S - now))
+    return None
+
+
+def review_post_limit_hit(*, request: HttpRequest, viewer_key: str) -> RateLimited | None:
+    """Count one post (comment, reply, me-too) by a viewer on the review pages; a RateLimited
+    when the viewer, or their IP address as a whole, is over the limit."""
+    now = time.time()
+    ip = client_ip(request)
+    over_ip = _hit(f"review-ip:{ip}", settings.REVIEW_POSTS_PER_MINUTE_PER_IP, now)
+    # A viewer is a reviewer key, or (before they have one) their address.
+    over_viewer = _hit(
+        f"review-viewer:{viewer_key or 'new:' + ip}", settings.REVIEW_POSTS_PER_MINUTE, now
+    )
+    if over_viewer is not None:
+        return RateLimited(scope="viewer", retry_after_s=over_viewer)
+    if over_ip is not None:
+        return RateLimited(scope="ip", retry_after_s=over_ip)
+    return None
+
+
+def review_post_count_new_viewer(*, viewer_key: str) -> None:
+    """A guest's first post was counted against their address (they had no key yet); count it
+    against their new key too, so their per-viewer limit starts from one."""
+    _hit(f"review-viewer:{viewer_key}", settings.REVIEW_POSTS_PER_MINUTE, time.time())
+
+
+# "Before you post" lookups run triage on each pause in typing: generous for a person typing,
+# a wall for a script.
+REVIEW_LOOKUPS_PER_MINUTE_PER_IP = 120
+
+
+def review_lookup_limit_hit(*, request: HttpRequest) -> RateLimited | None:
+    over = _hit(
+        f"review-lookup:{client_ip(request)}", REVIEW_LOOKUPS_PER_MINUTE_PER_IP, time.time()
+    )
+    return RateLimited(scope="ip", retry_after_s=over) if over is not None else None

@@ -1,0 +1,465 @@
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from errata.findings import similar as findings_similar
+from errata.media.serving import ranged_file_response
+from errata.media.sources import MediaSource, cut_media_source, review_page_csp
+from errata.models import Comment, Finding, MeToo, Reviewer, ReviewLink, User
+from errata.reviews import services as reviews_services
+from errata.reviews.selectors import (
+    Cursor,
+    review_comment_count,
+    review_comment_cursor,
+    review_comment_get,
+    review_comment_window,
+    review_link_get,
+    review_timeline,
+    reviewer_get_for_viewer,
+)
+from errata.reviews.services import (
+    COMMENT_MAX_LENGTH,
+    REVIEW_LINK_READ_ONLY_MESSAGE,
+    ReviewLinkClosed,
+    metoo_add,
+)
+from errata.reviews.text import clock, typed_time
+from errata.triage.timestamps import parse_time
+from errata.web.review.forms import ReviewCommentForm
+from errata.web.review.ratelimits import (
+    review_lookup_limit_hit,
+    review_post_count_new_viewer,
+    review_post_limit_hit,
+)
+
+REVIEWER_COOKIE = "errata_reviewer"
+
+
+REVIEWER_COOKIE_SALT = "errata.review.reviewer"
+
+
+REVIEWER_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+@dataclass
+class Viewer:
+    """Who is looking at a review page: a signed-in user, a guest the browser remembers for
+    this link, or someone who has not said their name yet."""
+
+    reviewer: Reviewer | None
+    user: User | None
+
+    @property
+    def reviewer_id(self) -> int | None:
+        return self.reviewer.pk if self.reviewer else None
+
+    @property
+    def key(self) -> str:
+        return str(self.reviewer.key) if self.reviewer else ""
+
+    @property
+    def needs_name(self) -> bool:
+        return self.reviewer is None and self.user is None
+
+    @property
+    def is_guest(self) -> bool:
+        return self.user is None and self.reviewer is not None
+
+    @property
+    def display_name(self) -> str:
+        if self.reviewer is not None:
+            return self.reviewer.display_name
+        return str(self.user) if self.user else ""
+
+
+def _viewer(request: HttpRequest) -> Viewer:
+    user = request.user if request.user.is_authenticated else None
+    key = request.get_signed_cookie(REVIEWER_COOKIE, default=None, salt=REVIEWER_COOKIE_SALT)
+    return Viewer(reviewer=reviewer_get_for_viewer(user=user, key=key), user=user)
+
+
+def _remember(response: HttpResponse, link: ReviewLink, viewer: Viewer, reviewer: Reviewer):
+    """A new guest: the browser keeps their reviewer key for this link (and only this link:
+    the cookie's path is the link's), and their first post counts against that key too."""
+    if viewer.is_guest or viewer.user is not None:
+        return
+    review_post_count_new_viewer(viewer_key=str(reviewer.key))
+    response.set_signed_cookie(
+        REVIEWER_COOKIE,
+        str(reviewer.key),
+        salt=REVIEWER_COOKIE_SALT,
+        max_age=REVIEWER_COOKIE_MAX_AGE,
+        path=link.get_absolute_url(),
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
+REFUSALS = {
+    "unknown": (
+        404,
+        "This review link does not exist",
+        "Check the address, or ask the creator for the link again.",
+    ),
+    "revoked": (
+        410,
+        "This review link was revoked",
+        "The creator has closed it. Ask them for a new link if you should still have access.",
+    ),
+    "expired": (
+        410,
+        "This review link has expired",
+        "Ask the creator for a new link if you should still have access.",
+    ),
+}
+
+
+def _refused(request: HttpRequest, reason: str) -> HttpResponse:
+    status, title, detail = REFUSALS[reason]
+    template = "errata/review/_refused.html" if request.htmx else "errata/review/closed.html"
+    response = render(
+        request, template, {"title": title, "detail": detail, "reason": reason}, status=status
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def review_link_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Resolve /r/<token>/ to an open link, or answer 404 (unknown) / 410 (revoked, expired)
+    with a page that says so and shows nothing of the cut."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
+        link = review_link_get(token=token)
+        if link is None:
+            return _refused(request, "unknown")
+        if reason := link.closed_reason():
+            return _refused(request, reason)
+        return view(request, link, *args, **kwargs)
+
+    return never_cache(wrapped)
+
+
+def _media_source(link: ReviewLink) -> MediaSource:
+    media_url = reverse("errata:review-media", args=[link.token])
+    return cut_media_source(link.cut, file_url=media_url)
+
+
+def _list_context(link: ReviewLink, viewer: Viewer, **extra) -> dict:
+    return {
+        "link": link,
+        "cut": link.cut,
+        "viewer": viewer,
+        "can_comment": link.can_comment,
+        "can_metoo": link.can_comment and link.show_others_comments,
+        **extra,
+    }
+
+
+@require_GET
+@review_link_view
+def review_page(request: HttpRequest, link: ReviewLink) -> HttpResponse:
+    viewer = _viewer(request)
+    source = _media_source(link)
+    window = review_comment_window(review_link=link, reviewer_id=viewer.reviewer_id)
+    context = _list_context(
+        link,
+        viewer,
+        video=link.cut.video,
+        source=source,
+        window=window,
+        timeline=review_timeline(review_link=link, reviewer_id=viewer.reviewer_id),
+        count=review_comment_count(review_link=link, reviewer_id=viewer.reviewer_id),
+        form=ReviewCommentForm(cut=link.cut, needs_name=viewer.needs_name),
+        max_length=COMMENT_MAX_LENGTH,
+        max_length_label=f"{COMMENT_MAX_LENGTH:,}",
+        config={
+            "kind": source.kind,
+            "src": source.src,
+            "videoId": source.video_id,
+            "duration": link.cut.duration_s,
+            "canComment": link.can_comment,
+            "commentsUrl": reverse("errata:review-comments", args=[link.token]),
+        },
+    )
+    response = render(request, "errata/review/page.html", context)
+    _review_headers(response, source)
+    return response
+
+
+def _review_headers(response: HttpResponse, source: MediaSource) -> None:
+    response["Content-Security-Policy"] = review_page_csp(source)
+    # The token is in the address: other sites (a link in a comment, the video host) may learn
+    # our origin, never the path.
+    response["Referrer-Policy"] = "strict-origin-when-cross-origin"
+
+
+@require_GET
+@review_link_view
+def review_comments(request: HttpRequest, link: ReviewLink) -> HttpResponse:
+    """A window of the comment list (htmx): after or before a cursor, or around a time."""
+    if not request.htmx:
+        return redirect(link.get_absolute_url())
+    viewer = _viewer(request)
+    after = Cursor.decode(request.GET.get("after"))
+    before = Cursor.decode(request.GET.get("before"))
+    around = _float_or_none(request.GET.get("around"))
+    window = review_comment_window(
+        review_link=link,
+        reviewer_id=viewer.reviewer_id,
+        after=after,
+        before=before,
+        around_s=around if after is None and before is None else None,
+    )
+    template = (
+        "errata/review/_comment_items.html"
+        if after is not None or before is not None
+        else "errata/review/_comment_list.html"
+    )
+    context = _list_context(
+        link,
+        viewer,
+        window=window,
+        show_earlier=before is not None or around is not None,
+        show_later=after is not None or around is not None,
+    )
+    return render(request, template, context)
+
+
+def _float_or_none(value: str | None) -> float | None:
+    try:
+        number = float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None
+
+
+def _comment_box(
+    request: HttpRequest,
+    link: ReviewLink,
+    viewer: Viewer,
+    form: ReviewCommentForm,
+    *,
+    status: int = 200,
+    open_box: bool = True,
+    message: str = "",
+    posted: dict | None = None,
+) -> HttpResponse:
+    """The comment box (an htmx target); after a post, also what changed elsewhere on the page
+    (`posted`: the list or thread, the timeline, the count), swapped in out of band."""
+    context = _list_context(
+        link,
+        viewer,
+        form=form,
+        open_box=open_box,
+        status_message=message,
+        max_length=COMMENT_MAX_LENGTH,
+        max_length_label=f"{COMMENT_MAX_LENGTH:,}",
+        **(posted or {}),
+    )
+    template = "errata/review/_comment_posted.html" if posted else "errata/review/_comment_box.html"
+    return render(request, template, context, status=status)
+
+
+def _form_errors_from(form: ReviewCommentForm, error: ValidationError) -> None:
+    # The service's field names, as the form calls them.
+    fields = {"text": "text", "timestamp_s": "time", "name": "name", "email": "email"}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        for message in messages:
+            form.add_error(fields.get(field), message)
+
+
+@require_POST
+@review_link_view
+def review_comment_create(request: HttpRequest, link: ReviewLink) -> HttpResponse:
+    viewer = _viewer(request)
+    if not link.can_comment:
+        return HttpResponse(REVIEW_LINK_READ_ONLY_MESSAGE, status=403)
+    form = ReviewCommentForm(request.POST, cut=link.cut, needs_name=viewer.needs_name)
+    if not form.is_valid():
+        return _comment_box(request, link, viewer, form, status=400)
+    limited = review_post_limit_hit(request=request, viewer_key=viewer.key)
+    if limited is not None:
+        form.add_error(None, limited.message)
+        response = _comment_box(request, link, viewer, form, status=429)
+        response["Retry-After"] = str(limited.retry_after_s)
+        return response
+    data = form.cleaned_data
+    parent = None
+    if data.get("parent"):
+        parent = Comment.objects.filter(pk=data["parent"], cut_id=link.cut_id).first()
+        if parent is None:
+            form.add_error(None, "The comment you are replying to is gone.")
+            return _comment_box(request, link, viewer, form, status=400)
+    try:
+        comment = reviews_services.review_comment_create(
+            review_link=link,
+            text=data["text"],
+            timestamp_s=data.get("timestamp_s"),
+            parent=parent,
+            reviewer=viewer.reviewer,
+            user=viewer.user,
+            guest_name=data.get("name") or "",
+            guest_email=data.get("email") or "",
+        )
+    except ReviewLinkClosed as closed:
+        return _refused(request, closed.reason)
+    except PermissionDenied as denied:
+        return HttpResponse(str(denied), status=403)
+    except ValidationError as error:
+        _form_errors_from(form, error)
+        return _comment_box(request, link, viewer, form, status=400)
+
+    if not request.htmx:
+        response = redirect(f"{link.get_absolute_url()}#comment-{comment.pk}")
+    else:
+        response = _comment_posted(request, link, viewer, comment)
+    _remember(response, link, viewer, comment.reviewer)
+    return response
+
+
+def _comment_posted(
+    request: HttpRequest, link: ReviewLink, viewer: Viewer, comment: Comment
+) -> HttpResponse:
+    """The fresh, closed comment box, and out of band: the list with the new comment in its
+    place (or its thread with the new reply), the timeline markers and the count."""
+    viewer = Viewer(reviewer=comment.reviewer, user=viewer.user)
+    posted: dict = {"just_posted_id": comment.pk}
+    if comment.parent_id:
+        posted["thread"] = review_comment_get(
+            review_link=link, reviewer_id=viewer.reviewer_id, pk=comment.parent_id
+        )
+        where = "reply posted"
+    else:
+        cursor = review_comment_cursor(review_link=link, pk=comment.pk)
+        posted["window"] = review_comment_window(
+            review_link=link,
+            reviewer_id=viewer.reviewer_id,
+            around_s=cursor.list_time if cursor else None,
+        )
+        posted["show_earlier"] = posted["show_later"] = True
+        when = clock(cursor.list_time) if cursor and cursor.list_time < 1e9 else ""
+        where = f"posted at {when}" if when else "posted"
+    posted["timeline"] = review_timeline(review_link=link, reviewer_id=viewer.reviewer_id)
+    posted["count"] = review_comment_count(review_link=link, reviewer_id=viewer.reviewer_id)
+    form = ReviewCommentForm(cut=link.cut, needs_name=False)
+    return _comment_box(
+        request,
+        link,
+        viewer,
+        form,
+        open_box=False,
+        message=f"Thank you — your comment was {where}.",
+        posted=posted,
+    )
+
+
+@require_POST
+@review_link_view
+def review_preview(request: HttpRequest, link: ReviewLink) -> HttpResponse:
+    """Before you post (htmx, as the patron types): what the draft reads like, reports already
+    made near this time that look like the same problem, and the time typed in the text."""
+    limited = review_lookup_limit_hit(request=request)
+    if limited is not None:
+        return HttpResponse(status=429)
+    viewer = _viewer(request)
+    text = request.POST.get("text", "")[:COMMENT_MAX_LENGTH]
+    source = request.POST.get("time_source", "")
+    player_time = _float_or_none(request.POST.get("player_time"))
+    typed = typed_time(text, duration_s=link.cut.duration_s)
+    chip = parse_time(request.POST.get("time", "")) if source == "manual" else None
+    time_s = chip if source == "manual" else (typed if typed is not None else player_time)
+    preview = findings_similar.review_preview(
+        review_link=link, reviewer_id=viewer.reviewer_id, text=text, time_s=time_s
+    )
+    chip_update = None
+    if source != "manual":
+        if typed is not None:
+            chip_update = {"value": clock(typed), "source": "text", "note": "from your text"}
+        elif source == "text":
+            # The typed time was deleted again: back to where the player was.
+            chip_update = {
+                "value": clock(player_time) if player_time is not None else "",
+                "source": "player",
+                "note": "",
+            }
+    return render(
+        request,
+        "errata/review/_preview.html",
+        _list_context(link, viewer, preview=preview, chip_update=chip_update),
+    )
+
+
+@require_POST
+@review_link_view
+def review_metoo(request: HttpRequest, link: ReviewLink, finding_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    finding = get_object_or_404(Finding, pk=finding_id)
+    prefix = "similar-" if request.POST.get("prefix") == "similar-" else ""
+    context = _list_context(link, viewer, finding=finding, prefix=prefix)
+    limited = review_post_limit_hit(request=request, viewer_key=viewer.key)
+    if limited is not None:
+        context["error"] = limited.message
+        response = render(request, "errata/review/_metoo.html", context, status=429)
+        response["Retry-After"] = str(limited.retry_after_s)
+        return response
+    try:
+        metoo, _ = metoo_add(
+            finding=finding,
+            review_link=link,
+            reviewer=viewer.reviewer,
+            user=viewer.user,
+            guest_name=request.POST.get("name", ""),
+            guest_email=request.POST.get("email", ""),
+        )
+    except ReviewLinkClosed as closed:
+        return _refused(request, closed.reason)
+    except PermissionDenied as denied:
+        return HttpResponse(str(denied), status=403)
+    except ValidationError as error:
+        messages = error.message_dict if hasattr(error, "error_dict") else {}
+        context["error"] = " ".join(error.messages)
+        response = render(request, "errata/review/_metoo.html", context, status=400)
+        if "name" in messages or "email" in messages:
+            # The page opens the comment box at the name field.
+            response["HX-Trigger"] = "review:needs-name"
+        return response
+    finding.n_metoo = MeToo.objects.filter(finding=finding).count()
+    finding.mine = True
+    response = render(request, "errata/review/_metoo.html", context)
+    _remember(response, link, viewer, metoo.reviewer)
+    return response
+
+
+@require_POST
+@review_link_view
+def review_forget(request: HttpRequest, link: ReviewLink) -> HttpResponse:
+    """ "Not you?": this browser forgets the guest it remembered for this link."""
+    response = redirect(link.get_absolute_url())
+    response.delete_cookie(REVIEWER_COOKIE, path=link.get_absolute_url())
+    return response
+
+
+@require_http_methods(["GET", "HEAD"])
+@review_link_view
+def review_media(request: HttpRequest, link: ReviewLink) -> HttpResponse:
+    """The cut's uploaded video, with byte ranges so the player can seek; only through an open
+    link."""
+    if not link.cut.media_file:
+        raise Http404("This cut has no uploaded video.")
+    return ranged_file_response(request, link.cut.media_file)

@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from errata.catalog.selectors import cut_with_counts, video_cuts, video_list
+from errata.catalog.timelines import TimelineFileError, timeline_entries_read
+from errata.core.errors import ErrataConflict
+from errata.fixes.carrying import (
+    CarryResult,
+    NewCutResult,
+    cut_create_and_carry,
+    errata_carry_to_cut,
+)
+from errata.models import Cut
+from errata.notifications.selectors import memberships_of
+from errata.notifications.services import membership_digest_set
+from errata.reviews import services as reviews_services
+from errata.reviews.selectors import cut_review_links
+from errata.reviews.services import review_link_create
+from errata.web.studio.access import form_errors, member_cut, member_video, messages_of, studio_view
+from errata.web.studio.forms import CarryForm, CutForm, DigestForm, ReviewLinkForm
+
+
+@studio_view
+@require_GET
+def videos(request: HttpRequest) -> HttpResponse:
+    return render(request, "errata/studio/videos.html", {"videos": video_list(user=request.user)})
+
+
+@studio_view
+@require_GET
+def video(request: HttpRequest, slug: str) -> HttpResponse:
+    video = member_video(request, slug)
+    return render(
+        request,
+        "errata/studio/video.html",
+        {
+            "video": video,
+            "cuts": video_cuts(video=video),
+            "scene_count": video.scenes.count(),
+        },
+    )
+
+
+@studio_view
+@require_GET
+def cut(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cut = member_cut(request, slug, number)
+    return render(request, "errata/studio/cut.html", _cut_context(cut))
+
+
+def _cut_context(cut: Cut, **extra) -> dict:
+    context = {
+        "video": cut.video,
+        "cut": cut_with_counts(cut=cut),
+        "review_links": cut_review_links(cut=cut),
+        "carry_form": CarryForm(cut=cut),
+        "review_link_form": ReviewLinkForm(),
+        "site_url": settings.SITE_URL,
+        "has_other_cuts": Cut.objects.filter(video_id=cut.video_id).exclude(pk=cut.pk).exists(),
+        "span_count": cut.spans.count(),
+    }
+    context.update(extra)
+    return context
+
+
+@studio_view
+@require_http_methods(["GET", "POST"])
+def cut_new(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add the next cut (v2...), with its timeline, carrying the open errata of an earlier one."""
+    video = member_video(request, slug)
+    latest = Cut.objects.filter(video=video).order_by("-number").first()
+    initial = {"carry_from": latest, "fps": video.fps}
+    if latest is not None:
+        initial["duration"] = latest.duration_s
+    form = CutForm(request.POST or None, request.FILES or None, video=video, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        entries = None
+        upload = data.get("timeline")
+        if upload:
+            try:
+                entries = timeline_entries_read(
+                    upload.text, filename=upload.name, fps=float(data["fps"] or video.fps)
+                )
+            except TimelineFileError as error:
+                form.add_error("timeline", str(error))
+        if form.is_valid():
+            try:
+                result = cut_create_and_carry(
+                    video=video,
+                    duration_s=data["duration"],
+                    label=data["label"],
+                    fps=data["fps"],
+                    media_url=data["media_url"],
+                    media_file=data.get("media_file"),
+                    timeline_entries=entries,
+                    carry_from=data["carry_from"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, messages_of(error))
+            else:
+                messages.success(request, _cut_created_message(result))
+                return redirect("errata:studio:cut", video.slug, result.cut.number)
+    status = 400 if form.errors else 200
+    return render(
+        request, "errata/studio/cut_new.html", {"video": video, "form": form}, status=status
+    )
+
+
+def _cut_created_message(result: NewCutResult) -> str:
+    parts = [f"Cut {result.cut.number} added"]
+    if result.timeline:
+        parts.append(f"with {result.timeline.spans} scene spans")
+    message = " ".join(parts) + "."
+    if result.carried:
+        message += " " + _carried_message(result.carried)
+    return message
+
+
+def _carried_message(carried: CarryResult) -> str:
+    message = (
+        f"Carried {carried.errata} open errata and {carried.findings} findings to the new "
+        "timeline by scene."
+    )
+    if carried.without_scene:
+        message += f" {carried.without_scene} had no scene on the new timeline and kept their time."
+    return message
+
+
+@studio_view
+@require_POST
+def cut_carry(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cut = member_cut(request, slug, number)
+    form = CarryForm(request.POST, cut=cut)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("errata:studio:cut", slug, number)
+    try:
+        carried = errata_carry_to_cut(
+            from_cut=form.cleaned_data["from_cut"], to_cut=cut, actor=request.user
+        )
+    except (ValidationError, ErrataConflict) as error:
+        messages.error(request, messages_of(error))
+    else:
+        messages.success(request, _carried_message(carried))
+    return redirect("errata:studio:cut", slug, number)
+
+
+@studio_view
+@require_POST
+def review_link_new(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Make a private review link to this cut (any member of the team may)."""
+    cut = member_cut(request, slug, number)
+    form = ReviewLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("errata:studio:cut", slug, number)
+    try:
+        link = review_link_create(cut=cut, created_by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, messages_of(error))
+    else:
+        messages.success(request, f"Review link made: {settings.SITE_URL}{link.get_absolute_url()}")
+    return redirect("errata:studio:cut", slug, number)
+
+
+@studio_view
+@require_POST
+def review_link_revoke(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
+    """Revoke one of this cut's review links; it stops working at once."""
+    cut = member_cut(request, slug, number)
+    link = cut.review_links.filter(pk=pk).first()
+    if link is None:
+        raise Http404("No such review link on this cut.")
+    if reviews_services.review_link_revoke(review_link=link):
+        messages.success(request, f"Revoked “{link.label or 'review link'}”: it no longer opens.")
+    else:
+        messages.info(request, "That link was already revoked.")
+    return redirect("errata:studio:cut", slug, number)
+
+
+@studio_view
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """Each of the user's teams: a digest of new comments as they arrive, once a day, or never."""
+    memberships = memberships_of(user=request.user)
+    data = request.POST if request.method == "POST" else None
+    rows = [
+        (m, DigestForm(data, prefix=f"team-{m.team_id}", initial={"digest": m.digest}))
+        for m in memberships
+    ]
+    if data is not None and all(form.is_valid() for _, form in rows):
+        for membership, form in rows:
+            membership_digest_set(membership=membership, digest=form.cleaned_data["digest"])
+        messages.success(request, "Saved your notification settings.")
+        return redirect("errata:studio:notification_settings")
+    return render(
+        request,
+        "errata/studio/notification_settings.html",
+        {
+            "rows": rows,
+            "email": request.user.email,
+            "digest_hour": f"{settings.DIGEST_HOUR}:00 ({settings.TIME_ZONE})",
+        },
+        status=400 if data is not None else 200,
+    )

@@ -1,0 +1,281 @@
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from errata.catalog.selectors import video_scene_names
+from errata.core.errors import ErrataConflict
+from errata.findings.selectors import errata_for_picker
+from errata.fixes import services as fixes_services
+from errata.fixes.selectors import (
+    BOARD_VIEWS,
+    BoardFilters,
+    board_page,
+    board_row,
+    errata_merge_targets,
+    erratum_for_member,
+    erratum_history,
+    erratum_reports,
+    erratum_scene_span,
+)
+from errata.fixes.services import (
+    STATUS_TRANSITIONS,
+    erratum_transition,
+    erratum_update,
+    finding_remove_from_erratum,
+)
+from errata.models import STATUS_ORDER, Category, Cut, Erratum, Finding, Remedy
+from errata.web.studio.access import form_errors, member_cut, member_video, messages_of, studio_view
+from errata.web.studio.forms import ErratumEditForm, ErratumMergeForm, ErratumStatusForm
+
+BOARD_FILTER_CHOICES = {
+    "category": Category.choices,
+    "status": [(s.value, s.label) for s in STATUS_ORDER],
+    "severity": Erratum.Severity.choices,
+    "remedy": Remedy.choices,
+}
+
+
+def _board_filters(request: HttpRequest) -> BoardFilters:
+    values = {}
+    for name, choices in BOARD_FILTER_CHOICES.items():
+        value = request.GET.get(name, "")
+        # An unknown value (an old bookmark) is ignored rather than showing an empty board.
+        values[name] = value if value in {c for c, _ in choices} else ""
+    return BoardFilters(**values)
+
+
+@studio_view
+@require_GET
+def board(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cut = member_cut(request, slug, number)
+    filters = _board_filters(request)
+    view = request.GET.get("view") if request.GET.get("view") in BOARD_VIEWS else "scene"
+    context = {
+        "video": cut.video,
+        "cut": cut,
+        "filters": filters,
+        "view": view,
+        "board": board_page(
+            cut=cut, filters=filters, view=view, page_number=request.GET.get("page") or 1
+        ),
+        "filter_choices": BOARD_FILTER_CHOICES,
+        "latest_cut": Cut.objects.filter(video_id=cut.video_id).order_by("-number").first(),
+        "query": urlencode({**filters.as_query(), "view": view}),
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "errata/studio/_board_list.html", context)
+    return render(request, "errata/studio/board.html", context)
+
+
+def _erratum(request: HttpRequest, slug: str, pk: int) -> Erratum:
+    erratum = erratum_for_member(video=member_video(request, slug), pk=pk)
+    if erratum is None:
+        raise Http404("No such erratum.")
+    return erratum
+
+
+def _erratum_context(erratum: Erratum, **extra) -> dict:
+    video = erratum.video
+    context = {
+        "video": video,
+        "cut": erratum.cut,
+        "erratum": erratum,
+        "reports": erratum_reports(erratum=erratum),
+        "history": erratum_history(erratum=erratum),
+        "span": erratum_scene_span(erratum=erratum),
+        "edit_form": ErratumEditForm(video=video, initial=ErratumEditForm.initial_for(erratum)),
+        "status_form": ErratumStatusForm(
+            video=video,
+            initial={
+                "fixed_in_cut": Cut.objects.filter(video=video).order_by("-number").first(),
+                "version": erratum.version,
+                "fix_note": erratum.fix_note,
+            },
+        ),
+        "merge_form": ErratumMergeForm(targets=errata_merge_targets(erratum=erratum)),
+        "merge_suggestions": errata_for_picker(
+            cut=erratum.cut, near_s=erratum.timestamp_s, exclude=erratum
+        ),
+        "scene_names": video_scene_names(video=video),
+        "next_statuses": [
+            (status, Erratum.Status(status).label)
+            for status in STATUS_ORDER
+            if status in STATUS_TRANSITIONS[erratum.status]
+        ],
+    }
+    context.update(extra)
+    return context
+
+
+def _erratum_page(
+    request: HttpRequest, erratum: Erratum, *, alert: str = "", status: int = 200, **forms
+) -> HttpResponse:
+    """The erratum page again, with what went wrong and the forms as they were typed."""
+    erratum = erratum_for_member(video=erratum.video, pk=erratum.pk)
+    context = _erratum_context(erratum, alert=alert, **forms)
+    template = "errata/studio/_erratum_body.html" if request.htmx else "errata/studio/erratum.html"
+    return render(request, template, context, status=status)
+
+
+def _erratum_done(request: HttpRequest, erratum: Erratum, notice: str) -> HttpResponse:
+    if request.htmx:
+        return _erratum_page(request, erratum, notice=notice)
+    messages.success(request, notice)
+    return redirect("errata:studio:erratum", erratum.video.slug, erratum.pk)
+
+
+@studio_view
+@require_GET
+def erratum(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    erratum = _erratum(request, slug, pk)
+    if erratum.merged_into_id:
+        messages.info(request, f"Erratum #{erratum.pk} was merged into this one.")
+        return redirect("errata:studio:erratum", slug, erratum.merged_into_id)
+    return render(request, "errata/studio/erratum.html", _erratum_context(erratum))
+
+
+@studio_view
+@require_POST
+def erratum_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    erratum = _erratum(request, slug, pk)
+    form = ErratumEditForm(request.POST, video=erratum.video)
+    if not form.is_valid():
+        return _erratum_page(request, erratum, status=400, edit_form=form)
+    data = form.cleaned_data
+    try:
+        erratum_update(
+            erratum=erratum,
+            actor=request.user,
+            expected_version=data["version"],
+            title=data["title"],
+            description=data["description"],
+            category=data["category"],
+            severity=data["severity"],
+            remedy=data["remedy"],
+            scene=data["scene"],
+            timestamp_s=data["timestamp"],
+            fix_note=data["fix_note"],
+        )
+    except ErrataConflict as error:
+        return _erratum_page(request, erratum, alert=str(error), status=409, edit_form=form)
+    except ValidationError as error:
+        return _erratum_page(request, erratum, alert=messages_of(error), status=400, edit_form=form)
+    return _erratum_done(request, erratum, "Saved.")
+
+
+@studio_view
+@require_POST
+def erratum_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Move an erratum along the fix loop: accepted, fixed in a cut, verified, or closed as
+    wontfix / not_an_error with a reason. The board's quick buttons post here too."""
+    erratum = _erratum(request, slug, pk)
+    from_board = request.POST.get("from") == "board"
+    form = ErratumStatusForm(request.POST, video=erratum.video)
+    if not form.is_valid():
+        return _status_refused(request, erratum, form_errors(form), 400, from_board, form)
+    data = form.cleaned_data
+    try:
+        changed = erratum_transition(
+            erratum=erratum,
+            status=data["status"],
+            actor=request.user,
+            fixed_in_cut=data["fixed_in_cut"],
+            reason=data["reason"],
+            fix_note=data["fix_note"] if "fix_note" in request.POST else None,
+            expected_version=data["version"],
+        )
+    except ErrataConflict as error:
+        return _status_refused(request, erratum, str(error), 409, from_board, form)
+    except ValidationError as error:
+        return _status_refused(request, erratum, messages_of(error), 400, from_board, form)
+    notice = f"Erratum #{changed.pk} is now {changed.get_status_display().lower()}"
+    if changed.status in (Erratum.Status.FIXED, Erratum.Status.VERIFIED):
+        notice += f" (fixed in cut {changed.fixed_in_cut.number})"
+    if from_board and request.htmx:
+        row = board_row(cut=changed.cut, erratum_id=changed.pk)
+        return render(
+            request,
+            "errata/studio/_board_row.html",
+            {
+                "video": erratum.video,
+                "cut": changed.cut,
+                "erratum": row,
+                "notice": notice,
+                "latest_cut": Cut.objects.filter(video_id=erratum.video_id)
+                .order_by("-number")
+                .first(),
+            },
+        )
+    if from_board:
+        messages.success(request, notice + ".")
+        return redirect("errata:studio:board", slug, changed.cut.number)
+    return _erratum_done(request, changed, notice + ".")
+
+
+def _status_refused(
+    request: HttpRequest, erratum: Erratum, message: str, status: int, from_board: bool, form
+) -> HttpResponse:
+    if from_board:
+        if request.htmx:
+            response = render(
+                request, "errata/studio/_alert.html", {"alert": message}, status=status
+            )
+            response["HX-Retarget"] = "#board-alert"
+            response["HX-Reswap"] = "innerHTML"
+            return response
+        messages.error(request, message)
+        return redirect("errata:studio:board", erratum.video.slug, erratum.cut.number)
+    return _erratum_page(request, erratum, alert=message, status=status, status_form=form)
+
+
+@studio_view
+@require_POST
+def erratum_merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Merge this erratum into another (a duplicate found late): its reports move there."""
+    erratum = _erratum(request, slug, pk)
+    form = ErratumMergeForm(request.POST, targets=errata_merge_targets(erratum=erratum))
+    if not form.is_valid():
+        return _erratum_page(request, erratum, alert=form_errors(form), status=400, merge_form=form)
+    try:
+        target = fixes_services.erratum_merge(
+            source=erratum, target=form.cleaned_data["target"], actor=request.user
+        )
+    except ErrataConflict as error:
+        return _erratum_page(request, erratum, alert=str(error), status=409, merge_form=form)
+    except ValidationError as error:
+        return _erratum_page(
+            request, erratum, alert=messages_of(error), status=400, merge_form=form
+        )
+    messages.success(request, f"Erratum #{erratum.pk} was merged into this one.")
+    url = reverse("errata:studio:erratum", args=[slug, target.pk])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@studio_view
+@require_POST
+def erratum_remove_finding(
+    request: HttpRequest, slug: str, pk: int, finding_pk: int
+) -> HttpResponse:
+    """Take a report back out of an erratum: it returns to the inbox."""
+    erratum = _erratum(request, slug, pk)
+    finding = Finding.objects.filter(pk=finding_pk, erratum=erratum).first()
+    if finding is None:
+        return _erratum_page(
+            request, erratum, alert="That report is no longer in this erratum.", status=409
+        )
+    try:
+        finding_remove_from_erratum(finding=finding, actor=request.user)
+    except ErrataConflict as error:
+        return _erratum_page(request, erratum, alert=str(error), status=409)
+    return _erratum_done(request, erratum, "The report is back in the inbox.")

@@ -1,0 +1,316 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from errata.models import Category, Cut, Erratum, Membership, Remedy, Scene, Video
+from errata.reviews.services import COMMENT_MAX_LENGTH
+from errata.triage.timestamps import format_time, parse_time
+
+# A timeline or a manim source file is text; anything bigger than this is not one.
+TEXT_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+
+
+CATEGORY_CHOICES = Category.choices
+
+
+DISMISS_CHOICES = [(Category.NONE, "None (praise, chatter)"), (Category.CONTENT, "Content")]
+
+
+class TimeField(forms.CharField):
+    """A time in a cut, typed as m:ss, h:mm:ss or seconds ("6:03", "363", "6:03.5")."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Not max_length: its validator would run on the parsed number, not the text.
+        self.widget.attrs.setdefault("maxlength", 20)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+        self.widget.attrs.setdefault("placeholder", "m:ss")
+        self.widget.attrs.setdefault("size", 8)
+
+    def prepare_value(self, value):
+        if isinstance(value, int | float):
+            return time_text(value)
+        return value
+
+    def to_python(self, value) -> float | None:
+        value = super().to_python(value)
+        if len(value) > 20:
+            raise forms.ValidationError("A time is at most 20 characters.")
+        if value in self.empty_values:
+            return None
+        seconds = parse_time(value)
+        if seconds is None:
+            raise forms.ValidationError(
+                f"{value!r} is not a time; write it as m:ss (6:03) or in seconds (363)."
+            )
+        return seconds
+
+
+def time_text(seconds: float) -> str:
+    """A time as the creator would type it back: 6:03, or 6:03.5 when it has a fraction."""
+    if float(seconds).is_integer():
+        return format_time(seconds)
+    minutes, rest = divmod(float(seconds), 60)
+    hours, minutes = divmod(int(minutes), 60)
+    text = f"{minutes:02d}:{rest:04.1f}" if hours else f"{minutes}:{rest:04.1f}"
+    return f"{hours}:{text}" if hours else text
+
+
+def read_text_upload(upload: UploadedFile, *, what: str) -> str:
+    """An uploaded text file as a string, refused clearly when it is too big or not text."""
+    if upload.size and upload.size > TEXT_UPLOAD_MAX_BYTES:
+        raise forms.ValidationError(
+            f"That {what} is {upload.size / 1024 / 1024:.1f} MB; a {what} is at most "
+            f"{TEXT_UPLOAD_MAX_BYTES // 1024 // 1024} MB."
+        )
+    raw = upload.read()
+    if b"\x00" in raw:
+        raise forms.ValidationError(f"That {what} is not a text file.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Older editing programs write EDLs in Latin-1; every byte decodes, names stay readable.
+        return raw.decode("latin-1")
+
+
+class SceneNameField(forms.CharField):
+    """A scene picked by name from the video's scenes (a datalist suggests them)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("list", "scene-names")
+        self.widget.attrs.setdefault("autocomplete", "off")
+
+
+def scene_by_name(*, video: Video, name: str) -> Scene:
+    scene = Scene.objects.filter(video=video, name=name.strip()).first()
+    if scene is None:
+        raise forms.ValidationError(f"There is no scene named {name.strip()!r} in this video.")
+    return scene
+
+
+class _SceneOfVideoForm(forms.Form):
+    """A form with a `scene` field naming a scene of one video (blank: no scene)."""
+
+    scene = SceneNameField()
+
+    def __init__(self, *args, video: Video, **kwargs) -> None:
+        self.video = video
+        super().__init__(*args, **kwargs)
+
+    def clean_scene(self) -> Scene | None:
+        name = self.cleaned_data.get("scene") or ""
+        return scene_by_name(video=self.video, name=name) if name.strip() else None
+
+
+class AcceptForm(_SceneOfVideoForm):
+    """Accept a group of findings as a new erratum; every field comes prefilled."""
+
+    title = forms.CharField(max_length=300, required=False)
+    category = forms.ChoiceField(choices=CATEGORY_CHOICES)
+    severity = forms.ChoiceField(choices=Erratum.Severity.choices, initial=Erratum.Severity.MEDIUM)
+    remedy = forms.ChoiceField(choices=Remedy.choices)
+    scene = SceneNameField()
+    timestamp = TimeField(required=False, label="Time")
+
+
+class FindingEditForm(_SceneOfVideoForm):
+    """The creator's corrections to one finding. Blank category keeps the suggestion."""
+
+    category = forms.ChoiceField(
+        choices=[("", "(as suggested)"), *CATEGORY_CHOICES], required=False
+    )
+    scene = SceneNameField()
+    timestamp = TimeField(required=False, label="Time")
+
+
+class ReplyForm(forms.Form):
+    # A reply is a comment: stored exactly as written, so no stripping.
+    text = forms.CharField(
+        max_length=COMMENT_MAX_LENGTH,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Your reply",
+    )
+
+
+class DismissForm(forms.Form):
+    category = forms.ChoiceField(choices=DISMISS_CHOICES, initial=Category.NONE)
+    reason = forms.CharField(max_length=300, required=False)
+
+
+class ErratumEditForm(_SceneOfVideoForm):
+    title = forms.CharField(max_length=300)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    category = forms.ChoiceField(choices=CATEGORY_CHOICES)
+    severity = forms.ChoiceField(choices=Erratum.Severity.choices)
+    remedy = forms.ChoiceField(choices=Remedy.choices)
+    scene = SceneNameField()
+    timestamp = TimeField(required=False, label="Time")
+    fix_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    @classmethod
+    def initial_for(cls, erratum: Erratum) -> dict:
+        return {
+            "title": erratum.title,
+            "description": erratum.description,
+            "category": erratum.category,
+            "severity": erratum.severity,
+            "remedy": erratum.remedy,
+            "scene": erratum.scene.name if erratum.scene_id else "",
+            "timestamp": erratum.timestamp_s,
+            "fix_note": erratum.fix_note,
+            "version": erratum.version,
+        }
+
+
+class ErratumStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Erratum.Status.choices)
+    fixed_in_cut = forms.ModelChoiceField(queryset=Cut.objects.none(), required=False)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    fix_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, video: Video, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fixed_in_cut"].queryset = Cut.objects.filter(video=video).order_by("-number")
+        self.fields["fixed_in_cut"].label_from_instance = lambda cut: (
+            f"cut {cut.number}" + (f" ({cut.label})" if cut.label else "")
+        )
+
+
+class ErratumMergeForm(forms.Form):
+    """Merge into another erratum of the same cut, named by its number (the page suggests the
+    nearest ones; a cut can hold hundreds, too many for a select)."""
+
+    target = forms.IntegerField(label="Merge into erratum #", min_value=1)
+
+    def __init__(self, *args, targets, **kwargs) -> None:
+        self.targets = targets
+        super().__init__(*args, **kwargs)
+        self.fields["target"].widget.attrs.update(list="merge-targets", autocomplete="off")
+
+    def clean_target(self) -> Erratum:
+        target = self.targets.filter(pk=self.cleaned_data["target"]).first()
+        if target is None:
+            raise forms.ValidationError(
+                f"There is no erratum #{self.cleaned_data['target']} on this cut to merge into."
+            )
+        return target
+
+
+class CutForm(forms.Form):
+    """A new cut of a video: its media, its duration and (optionally) its timeline, and which
+    earlier cut's open errata to carry to it."""
+
+    label = forms.CharField(max_length=150, required=False, initial="Fixed")
+    duration = TimeField(label="Duration", help_text="h:mm:ss, m:ss or seconds")
+    fps = forms.DecimalField(
+        max_digits=6, decimal_places=3, required=False, min_value=0.001, label="Frames per second"
+    )
+    media_url = forms.URLField(
+        max_length=500, required=False, label="Media URL", assume_scheme="https"
+    )
+    media_file = forms.FileField(required=False, label="Media file")
+    timeline = forms.FileField(
+        required=False,
+        label="Timeline",
+        help_text="An EDL (.edl), OpenTimelineIO (.otio), FCP XML (.xml, .fcpxml) or CSV file.",
+    )
+    carry_from = forms.ModelChoiceField(
+        queryset=Cut.objects.none(),
+        required=False,
+        label="Carry open errata from",
+        empty_label="(nothing)",
+    )
+
+    def __init__(self, *args, video: Video, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cuts = Cut.objects.filter(video=video).order_by("-number")
+        self.fields["carry_from"].queryset = cuts
+        self.fields["carry_from"].label_from_instance = lambda cut: (
+            f"cut {cut.number}" + (f" ({cut.label})" if cut.label else "")
+        )
+
+    def clean_timeline(self) -> UploadedFile | None:
+        upload = self.cleaned_data.get("timeline")
+        if upload:
+            upload.text = read_text_upload(upload, what="timeline file")
+        return upload
+
+
+class TimelineUploadForm(forms.Form):
+    timeline = forms.FileField(
+        label="Timeline file",
+        help_text="An EDL (.edl), OpenTimelineIO (.otio), FCP XML (.xml, .fcpxml) or CSV "
+        "(name,start,end) file. It replaces this cut's spans.",
+    )
+
+    def clean_timeline(self) -> UploadedFile:
+        upload = self.cleaned_data["timeline"]
+        upload.text = read_text_upload(upload, what="timeline file")
+        return upload
+
+
+class ManimSourceForm(forms.Form):
+    source = forms.FileField(label="manim source file (.py)")
+    source_path = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Path in the repository",
+        help_text="e.g. _2017/nn/part1.py; the render script uses it. Defaults to the file name.",
+    )
+
+    def clean_source(self) -> UploadedFile:
+        upload = self.cleaned_data["source"]
+        upload.text = read_text_upload(upload, what="source file")
+        return upload
+
+
+class SpanForm(forms.Form):
+    scene = SceneNameField(required=True)
+    start = TimeField(label="Start")
+    end = TimeField(label="End")
+
+
+class CarryForm(forms.Form):
+    from_cut = forms.ModelChoiceField(queryset=Cut.objects.none(), label="Carry open errata from")
+
+    def __init__(self, *args, cut: Cut, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["from_cut"].queryset = (
+            Cut.objects.filter(video_id=cut.video_id).exclude(pk=cut.pk).order_by("-number")
+        )
+        self.fields["from_cut"].label_from_instance = lambda c: (
+            f"cut {c.number}" + (f" ({c.label})" if c.label else "")
+        )
+
+
+class DigestForm(forms.Form):
+    """How often one membership's digest comes (one form per team, prefixed by its id)."""
+
+    digest = forms.ChoiceField(
+        choices=Membership.Digest.choices, widget=forms.RadioSelect, label="Digest"
+    )
+
+
+class ReviewLinkForm(forms.Form):
+    """A new review link for a cut, made from the studio's cut page."""
+
+    label = forms.CharField(
+        max_length=150, required=False, initial="Patreon early access", label="Label"
+    )
+    expires_at = forms.DateTimeField(
+        required=False,
+        label="Expires (optional)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+    can_comment = forms.BooleanField(required=False, initial=True, label="Viewers may comment")
+    show_others_comments = forms.BooleanField(
+        required=False, initial=True, label="Viewers see each other's comments"
+    )

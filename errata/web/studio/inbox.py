@@ -1,0 +1,328 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from errata.catalog.selectors import video_scene_names
+from errata.core.errors import ErrataConflict
+from errata.findings import services as findings_services
+from errata.findings.selectors import (
+    INBOX_ORDERS,
+    dismissed_page,
+    errata_for_picker,
+    inbox_page,
+    inbox_tab_counts,
+    reporter_name,
+)
+from errata.findings.services import finding_split_from_group, finding_update, findings_dismiss
+from errata.fixes.services import erratum_add_findings, erratum_create_from_findings
+from errata.models import Category, Comment, Cut, Erratum, Finding, Remedy
+from errata.reviews.services import comment_create
+from errata.web.studio.access import cut_url, form_errors, member_cut, messages_of, studio_view
+from errata.web.studio.forms import AcceptForm, DismissForm, FindingEditForm, ReplyForm
+
+
+def _inbox_context(request: HttpRequest, cut: Cut) -> dict:
+    params = request.POST if request.method == "POST" else request.GET
+    order = params.get("order") if params.get("order") in INBOX_ORDERS else "time"
+    show = "dismissed" if params.get("show") == "dismissed" else "new"
+    page_number = params.get("page") or 1
+    context = {
+        "video": cut.video,
+        "cut": cut,
+        "order": order,
+        "show": show,
+        "tabs": inbox_tab_counts(cut=cut),
+        "category_choices": Category.choices,
+        "severity_choices": Erratum.Severity.choices,
+        "remedy_choices": Remedy.choices,
+        "scene_names": video_scene_names(video=cut.video),
+    }
+    if show == "dismissed":
+        context["dismissed"] = dismissed_page(cut=cut, page_number=page_number)
+    else:
+        context["inbox"] = inbox_page(cut=cut, page_number=page_number, order=order)
+    return context
+
+
+@studio_view
+@require_GET
+def inbox(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cut = member_cut(request, slug, number)
+    context = _inbox_context(request, cut)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "errata/studio/_inbox_list.html", context)
+    return render(request, "errata/studio/inbox.html", context)
+
+
+def _inbox_done(
+    request: HttpRequest,
+    cut: Cut,
+    *,
+    notice: str = "",
+    alert: str = "",
+    erratum: Erratum | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """After an inbox action: htmx gets the list again (others may have triaged meanwhile) with
+    the outcome on top; a plain form post goes back to the inbox."""
+    if request.htmx:
+        context = _inbox_context(request, cut)
+        context.update(notice=notice, alert=alert, notice_erratum=erratum)
+        return render(request, "errata/studio/_inbox_list.html", context, status=status)
+    if alert:
+        messages.error(request, alert)
+    else:
+        messages.success(request, notice)
+    params = request.POST
+    return redirect(
+        cut_url(
+            "inbox",
+            cut,
+            page=params.get("page", ""),
+            order=params.get("order", ""),
+            show=params.get("show", ""),
+        )
+    )
+
+
+def _inbox_refusal(request: HttpRequest, cut: Cut, message: str) -> HttpResponse:
+    """Bad input changes nothing: htmx shows why above the list and leaves the list (and what
+    was typed in it) alone."""
+    if request.htmx:
+        response = render(request, "errata/studio/_alert.html", {"alert": message}, status=400)
+        response["HX-Retarget"] = "#inbox-alert"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    return _inbox_done(request, cut, alert=message)
+
+
+def _posted_finding_ids(request: HttpRequest, cut: Cut) -> list[int]:
+    """The findings an action names, all of them on this cut; anything else (another cut, a
+    finding carried away meanwhile) is a conflict and nothing is changed."""
+    try:
+        ids = sorted({int(value) for value in request.POST.getlist("finding")})
+    except ValueError:
+        raise ValidationError("Finding ids must be numbers.") from None
+    if not ids:
+        raise ValidationError("Choose at least one finding.")
+    if Finding.objects.filter(pk__in=ids, cut=cut).count() != len(ids):
+        raise ErrataConflict(
+            "Some of these findings are no longer on this cut; nothing was changed."
+        )
+    return ids
+
+
+def _finding_on_cut(cut: Cut, pk: int) -> Finding:
+    finding = (
+        Finding.objects.filter(pk=pk, cut=cut)
+        .select_related("comment", "comment__reviewer", "scene", "suggested_scene")
+        .first()
+    )
+    if finding is None:
+        raise Http404("No such finding on this cut.")
+    return finding
+
+
+@studio_view
+@require_POST
+def inbox_accept(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Accept a group (or any set) of untriaged findings as one new erratum, with the fields
+    as prefilled or as edited."""
+    cut = member_cut(request, slug, number)
+    form = AcceptForm(request.POST, video=cut.video)
+    if not form.is_valid():
+        return _inbox_refusal(request, cut, form_errors(form))
+    data = form.cleaned_data
+    try:
+        ids = _posted_finding_ids(request, cut)
+        erratum = erratum_create_from_findings(
+            finding_ids=ids,
+            actor=request.user,
+            title=data["title"] or None,
+            category=data["category"],
+            severity=data["severity"],
+            remedy=data["remedy"],
+            scene_id=data["scene"].pk if data["scene"] else None,
+            timestamp_s=data["timestamp"],
+        )
+    except ValidationError as error:
+        return _inbox_refusal(request, cut, messages_of(error))
+    except ErrataConflict as error:
+        return _inbox_done(request, cut, alert=str(error), status=409)
+    reports = "1 report" if len(ids) == 1 else f"{len(ids)} reports"
+    return _inbox_done(
+        request,
+        cut,
+        notice=f"Erratum #{erratum.pk} created from {reports}: {erratum.title}",
+        erratum=erratum,
+    )
+
+
+@studio_view
+@require_http_methods(["GET", "POST"])
+def inbox_add_to_erratum(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """GET: the picker of errata this group could join, nearest first. POST: join it."""
+    cut = member_cut(request, slug, number)
+    if request.method == "GET":
+        ids = [int(v) for v in request.GET.getlist("finding") if v.isdigit()]
+        findings = list(Finding.objects.filter(pk__in=ids, cut=cut).only("pk", "timestamp_s"))
+        times = sorted(f.timestamp_s for f in findings if f.timestamp_s is not None)
+        near = times[len(times) // 2] if times else None
+        return render(
+            request,
+            "errata/studio/_add_to_erratum.html",
+            {
+                "video": cut.video,
+                "cut": cut,
+                "finding_ids": [f.pk for f in findings],
+                "errata": errata_for_picker(cut=cut, near_s=near),
+                "group_key": request.GET.get("group", ""),
+            },
+        )
+    erratum = Erratum.objects.filter(pk=request.POST.get("erratum") or 0, cut=cut).first()
+    if erratum is None:
+        return _inbox_refusal(request, cut, "Choose an erratum of this cut.")
+    try:
+        ids = _posted_finding_ids(request, cut)
+        added = erratum_add_findings(erratum=erratum, finding_ids=ids, actor=request.user)
+    except ValidationError as error:
+        return _inbox_refusal(request, cut, messages_of(error))
+    except ErrataConflict as error:
+        return _inbox_done(request, cut, alert=str(error), status=409)
+    reports = "1 report" if added == 1 else f"{added} reports"
+    return _inbox_done(
+        request,
+        cut,
+        notice=f"Added {reports} to erratum #{erratum.pk}: {erratum.title}",
+        erratum=erratum,
+    )
+
+
+@studio_view
+@require_POST
+def inbox_dismiss(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Dismiss findings as content (feedback, a question) or none (praise, chatter)."""
+    cut = member_cut(request, slug, number)
+    form = DismissForm(request.POST)
+    if not form.is_valid():
+        return _inbox_refusal(request, cut, form_errors(form))
+    try:
+        ids = _posted_finding_ids(request, cut)
+        dismissed = findings_dismiss(
+            finding_ids=ids,
+            category=form.cleaned_data["category"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as error:
+        return _inbox_refusal(request, cut, messages_of(error))
+    except ErrataConflict as error:
+        return _inbox_done(request, cut, alert=str(error), status=409)
+    label = Category(form.cleaned_data["category"]).label.lower()
+    findings = "1 finding" if dismissed == 1 else f"{dismissed} findings"
+    return _inbox_done(request, cut, notice=f"Dismissed {findings} as {label}.")
+
+
+@studio_view
+@require_POST
+def finding_split(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
+    """This finding is not the same problem as the rest of its group."""
+    cut = member_cut(request, slug, number)
+    finding = _finding_on_cut(cut, pk)
+    if finding.state != Finding.State.NEW:
+        return _inbox_done(request, cut, alert="This finding was already triaged.", status=409)
+    if finding.duplicate_group_id is None or (
+        not Finding.objects.filter(duplicate_group_id=finding.duplicate_group_id, state="new")
+        .exclude(pk=finding.pk)
+        .exists()
+    ):
+        return _inbox_refusal(request, cut, "This finding is already on its own.")
+    finding_split_from_group(finding=finding)
+    return _inbox_done(request, cut, notice="Split out of its group: now a group of its own.")
+
+
+@studio_view
+@require_http_methods(["GET", "POST"])
+def finding_edit(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
+    """Correct a finding's category, scene or time (GET: the form, in place)."""
+    cut = member_cut(request, slug, number)
+    finding = _finding_on_cut(cut, pk)
+    if request.method == "GET":
+        form = FindingEditForm(
+            video=cut.video,
+            initial={
+                "category": finding.category,
+                "scene": finding.scene.name if finding.scene_id else "",
+                "timestamp": finding.timestamp_s,
+            },
+        )
+        return render(
+            request,
+            "errata/studio/_finding_edit.html",
+            {"video": cut.video, "cut": cut, "finding": finding, "form": form},
+        )
+    form = FindingEditForm(request.POST, video=cut.video)
+    if not form.is_valid():
+        return _inbox_refusal(request, cut, form_errors(form))
+    data = form.cleaned_data
+    try:
+        finding_update(
+            finding=finding,
+            category=data["category"] or None,
+            scene_id=data["scene"].pk if data["scene"] else None,
+            clear_scene=data["scene"] is None,
+            timestamp_s=data["timestamp"],
+        )
+    except ValidationError as error:
+        return _inbox_refusal(request, cut, messages_of(error))
+    return _inbox_done(request, cut, notice="Finding updated.")
+
+
+@studio_view
+@require_http_methods(["GET", "POST"])
+def finding_reply(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
+    """Reply to the person who wrote a finding's comment, as the creator."""
+    cut = member_cut(request, slug, number)
+    finding = _finding_on_cut(cut, pk)
+    if request.method == "GET":
+        return render(
+            request,
+            "errata/studio/_reply_form.html",
+            {
+                "video": cut.video,
+                "cut": cut,
+                "finding": finding,
+                "form": ReplyForm(),
+                "reporter": reporter_name(finding.comment),
+            },
+        )
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _inbox_refusal(request, cut, form_errors(form))
+    try:
+        comment_create(
+            cut=cut,
+            text=form.cleaned_data["text"],
+            author_name=str(request.user),
+            author_role=Comment.Role.CREATOR,
+            parent=finding.comment,
+            source=Comment.Source.WEB,
+        )
+    except ValidationError as error:
+        return _inbox_refusal(request, cut, messages_of(error))
+    return _inbox_done(request, cut, notice=f"Reply posted to {reporter_name(finding.comment)}.")
+
+
+@studio_view
+@require_POST
+def finding_restore(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
+    cut = member_cut(request, slug, number)
+    finding = _finding_on_cut(cut, pk)
+    try:
+        findings_services.finding_restore(finding=finding)
+    except ErrataConflict as error:
+        return _inbox_done(request, cut, alert=str(error), status=409)
+    return _inbox_done(request, cut, notice="Restored to the inbox.")

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from errata.catalog.selectors import cut_for_member
+from errata.io.exports import EXPORT_FORMATS, export_render, export_size
+from errata.io.jobs import export_job_create, export_runs_inline, import_job_create
+from errata.io.readers import COMMENT_FORMATS
+from errata.io.selectors import export_jobs_for_cut, import_jobs_for_cut
+from errata.io.services import import_size_refusal
+from errata.models import Cut, ExportJob, ImportJob
+
+FORMAT_LABELS = {
+    "patreon": "Patreon page (paste the post's comments, saved as a .txt file)",
+    "csv": "CSV (author, text, timestamp, external_id, parent_id, created_at)",
+    "youtube": "YouTube Data API commentThreads JSON",
+}
+
+
+EXPORT_LABELS = {
+    "md": "Fix checklist (Markdown)",
+    "csv": "Errata (CSV, every field)",
+    "json": "Errata (JSON, every field)",
+    "sh": "Re-render script",
+    "edl": "Markers for editing software (CMX3600 EDL)",
+    "corrections": "Corrections for the description or a pinned comment",
+    "credits": "Credits: who reported errata",
+}
+
+
+class CommentImportForm(forms.Form):
+    format = forms.ChoiceField(choices=[(f, FORMAT_LABELS[f]) for f in COMMENT_FORMATS])
+    file = forms.FileField(label="File")
+    creator_name = forms.CharField(
+        max_length=150,
+        required=False,
+        help_text="Whose comments are your replies; leave blank for the team owner's name.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        refusal = import_size_refusal(upload.size)
+        if refusal:
+            raise ValidationError(refusal)
+        return upload
+
+
+def _cut_or_404(request: HttpRequest, slug: str, number: int) -> Cut:
+    cut = cut_for_member(user=request.user, video_slug=slug, cut_number=number)
+    if cut is None:
+        raise Http404("No such cut.")
+    return cut
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_import(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cut = _cut_or_404(request, slug, number)
+    form = CommentImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = import_job_create(
+                cut=cut,
+                user=request.user,
+                fmt=form.cleaned_data["format"],
+                upload=form.cleaned_data["file"],
+                creator_name=form.cleaned_data["creator_name"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("errata:io_import_job", slug=slug, number=number, job_id=job.pk)
+    jobs = import_jobs_for_cut(cut=cut)
+    return render(
+        request,
+        "errata/io/import.html",
+        {"cut": cut, "form": form, "jobs": jobs},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def import_job(request: HttpRequest, slug: str, number: int, job_id: int) -> HttpResponse:
+    cut = _cut_or_404(request, slug, number)
+    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id, cut=cut)
+    template = "errata/io/_import_job.html" if request.htmx else "errata/io/import_job.html"
+    return render(request, template, {"cut": cut, "job": job})
+
+
+@login_required
+def export_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cut = _cut_or_404(request, slug, number)
+    size = export_size(cut=cut)
+    return render(
+        request,
+        "errata/io/export.html",
+        {
+            "cut": cut,
+            "errata_count": size,
+            "inline": export_runs_inline(cut=cut),
+            "formats": [(f, EXPORT_LABELS[f]) for f in EXPORT_FORMATS],
+            "jobs": export_jobs_for_cut(cut=cut),
+        },
+    )
+
+
+@login_required
+def export_download(request: HttpRequest, slug: str, number: int, fmt: str) -> HttpResponse:
+    """A small export, rendered now."""
+    cut = _cut_or_404(request, slug, number)
+    if fmt not in EXPORT_FORMATS:
+        raise Http404("No such export format.")
+    if not export_runs_inline(cut=cut):
+        return redirect("errata:io_export", slug=slug, number=number)
+    try:
+        result = export_render(cut=cut, fmt=fmt)
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=409, content_type="text/plain")
+    response = HttpResponse(result.content, content_type=result.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def export_job_start(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cut = _cut_or_404(request, slug, number)
+    fmt = request.POST.get("format", "")
+    if fmt not in EXPORT_FORMATS:
+        return HttpResponse("Choose an export format.", status=400, content_type="text/plain")
+    job = export_job_create(cut=cut, user=request.user, fmt=fmt)
+    return redirect("errata:io_export_job", slug=slug, number=number, job_id=job.pk)
+
+
+@login_required
+def export_job(request: HttpRequest, slug: str, number: int, job_id: int) -> HttpResponse:
+    cut = _cut_or_404(request, slug, number)
+    job = get_object_or_404(ExportJob.objects.select_related("created_by"), pk=job_id, cut=cut)
+    template = "errata/io/_export_job.html" if request.htmx else "errata/io/export_job.html"
+    return render(request, template, {"cut": cut, "job": job})
+
+
+@login_required
+def export_job_download(request: HttpRequest, slug: str, number: int, job_id: int):
+    cut = _cut_or_404(request, slug, number)
+    job = get_object_or_404(ExportJob, pk=job_id, cut=cut, status=ExportJob.Status.DONE)
+    return FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=job.filename,
+        content_type=job.content_type,
+    )

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from errata.catalog.manim import ManimSourceError, manim_scenes_read
+from errata.catalog.selectors import cut_spans, video_scene_names, video_scenes
+from errata.catalog.services import (
+    SpanEditResult,
+    scene_span_create,
+    scene_span_delete,
+    scene_span_update,
+    scenes_import_from_source,
+    timeline_import,
+)
+from errata.catalog.timelines import TimelineFileError, timeline_entries_read
+from errata.core.errors import ErrataConflict
+from errata.models import Cut, SceneSpan
+from errata.triage.timestamps import format_time
+from errata.web.studio.access import form_errors, member_cut, member_video, messages_of, studio_view
+from errata.web.studio.forms import ManimSourceForm, SpanForm, TimelineUploadForm, scene_by_name
+
+
+@studio_view
+@require_http_methods(["GET", "POST"])
+def scenes(request: HttpRequest, slug: str) -> HttpResponse:
+    """A video's scenes; import their names and class lines from a manim source file."""
+    video = member_video(request, slug)
+    form = ManimSourceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["source"]
+        try:
+            parsed = manim_scenes_read(upload.text, filename=upload.name)
+        except ManimSourceError as error:
+            form.add_error("source", str(error))
+        else:
+            if not parsed:
+                form.add_error("source", f"{upload.name} defines no scene classes.")
+            else:
+                result = scenes_import_from_source(
+                    video=video,
+                    scenes=parsed,
+                    source_path=form.cleaned_data["source_path"] or upload.name,
+                )
+                messages.success(
+                    request,
+                    f"Read {len(parsed)} scene classes from {upload.name}: {result.created} new, "
+                    f"{result.updated} updated.",
+                )
+                return redirect("errata:studio:scenes", video.slug)
+    return render(
+        request,
+        "errata/studio/scenes.html",
+        {"video": video, "scenes": video_scenes(video=video), "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _timeline_context(cut: Cut, **extra) -> dict:
+    context = {
+        "video": cut.video,
+        "cut": cut,
+        "spans": cut_spans(cut=cut),
+        "scene_names": video_scene_names(video=cut.video),
+        "upload_form": TimelineUploadForm(),
+        "span_form": SpanForm(),
+    }
+    context.update(extra)
+    return context
+
+
+@studio_view
+@require_http_methods(["GET", "POST"])
+def timeline(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """A cut's spans; import them from a timeline file (replacing the old ones)."""
+    cut = member_cut(request, slug, number)
+    if request.method == "GET":
+        return render(request, "errata/studio/timeline.html", _timeline_context(cut))
+    form = TimelineUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["timeline"]
+        try:
+            entries = timeline_entries_read(
+                upload.text, filename=upload.name, fps=float(cut.effective_fps)
+            )
+            result = timeline_import(cut=cut, entries=entries)
+        except TimelineFileError as error:
+            form.add_error("timeline", str(error))
+        except ValidationError as error:
+            form.add_error("timeline", messages_of(error))
+        else:
+            messages.success(
+                request,
+                f"Imported {result.spans} spans from {upload.name} ({result.scenes_created} new "
+                f"scenes); {result.findings_moved} findings now point at another scene.",
+            )
+            return redirect("errata:studio:timeline", slug, number)
+    return render(
+        request,
+        "errata/studio/timeline.html",
+        _timeline_context(cut, upload_form=form),
+        status=400,
+    )
+
+
+def _spans_done(
+    request: HttpRequest, cut: Cut, *, notice: str = "", alert: str = "", status: int = 200
+) -> HttpResponse:
+    if request.htmx:
+        context = _timeline_context(cut, notice=notice, alert=alert)
+        return render(request, "errata/studio/_spans.html", context, status=status)
+    if alert:
+        messages.error(request, alert)
+    else:
+        messages.success(request, notice)
+    return redirect("errata:studio:timeline", cut.video.slug, cut.number)
+
+
+def _moved(result: SpanEditResult) -> str:
+    if not result.findings_moved:
+        return ""
+    n = result.findings_moved
+    return f" {n} finding{'s' if n != 1 else ''} now point{'s' if n == 1 else ''} at another scene."
+
+
+@studio_view
+@require_POST
+def span_create(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cut = member_cut(request, slug, number)
+    form = SpanForm(request.POST)
+    if not form.is_valid():
+        return _spans_done(request, cut, alert=form_errors(form), status=400)
+    data = form.cleaned_data
+    try:
+        result = scene_span_create(
+            cut=cut, scene_name=data["scene"], start_s=data["start"], end_s=data["end"]
+        )
+    except ValidationError as error:
+        return _spans_done(request, cut, alert=messages_of(error), status=400)
+    return _spans_done(request, cut, notice=f"Added {result.span.scene.name}." + _moved(result))
+
+
+@studio_view
+@require_http_methods(["GET", "POST"])
+def span_update(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
+    """Move a span's edges by hand (GET: the row as a form)."""
+    cut = member_cut(request, slug, number)
+    span = SceneSpan.objects.filter(pk=pk, cut=cut).select_related("scene").first()
+    if span is None:
+        raise Http404("No such span on this cut.")
+    if request.method == "GET":
+        form = SpanForm(
+            initial={"scene": span.scene.name, "start": span.start_s, "end": span.end_s}
+        )
+        return render(
+            request,
+            "errata/studio/_span_edit.html",
+            {"video": cut.video, "cut": cut, "span": span, "form": form},
+        )
+    form = SpanForm(request.POST)
+    if not form.is_valid():
+        return _spans_done(request, cut, alert=form_errors(form), status=400)
+    data = form.cleaned_data
+    try:
+        scene = scene_by_name(video=cut.video, name=data["scene"])
+        result = scene_span_update(span=span, start_s=data["start"], end_s=data["end"], scene=scene)
+    except ValidationError as error:
+        return _spans_done(request, cut, alert=messages_of(error), status=400)
+    span = result.span
+    return _spans_done(
+        request,
+        cut,
+        notice=f"{span.scene.name} is now {format_time(span.start_s)} to {format_time(span.end_s)}."
+        + _moved(result),
+    )
+
+
+@studio_view
+@require_POST
+def span_delete(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
+    cut = member_cut(request, slug, number)
+    span = SceneSpan.objects.filter(pk=pk, cut=cut).select_related("scene").first()
+    if span is None:
+        return _spans_done(request, cut, alert="That span was already removed.", status=409)
+    name = span.scene.name
+    try:
+        result = scene_span_delete(span=span)
+    except ErrataConflict as error:
+        return _spans_done(request, cut, alert=str(error), status=409)
+    return _spans_done(request, cut, notice=f"Removed {name} from the timeline." + _moved(result))

@@ -1,0 +1,47 @@
+"""The studio's pages, under /studio/ (views in errata/web/studio/)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from errata.web.studio import cuts, errata, inbox, timeline
+
+app_name = "studio"
+
+CUT = "videos/<slug:slug>/cuts/<int:number>/"
+FINDING = CUT + "findings/<int:pk>/"
+ERRATUM = "videos/<slug:slug>/errata/<int:pk>/"
+
+urlpatterns = [
+    path("", cuts.videos, name="videos"),
+    path("settings/notifications/", cuts.notification_settings, name="notification_settings"),
+    path("videos/<slug:slug>/", cuts.video, name="video"),
+    path("videos/<slug:slug>/scenes/", timeline.scenes, name="scenes"),
+    path("videos/<slug:slug>/cuts/new/", cuts.cut_new, name="cut_new"),
+    path(CUT, cuts.cut, name="cut"),
+    path(CUT + "carry/", cuts.cut_carry, name="cut_carry"),
+    path(CUT + "links/", cuts.review_link_new, name="review_link_new"),
+    path(CUT + "links/<int:pk>/revoke/", cuts.review_link_revoke, name="review_link_revoke"),
+    path(CUT + "inbox/", inbox.inbox, name="inbox"),
+    path(CUT + "inbox/accept/", inbox.inbox_accept, name="inbox_accept"),
+    path(CUT + "inbox/add/", inbox.inbox_add_to_erratum, name="inbox_add"),
+    path(CUT + "inbox/dismiss/", inbox.inbox_dismiss, name="inbox_dismiss"),
+    path(FINDING + "split/", inbox.finding_split, name="finding_split"),
+    path(FINDING + "edit/", inbox.finding_edit, name="finding_edit"),
+    path(FINDING + "reply/", inbox.finding_reply, name="finding_reply"),
+    path(FINDING + "restore/", inbox.finding_restore, name="finding_restore"),
+    path(CUT + "board/", errata.board, name="board"),
+    path(CUT + "timeline/", timeline.timeline, name="timeline"),
+    path(CUT + "timeline/spans/", timeline.span_create, name="span_create"),
+    path(CUT + "timeline/spans/<int:pk>/", timeline.span_update, name="span_update"),
+    path(CUT + "timeline/spans/<int:pk>/delete/", timeline.span_delete, name="span_delete"),
+    path(ERRATUM, errata.erratum, name="erratum"),
+    path(ERRATUM + "edit/", errata.erratum_edit, name="erratum_edit"),
+    path(ERRATUM + "status/", errata.erratum_status, name="erratum_status"),
+    path(ERRATUM + "merge/", errata.erratum_merge, name="erratum_merge"),
+    path(
+        ERRATUM + "findings/<int:finding_pk>/remove/",
+        errata.erratum_remove_finding,
+        name="erratum_remove_finding",
+    ),
+]

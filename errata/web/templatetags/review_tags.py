@@ -1,0 +1,42 @@
+"""Template filters for the review page: times as the player shows them, and comment text
+escaped with its times made into seek links."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.safestring import SafeString
+
+from errata.models import Category
+from errata.reviews import text as reviews_text
+from errata.reviews.selectors import NO_TIME_S
+
+register = template.Library()
+
+
+@register.filter
+def clock(seconds: float | None) -> str:
+    """6:03 for 363 seconds; blank for no time (or the list's "no time" place)."""
+    if seconds is None or seconds >= NO_TIME_S:
+        return ""
+    return reviews_text.clock(seconds)
+
+
+@register.filter
+def seconds(value: float | None) -> str:
+    """A time for a data attribute or a #t= link: plain decimal, no exponent."""
+    if value is None:
+        return ""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+@register.filter
+def comment_html(text: str, duration_s: float | None = None) -> SafeString:
+    return reviews_text.comment_html(text, duration_s=duration_s)
+
+
+@register.filter
+def category_label(value: str) -> str:
+    try:
+        return Category(value).label
+    except ValueError:
+        return value

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from errata.web.review import mine, views
+
+app_name = "errata"
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/studio/", permanent=False), name="home"),
+    # The patron review page and what it asks for; every one of them checks the link first.
+    path("r/<str:token>/", views.review_page, name="review"),
+    path("r/<str:token>/comments/", views.review_comments, name="review-comments"),
+    path("r/<str:token>/comments/new/", views.review_comment_create, name="review-comment-create"),
+    path("r/<str:token>/preview/", views.review_preview, name="review-preview"),
+    path("r/<str:token>/metoo/<int:finding_id>/", views.review_metoo, name="review-metoo"),
+    path("r/<str:token>/forget/", views.review_forget, name="review-forget"),
+    path("r/<str:token>/media/", views.review_media, name="review-media"),
+    path("r/<str:token>/mine/", mine.review_mine, name="review-mine"),
+    path("unsubscribe/<str:token>/", mine.unsubscribe, name="unsubscribe"),
+    path("studio/", include("errata.web.studio.urls")),
+    path("", include("errata.web.studio.io_urls")),
+]

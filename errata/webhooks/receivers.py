@@ -1,0 +1,99 @@
+"""Domain events to webhook deliveries. Payloads are the API's own representations, built
+through errata.core.events (the API registers them), and only when an endpoint listens."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+
+from django.dispatch import receiver
+
+from errata.core.events import (
+    comment_created,
+    erratum_created,
+    erratum_status_changed,
+    payload,
+)
+from errata.models import Comment, Erratum, WebhookEvent
+from errata.webhooks.services import deliveries_create_for_event, endpoints_listening
+
+logger = logging.getLogger(__name__)
+
+
+def _best_effort(receiver_function: Callable) -> Callable:
+    """A receiver runs after the action's transaction committed: the comment or erratum exists
+    whatever happens here, so a failure to record its webhooks is logged, not raised into the
+    request that made it."""
+
+    @functools.wraps(receiver_function)
+    def wrapper(*args, **kwargs) -> None:
+        try:
+            receiver_function(*args, **kwargs)
+        except Exception:
+            logger.exception("Could not record webhook deliveries (%s)", receiver_function.__name__)
+
+    return wrapper
+
+
+@receiver(comment_created, dispatch_uid="webhooks_comment_created")
+@_best_effort
+def on_comment_created(sender, comment_id: int, **kwargs) -> None:
+    comment = Comment.objects.select_related("cut__video__team").filter(pk=comment_id).first()
+    if comment is None:
+        return
+    team = comment.cut.video.team
+    endpoints = endpoints_listening(team_id=team.pk, event=WebhookEvent.COMMENT_CREATED)
+    if not endpoints:
+        return
+    data = payload("comment", comment_id)
+    if data is None:
+        return
+    deliveries_create_for_event(
+        endpoints=endpoints,
+        team_slug=team.slug,
+        event=WebhookEvent.COMMENT_CREATED,
+        data=data,
+        video=comment.cut.video.slug,
+    )
+
+
+def _erratum_events(erratum_id: int, events: list[str], **extra) -> None:
+    erratum = Erratum.objects.select_related("video__team").filter(pk=erratum_id).first()
+    if erratum is None:
+        return
+    team = erratum.video.team
+    listening = {
+        event: endpoints
+        for event in events
+        if (endpoints := endpoints_listening(team_id=team.pk, event=event))
+    }
+    if not listening:
+        return
+    data = payload("erratum", erratum_id)
+    if data is None:
+        return
+    for event, endpoints in listening.items():
+        deliveries_create_for_event(
+            endpoints=endpoints,
+            team_slug=team.slug,
+            event=event,
+            data=data,
+            video=erratum.video.slug,
+            **extra,
+        )
+
+
+@receiver(erratum_created, dispatch_uid="webhooks_erratum_created")
+@_best_effort
+def on_erratum_created(sender, erratum_id: int, **kwargs) -> None:
+    _erratum_events(erratum_id, [WebhookEvent.ERRATUM_CREATED])
+
+
+@receiver(erratum_status_changed, dispatch_uid="webhooks_erratum_status_changed")
+@_best_effort
+def on_erratum_status_changed(sender, erratum_id: int, before: str, after: str, **kwargs) -> None:
+    events = [WebhookEvent.ERRATUM_STATUS_CHANGED]
+    if after == Erratum.Status.FIXED:
+        events.append(WebhookEvent.ERRATUM_FIXED)
+    _erratum_events(erratum_id, events, previous_status=before)
