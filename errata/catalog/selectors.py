@@ -150,19 +150,36 @@ def cut_spans(*, cut: Cut) -> list[SceneSpan]:
     )
 
 
-def cut_for_member(*, user, video_slug: str, cut_number: int) -> Cut | None:
-    """The cut, when `user` belongs to the team that owns its video; else None (the studio's
-    import and export pages answer 404, so an outsider learns nothing about other teams)."""
-    if not user.is_authenticated:
-        return None
-    # The import and export pages show the video's title and team: fetch them with the cut.
-    return (
-        Cut.objects.select_related("video", "video__team")
-        .filter(video__in=videos_for_member(user=user), video__slug=video_slug, number=cut_number)
-        .first()
-    )
-
-
 def cut_spans_in_order(*, cut: Cut) -> list[SceneSpan]:
     # The checklist names each scene's source file and span: the scene comes with its span.
     return list(SceneSpan.objects.filter(cut=cut).select_related("scene").order_by("start_s", "id"))
+
+
+def video_latest_cut(*, video_id: int) -> Cut | None:
+    """The newest cut of a video: where fixes land ("fixed in cut N") and what a new cut follows.
+    The one read of it, for the new-cut form, the board and the erratum page."""
+    return Cut.objects.filter(video_id=video_id).order_by("-number").first()
+
+
+def video_cuts_newest_first(*, video_id: int, exclude: Cut | None = None) -> QuerySet[Cut]:
+    # The cut pickers of the status, new-cut and carry forms list the newest first.
+    cuts = Cut.objects.filter(video_id=video_id).order_by("-number")
+    return cuts.exclude(pk=exclude.pk) if exclude is not None else cuts
+
+
+def cut_has_siblings(*, cut: Cut) -> bool:
+    # The cut page offers carrying errata only when the video has another cut.
+    return Cut.objects.filter(video_id=cut.video_id).exclude(pk=cut.pk).exists()
+
+
+def cut_span(*, cut: Cut, pk: int) -> SceneSpan | None:
+    # The timeline's span editors name the span's scene.
+    return SceneSpan.objects.filter(pk=pk, cut=cut).select_related("scene").first()
+
+
+def scene_by_name(*, video: Video, name: str) -> Scene | None:
+    return Scene.objects.filter(video=video, name=name.strip()).first()
+
+
+def cut_span_count(*, cut: Cut) -> int:
+    return SceneSpan.objects.filter(cut=cut).count()

@@ -240,3 +240,30 @@ def content_suggestions_open(*, cut: Cut) -> list[Finding]:
         .only("pk", "text", "timestamp_s", "comment__author_name")
         .order_by("timestamp_s", "id")
     )
+
+
+def findings_on_cut(*, cut: Cut, ids: list[int]) -> list[Finding]:
+    # The inbox's actions check the findings they name are on the cut; the picker wants times.
+    return list(Finding.objects.filter(pk__in=ids, cut=cut).only("pk", "timestamp_s"))
+
+
+def finding_of_cut(*, cut: Cut, pk: int) -> Finding | None:
+    # One finding's row in the inbox: its comment, author and scenes.
+    return (
+        Finding.objects.filter(pk=pk, cut=cut)
+        .select_related("comment", "comment__reviewer", "scene", "suggested_scene")
+        .first()
+    )
+
+
+def finding_has_group_mates(*, finding: Finding) -> bool:
+    """Whether other untriaged findings share this one's duplicate group (else it is alone)."""
+    if finding.duplicate_group_id is None:
+        return False
+    return (
+        Finding.objects.filter(
+            duplicate_group_id=finding.duplicate_group_id, state=Finding.State.NEW
+        )
+        .exclude(pk=finding.pk)
+        .exists()
+    )

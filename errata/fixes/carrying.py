@@ -82,7 +82,7 @@ def errata_carry_to_cut(*, from_cut: Cut, to_cut: Cut, actor=None) -> CarryResul
                 ErratumEvent(
                     erratum=erratum,
                     actor=actor,
-                    kind="carried",
+                    kind=ErratumEvent.Kind.CARRIED,
                     changes={
                         "cut": [from_cut.pk, to_cut.pk],
                         "timestamp_s": [erratum.timestamp_s, new_time],

@@ -188,3 +188,15 @@ def errata_of_cut(*, cut: Cut) -> QuerySet[Erratum]:
         .select_related("scene", "found_in_cut", "fixed_in_cut")
         .order_by("timestamp_s", "id")
     )
+
+
+def erratum_finding(*, erratum: Erratum, pk: int) -> Finding | None:
+    return Finding.objects.filter(pk=pk, erratum=erratum).first()
+
+
+def erratum_of_cut(*, cut: Cut, pk: int | str | None) -> Erratum | None:
+    try:
+        pk = int(pk or 0)
+    except (TypeError, ValueError):
+        return None
+    return Erratum.objects.filter(pk=pk, cut=cut).first()

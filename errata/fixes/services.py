@@ -126,7 +126,12 @@ def erratum_create_from_findings(
             created_by=actor,
         )
         _lock_new_findings(finding_ids=[f.pk for f in findings], erratum=erratum)
-        _event(erratum, actor=actor, kind="created", changes={"findings": [f.pk for f in findings]})
+        _event(
+            erratum,
+            actor=actor,
+            kind=ErratumEvent.Kind.CREATED,
+            changes={"findings": [f.pk for f in findings]},
+        )
         send_on_commit(
             erratum_created,
             Erratum,
@@ -164,7 +169,7 @@ def erratum_add_findings(
         _event(
             erratum,
             actor=actor,
-            kind="findings_added",
+            kind=ErratumEvent.Kind.FINDINGS_ADDED,
             changes={"findings": sorted(f.pk for f in findings)},
         )
         Erratum.objects.filter(pk=erratum.pk).update(version=F("version") + 1)
@@ -181,7 +186,12 @@ def finding_remove_from_erratum(*, finding: Finding, actor=None) -> None:
         if not moved or erratum_id is None:
             raise ErrataConflict("This finding is no longer in that erratum.")
         erratum = Erratum.objects.get(pk=erratum_id)
-        _event(erratum, actor=actor, kind="finding_removed", changes={"finding": finding.pk})
+        _event(
+            erratum,
+            actor=actor,
+            kind=ErratumEvent.Kind.FINDING_REMOVED,
+            changes={"finding": finding.pk},
+        )
         Erratum.objects.filter(pk=erratum_id).update(version=F("version") + 1)
     finding.refresh_from_db()
 
@@ -218,7 +228,7 @@ def erratum_update(
         if changes:
             current.version += 1
             current.save()
-            _event(current, actor=actor, kind="edited", changes=changes)
+            _event(current, actor=actor, kind=ErratumEvent.Kind.EDITED, changes=changes)
     return current
 
 
@@ -286,7 +296,7 @@ def erratum_transition(
         if reason:
             changes["reason"] = reason
         refreshed = Erratum.objects.get(pk=erratum.pk)
-        _event(refreshed, actor=actor, kind="status", changes=changes)
+        _event(refreshed, actor=actor, kind=ErratumEvent.Kind.STATUS, changes=changes)
         send_on_commit(
             erratum_status_changed,
             Erratum,
@@ -345,8 +355,13 @@ def erratum_merge(
         )
         Erratum.objects.filter(merged_into=source).update(merged_into=target)
         Erratum.objects.filter(pk=target.pk).update(version=F("version") + 1)
-        _event(source, actor=actor, kind="merged_into", changes={"target": target.pk})
         _event(
-            target, actor=actor, kind="merged_from", changes={"source": source.pk, "moved": moved}
+            source, actor=actor, kind=ErratumEvent.Kind.MERGED_INTO, changes={"target": target.pk}
+        )
+        _event(
+            target,
+            actor=actor,
+            kind=ErratumEvent.Kind.MERGED_FROM,
+            changes={"source": source.pk, "moved": moved},
         )
     return Erratum.objects.get(pk=target.pk)

@@ -17,15 +17,11 @@ from errata.catalog.selectors import cut_spans_in_order
 from errata.findings.selectors import content_suggestions_open
 from errata.fixes.reporters import Reporter, errata_reporters
 from errata.fixes.selectors import errata_of_cut
-from errata.models import Category, Cut, Erratum, Remedy, Scene, SceneSpan
+from errata.models import OPEN_STATUSES, Category, Cut, Erratum, Remedy, Scene, SceneSpan
 from errata.triage.scenes import SceneLocator, SpanRef
 from errata.triage.timestamps import format_time
 
 EXPORT_FORMATS = ("md", "csv", "json", "sh", "edl", "corrections", "credits")
-
-
-# Errata still to be acted on in this cut.
-OPEN_STATUSES = (Erratum.Status.OPEN, Erratum.Status.ACCEPTED)
 
 
 # Categories that are problems in the video (content and none are feedback and chatter).

@@ -13,3 +13,12 @@ def import_jobs_for_cut(*, cut: Cut, limit: int = 20) -> QuerySet[ImportJob]:
 def export_jobs_for_cut(*, cut: Cut, limit: int = 20) -> QuerySet[ExportJob]:
     # The export page lists recent large exports with who asked for them.
     return ExportJob.objects.filter(cut=cut).select_related("created_by")[:limit]
+
+
+def import_job_of_cut(*, cut: Cut, pk: int) -> ImportJob | None:
+    # The job page names who started it.
+    return ImportJob.objects.select_related("created_by").filter(pk=pk, cut=cut).first()
+
+
+def export_job_of_cut(*, cut: Cut, pk: int) -> ExportJob | None:
+    return ExportJob.objects.select_related("created_by").filter(pk=pk, cut=cut).first()

@@ -14,6 +14,7 @@ from errata.models.catalog import (
     Video,
 )
 from errata.models.errata import (
+    CLOSED_STATUSES,
     FIXED_STATUSES,
     OPEN_STATUSES,
     STATUS_ORDER,
@@ -33,6 +34,7 @@ from errata.models.findings import (
 from errata.models.jobs import (
     ExportJob,
     ImportJob,
+    Job,
 )
 from errata.models.outbound import (
     Notification,
@@ -56,6 +58,7 @@ from errata.models.reviews import (
 
 __all__ = [
     "CATEGORY_VALUES",
+    "CLOSED_STATUSES",
     "FIXED_STATUSES",
     "OPEN_STATUSES",
     "REMEDY_FOR_CATEGORY",
@@ -71,6 +74,7 @@ __all__ = [
     "Finding",
     "FindingToken",
     "ImportJob",
+    "Job",
     "MeToo",
     "Membership",
     "Notification",

@@ -9,21 +9,34 @@ from errata.models.catalog import Cut, Scene, Video
 from errata.models.findings import CATEGORY_VALUES, Category, Remedy
 
 
+class ErratumStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    FIXED = "fixed", "Fixed"
+    VERIFIED = "verified", "Verified"
+    WONTFIX = "wontfix", "Won't fix"
+    NOT_AN_ERROR = "not_an_error", "Not an error"
+
+
+# Still to be dealt with; fixed (in a cut); closed without a fix (with a reason).
+OPEN_STATUSES = [ErratumStatus.OPEN, ErratumStatus.ACCEPTED]
+FIXED_STATUSES = [ErratumStatus.FIXED, ErratumStatus.VERIFIED]
+CLOSED_STATUSES = [ErratumStatus.WONTFIX, ErratumStatus.NOT_AN_ERROR]
+# The board's "by status" view and its status filter, in the order of an erratum's life.
+STATUS_ORDER = list(ErratumStatus)
+
+
+class ErratumSeverity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
 class Erratum(models.Model):
     """One confirmed problem in a video, and what is done about it."""
 
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ACCEPTED = "accepted", "Accepted"
-        FIXED = "fixed", "Fixed"
-        VERIFIED = "verified", "Verified"
-        WONTFIX = "wontfix", "Won't fix"
-        NOT_AN_ERROR = "not_an_error", "Not an error"
-
-    class Severity(models.TextChoices):
-        LOW = "low", "Low"
-        MEDIUM = "medium", "Medium"
-        HIGH = "high", "High"
+    Status = ErratumStatus
+    Severity = ErratumSeverity
 
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="errata")
     found_in_cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="errata_found")
@@ -68,16 +81,14 @@ class Erratum(models.Model):
                 condition=Q(category__in=CATEGORY_VALUES), name="erratum_category_valid"
             ),
             models.CheckConstraint(
-                condition=Q(
-                    status__in=["open", "accepted", "fixed", "verified", "wontfix", "not_an_error"]
-                ),
+                condition=Q(status__in=ErratumStatus.values),
                 name="erratum_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(severity__in=["low", "medium", "high"]), name="erratum_severity_valid"
+                condition=Q(severity__in=ErratumSeverity.values), name="erratum_severity_valid"
             ),
             models.CheckConstraint(
-                condition=Q(remedy__in=["rerender", "rerecord", "caption", "pinned", "none"]),
+                condition=Q(remedy__in=Remedy.values),
                 name="erratum_remedy_valid",
             ),
             models.CheckConstraint(
@@ -85,11 +96,11 @@ class Erratum(models.Model):
                 name="erratum_timestamp_not_negative",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=["fixed", "verified"]) | Q(fixed_in_cut__isnull=False),
+                condition=~Q(status__in=FIXED_STATUSES) | Q(fixed_in_cut__isnull=False),
                 name="erratum_fixed_names_cut",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=["wontfix", "not_an_error"]) | ~Q(resolution_reason=""),
+                condition=~Q(status__in=CLOSED_STATUSES) | ~Q(resolution_reason=""),
                 name="erratum_closed_has_reason",
             ),
             models.CheckConstraint(condition=~Q(title=""), name="erratum_title_not_empty"),
@@ -105,14 +116,27 @@ class Erratum(models.Model):
         return self.title
 
 
+class ErratumEventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    FINDINGS_ADDED = "findings_added", "Reports added"
+    FINDING_REMOVED = "finding_removed", "Report removed"
+    EDITED = "edited", "Edited"
+    STATUS = "status", "Status changed"
+    MERGED_INTO = "merged_into", "Merged into another"
+    MERGED_FROM = "merged_from", "Another merged into it"
+    CARRIED = "carried", "Carried to a new cut"
+
+
 class ErratumEvent(models.Model):
     """The history of an erratum: who changed what, when."""
+
+    Kind = ErratumEventKind
 
     erratum = models.ForeignKey(Erratum, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    kind = models.CharField(max_length=32)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
     # What changed, as {"field": [before, after]} or event details.
     changes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -122,20 +146,3 @@ class ErratumEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.erratum_id}"
-
-
-OPEN_STATUSES = (Erratum.Status.OPEN, Erratum.Status.ACCEPTED)
-
-
-FIXED_STATUSES = (Erratum.Status.FIXED, Erratum.Status.VERIFIED)
-
-
-# The board's "by status" view and its status filter, in the order of an erratum's life.
-STATUS_ORDER = [
-    Erratum.Status.OPEN,
-    Erratum.Status.ACCEPTED,
-    Erratum.Status.FIXED,
-    Erratum.Status.VERIFIED,
-    Erratum.Status.WONTFIX,
-    Erratum.Status.NOT_AN_ERROR,
-]

@@ -53,14 +53,17 @@ REMEDY_FOR_CATEGORY = {
 }
 
 
+class FindingState(models.TextChoices):
+    NEW = "new", "Untriaged"
+    ACCEPTED = "accepted", "In an erratum"
+    DISMISSED = "dismissed", "Dismissed"
+
+
 class Finding(models.Model):
     """One point extracted from a comment. Triage fills the suggested_* fields; the creator's
     decisions go in category / scene / erratum and are never overwritten by triage."""
 
-    class State(models.TextChoices):
-        NEW = "new", "Untriaged"
-        ACCEPTED = "accepted", "In an erratum"
-        DISMISSED = "dismissed", "Dismissed"
+    State = FindingState
 
     class TimestampSource(models.TextChoices):
         TEXT = "text", "From the text"
@@ -121,7 +124,7 @@ class Finding(models.Model):
                 name="finding_category_valid",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["new", "accepted", "dismissed"]), name="finding_state_valid"
+                condition=Q(state__in=FindingState.values), name="finding_state_valid"
             ),
             models.CheckConstraint(
                 condition=Q(category_confidence__gte=0) & Q(category_confidence__lte=1),

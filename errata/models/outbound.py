@@ -54,15 +54,18 @@ class WebhookEndpoint(models.Model):
             )
 
 
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    RETRYING = "retrying", "Failed, will retry"
+    SUCCEEDED = "succeeded", "Delivered"
+    FAILED = "failed", "Failed"
+
+
 class WebhookDelivery(models.Model):
     """One event sent (or being sent) to one endpoint. The body is stored exactly as sent, so a
     replay re-sends the same bytes and a receiver can check the same signature."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        RETRYING = "retrying", "Failed, will retry"
-        SUCCEEDED = "succeeded", "Delivered"
-        FAILED = "failed", "Failed"
+    Status = WebhookDeliveryStatus
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
@@ -88,7 +91,7 @@ class WebhookDelivery(models.Model):
         verbose_name_plural = "webhook deliveries"
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "retrying", "succeeded", "failed"]),
+                condition=Q(status__in=WebhookDeliveryStatus.values),
                 name="webhook_delivery_status_valid",
             ),
         ]
@@ -101,6 +104,18 @@ class WebhookDelivery(models.Model):
         return f"{self.event} to {self.endpoint_id} ({self.status})"
 
 
+class NotificationKind(models.TextChoices):
+    ERRATUM_STATUS = "erratum_status", "An erratum a patron reported changed"
+    DIGEST = "digest", "Digest of new comments"
+
+
+class NotificationState(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Not sent (unsubscribed or no longer relevant)"
+    FAILED = "failed", "Failed"
+
+
 class Notification(models.Model):
     """One email to one person about one event: the outbox, and the record that it went.
 
@@ -110,15 +125,8 @@ class Notification(models.Model):
     exactly what was first meant, whatever has changed since.
     """
 
-    class Kind(models.TextChoices):
-        ERRATUM_STATUS = "erratum_status", "An erratum a patron reported changed"
-        DIGEST = "digest", "Digest of new comments"
-
-    class State(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Not sent (unsubscribed or no longer relevant)"
-        FAILED = "failed", "Failed"
+    Kind = NotificationKind
+    State = NotificationState
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     # What happened, e.g. "erratum:12:fixed:cut:3" or "digest:membership:4:since:<time>".
@@ -151,10 +159,10 @@ class Notification(models.Model):
                 fields=["event_key", "recipient"], name="notification_once_per_event_recipient"
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=["erratum_status", "digest"]), name="notification_kind_valid"
+                condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["pending", "sent", "skipped", "failed"]),
+                condition=Q(state__in=NotificationState.values),
                 name="notification_state_valid",
             ),
             models.CheckConstraint(condition=~Q(recipient=""), name="notification_has_recipient"),

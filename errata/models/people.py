@@ -29,17 +29,22 @@ class Team(models.Model):
         return self.name
 
 
+class MembershipRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    MEMBER = "member", "Member"
+
+
+class MembershipDigest(models.TextChoices):
+    IMMEDIATE = "immediate", "As comments arrive"
+    DAILY = "daily", "Once a day"
+    OFF = "off", "Never"
+
+
 class Membership(models.Model):
     """A user's place in a team."""
 
-    class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        MEMBER = "member", "Member"
-
-    class Digest(models.TextChoices):
-        IMMEDIATE = "immediate", "As comments arrive"
-        DAILY = "daily", "Once a day"
-        OFF = "off", "Never"
+    Role = MembershipRole
+    Digest = MembershipDigest
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
@@ -56,10 +61,10 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["team", "user"], name="membership_unique_team_user"),
             models.CheckConstraint(
-                condition=Q(role__in=["owner", "member"]), name="membership_role_valid"
+                condition=Q(role__in=MembershipRole.values), name="membership_role_valid"
             ),
             models.CheckConstraint(
-                condition=Q(digest__in=["immediate", "daily", "off"]),
+                condition=Q(digest__in=MembershipDigest.values),
                 name="membership_digest_valid",
             ),
         ]

@@ -87,24 +87,32 @@ class Reviewer(models.Model):
         return self.display_name or "anonymous"
 
 
+class CommentSource(models.TextChoices):
+    WEB = "web", "Review page"
+    API = "api", "API"
+    IMPORT_PATREON = "import:patreon", "Patreon import"
+    IMPORT_CSV = "import:csv", "CSV import"
+    IMPORT_YOUTUBE = "import:youtube", "YouTube import"
+
+
+class CommentRole(models.TextChoices):
+    PATRON = "patron", "Patron"
+    CREATOR = "creator", "Creator"
+
+
+class CommentTriageState(models.TextChoices):
+    PENDING = "pending", "Waiting for triage"
+    DONE = "done", "Triaged"
+    SKIPPED = "skipped", "Not triaged (creator's reply)"
+
+
 class Comment(models.Model):
     """What a person wrote, stored exactly as written. Never altered; always rendered escaped."""
 
-    class Source(models.TextChoices):
-        WEB = "web", "Review page"
-        API = "api", "API"
-        IMPORT_PATREON = "import:patreon", "Patreon import"
-        IMPORT_CSV = "import:csv", "CSV import"
-        IMPORT_YOUTUBE = "import:youtube", "YouTube import"
+    Source = CommentSource
+    Role = CommentRole
 
-    class Role(models.TextChoices):
-        PATRON = "patron", "Patron"
-        CREATOR = "creator", "Creator"
-
-    class TriageState(models.TextChoices):
-        PENDING = "pending", "Waiting for triage"
-        DONE = "done", "Triaged"
-        SKIPPED = "skipped", "Not triaged (creator's reply)"
+    TriageState = CommentTriageState
 
     cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="comments")
     reviewer = models.ForeignKey(
@@ -140,16 +148,14 @@ class Comment(models.Model):
                 name="comment_timestamp_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    source__in=["web", "api", "import:patreon", "import:csv", "import:youtube"]
-                ),
+                condition=Q(source__in=CommentSource.values),
                 name="comment_source_valid",
             ),
             models.CheckConstraint(
-                condition=Q(author_role__in=["patron", "creator"]), name="comment_role_valid"
+                condition=Q(author_role__in=CommentRole.values), name="comment_role_valid"
             ),
             models.CheckConstraint(
-                condition=Q(triage_state__in=["pending", "done", "skipped"]),
+                condition=Q(triage_state__in=CommentTriageState.values),
                 name="comment_triage_state_valid",
             ),
             models.CheckConstraint(condition=~Q(text=""), name="comment_text_not_empty"),

@@ -337,3 +337,24 @@ def review_link_for_video(*, video_id: int) -> ReviewLink | None:
     the newest link to the video that still opens, else the newest."""
     links = list(ReviewLink.objects.filter(cut__video_id=video_id).order_by("-created_at", "-pk"))
     return next((link for link in links if link.is_active()), links[0] if links else None)
+
+
+def review_link_of_cut(*, cut: Cut, pk: int) -> ReviewLink | None:
+    return ReviewLink.objects.filter(pk=pk, cut=cut).first()
+
+
+def review_comment_parent(*, review_link: ReviewLink, pk: int) -> Comment | None:
+    """The comment a reply on this link answers: one of the link's cut."""
+    return Comment.objects.filter(pk=pk, cut_id=review_link.cut_id).first()
+
+
+def finding_metoo_count(*, finding: Finding) -> int:
+    return MeToo.objects.filter(finding=finding).count()
+
+
+def reviewer_by_key(*, key) -> Reviewer | None:
+    return Reviewer.objects.filter(key=key).first()
+
+
+def reviewer_of_user(*, user) -> Reviewer | None:
+    return Reviewer.objects.filter(user=user).first()

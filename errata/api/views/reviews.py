@@ -20,7 +20,8 @@ from errata.api.serializers.reviews import (
     ReviewLinkUpdateSerializer,
 )
 from errata.api.views.base import REVIEWER, ApiViewSet
-from errata.models import Comment, Reviewer, ReviewLink
+from errata.models import Comment, ReviewLink
+from errata.reviews.selectors import reviewer_by_key, reviewer_of_user
 from errata.reviews.services import (
     comment_create,
     review_comment_create,
@@ -98,7 +99,7 @@ class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
             reviewer = None
             key = reviewer_key_from(request)
             if key is not None:
-                reviewer = Reviewer.objects.filter(key=key).first()
+                reviewer = reviewer_by_key(key=key)
                 if reviewer is None:
                     raise ValidationError({"reviewer": "No reviewer has this key."})
             elif not (data["author_name"] or "").strip():
@@ -122,7 +123,7 @@ class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 text=data["text"],
                 author_name=data["author_name"] or str(user),
                 author_role=Comment.Role.CREATOR,
-                reviewer=Reviewer.objects.filter(user=user).first(),
+                reviewer=reviewer_of_user(user=user),
                 timestamp_s=data.get("timestamp_s"),
                 parent=data.get("parent"),
                 source=Comment.Source.API,

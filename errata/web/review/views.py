@@ -16,13 +16,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from errata.findings import similar as findings_similar
 from errata.media.serving import ranged_file_response
 from errata.media.sources import MediaSource, cut_media_source, review_page_csp
-from errata.models import Comment, Finding, MeToo, Reviewer, ReviewLink, User
+from errata.models import Comment, Finding, Reviewer, ReviewLink, User
 from errata.reviews import services as reviews_services
 from errata.reviews.selectors import (
     Cursor,
+    finding_metoo_count,
     review_comment_count,
     review_comment_cursor,
     review_comment_get,
+    review_comment_parent,
     review_comment_window,
     review_link_get,
     review_timeline,
@@ -302,7 +304,7 @@ def review_comment_create(request: HttpRequest, link: ReviewLink) -> HttpRespons
     data = form.cleaned_data
     parent = None
     if data.get("parent"):
-        parent = Comment.objects.filter(pk=data["parent"], cut_id=link.cut_id).first()
+        parent = review_comment_parent(review_link=link, pk=data["parent"])
         if parent is None:
             form.add_error(None, "The comment you are replying to is gone.")
             return _comment_box(request, link, viewer, form, status=400)
@@ -439,7 +441,7 @@ def review_metoo(request: HttpRequest, link: ReviewLink, finding_id: int) -> Htt
             # The page opens the comment box at the name field.
             response["HX-Trigger"] = "review:needs-name"
         return response
-    finding.n_metoo = MeToo.objects.filter(finding=finding).count()
+    finding.n_metoo = finding_metoo_count(finding=finding)
     finding.mine = True
     response = render(request, "errata/review/_metoo.html", context)
     _remember(response, link, viewer, metoo.reviewer)

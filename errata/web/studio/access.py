@@ -5,7 +5,6 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -41,12 +40,6 @@ def member_cut(request: HttpRequest, slug: str, number: int) -> Cut:
     if cut is None:
         raise Http404("No such cut.")
     return cut
-
-
-def messages_of(error: ValidationError | Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
 
 
 def form_errors(form) -> str:

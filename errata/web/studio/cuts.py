@@ -7,9 +7,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from errata.catalog.selectors import cut_with_counts, video_cuts, video_list
+from errata.catalog.selectors import (
+    cut_has_siblings,
+    cut_span_count,
+    cut_with_counts,
+    video_cuts,
+    video_latest_cut,
+    video_list,
+)
 from errata.catalog.timelines import TimelineFileError, timeline_entries_read
-from errata.core.errors import ErrataConflict
+from errata.core.errors import ErrataConflict, error_text
 from errata.fixes.carrying import (
     CarryResult,
     NewCutResult,
@@ -20,9 +27,9 @@ from errata.models import Cut
 from errata.notifications.selectors import memberships_of
 from errata.notifications.services import membership_digest_set
 from errata.reviews import services as reviews_services
-from errata.reviews.selectors import cut_review_links
+from errata.reviews.selectors import cut_review_links, review_link_of_cut
 from errata.reviews.services import review_link_create
-from errata.web.studio.access import form_errors, member_cut, member_video, messages_of, studio_view
+from errata.web.studio.access import form_errors, member_cut, member_video, studio_view
 from errata.web.studio.forms import CarryForm, CutForm, DigestForm, ReviewLinkForm
 
 
@@ -62,8 +69,8 @@ def _cut_context(cut: Cut, **extra) -> dict:
         "carry_form": CarryForm(cut=cut),
         "review_link_form": ReviewLinkForm(),
         "site_url": settings.SITE_URL,
-        "has_other_cuts": Cut.objects.filter(video_id=cut.video_id).exclude(pk=cut.pk).exists(),
-        "span_count": cut.spans.count(),
+        "has_other_cuts": cut_has_siblings(cut=cut),
+        "span_count": cut_span_count(cut=cut),
     }
     context.update(extra)
     return context
@@ -74,7 +81,7 @@ def _cut_context(cut: Cut, **extra) -> dict:
 def cut_new(request: HttpRequest, slug: str) -> HttpResponse:
     """Add the next cut (v2...), with its timeline, carrying the open errata of an earlier one."""
     video = member_video(request, slug)
-    latest = Cut.objects.filter(video=video).order_by("-number").first()
+    latest = video_latest_cut(video_id=video.pk)
     initial = {"carry_from": latest, "fps": video.fps}
     if latest is not None:
         initial["duration"] = latest.duration_s
@@ -104,7 +111,7 @@ def cut_new(request: HttpRequest, slug: str) -> HttpResponse:
                     actor=request.user,
                 )
             except ValidationError as error:
-                form.add_error(None, messages_of(error))
+                form.add_error(None, error_text(error))
             else:
                 messages.success(request, _cut_created_message(result))
                 return redirect("errata:studio:cut", video.slug, result.cut.number)
@@ -147,7 +154,7 @@ def cut_carry(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             from_cut=form.cleaned_data["from_cut"], to_cut=cut, actor=request.user
         )
     except (ValidationError, ErrataConflict) as error:
-        messages.error(request, messages_of(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _carried_message(carried))
     return redirect("errata:studio:cut", slug, number)
@@ -165,7 +172,7 @@ def review_link_new(request: HttpRequest, slug: str, number: int) -> HttpRespons
     try:
         link = review_link_create(cut=cut, created_by=request.user, **form.cleaned_data)
     except ValidationError as error:
-        messages.error(request, messages_of(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, f"Review link made: {settings.SITE_URL}{link.get_absolute_url()}")
     return redirect("errata:studio:cut", slug, number)
@@ -176,7 +183,7 @@ def review_link_new(request: HttpRequest, slug: str, number: int) -> HttpRespons
 def review_link_revoke(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
     """Revoke one of this cut's review links; it stops working at once."""
     cut = member_cut(request, slug, number)
-    link = cut.review_links.filter(pk=pk).first()
+    link = review_link_of_cut(cut=cut, pk=pk)
     if link is None:
         raise Http404("No such review link on this cut.")
     if reviews_services.review_link_revoke(review_link=link):

@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from errata.catalog.selectors import video_scene_names
-from errata.core.errors import ErrataConflict
+from errata.catalog.selectors import video_latest_cut, video_scene_names
+from errata.core.errors import ErrataConflict, error_text
 from errata.findings.selectors import errata_for_picker
 from errata.fixes import services as fixes_services
 from errata.fixes.selectors import (
@@ -19,6 +19,7 @@ from errata.fixes.selectors import (
     board_page,
     board_row,
     errata_merge_targets,
+    erratum_finding,
     erratum_for_member,
     erratum_history,
     erratum_reports,
@@ -30,8 +31,8 @@ from errata.fixes.services import (
     erratum_update,
     finding_remove_from_erratum,
 )
-from errata.models import STATUS_ORDER, Category, Cut, Erratum, Finding, Remedy
-from errata.web.studio.access import form_errors, member_cut, member_video, messages_of, studio_view
+from errata.models import STATUS_ORDER, Category, Erratum, Remedy
+from errata.web.studio.access import form_errors, member_cut, member_video, studio_view
 from errata.web.studio.forms import ErratumEditForm, ErratumMergeForm, ErratumStatusForm
 
 BOARD_FILTER_CHOICES = {
@@ -66,7 +67,7 @@ def board(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             cut=cut, filters=filters, view=view, page_number=request.GET.get("page") or 1
         ),
         "filter_choices": BOARD_FILTER_CHOICES,
-        "latest_cut": Cut.objects.filter(video_id=cut.video_id).order_by("-number").first(),
+        "latest_cut": video_latest_cut(video_id=cut.video_id),
         "query": urlencode({**filters.as_query(), "view": view}),
     }
     if request.htmx and not request.htmx.boosted:
@@ -94,7 +95,7 @@ def _erratum_context(erratum: Erratum, **extra) -> dict:
         "status_form": ErratumStatusForm(
             video=video,
             initial={
-                "fixed_in_cut": Cut.objects.filter(video=video).order_by("-number").first(),
+                "fixed_in_cut": video_latest_cut(video_id=video.pk),
                 "version": erratum.version,
                 "fix_note": erratum.fix_note,
             },
@@ -166,7 +167,7 @@ def erratum_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except ErrataConflict as error:
         return _erratum_page(request, erratum, alert=str(error), status=409, edit_form=form)
     except ValidationError as error:
-        return _erratum_page(request, erratum, alert=messages_of(error), status=400, edit_form=form)
+        return _erratum_page(request, erratum, alert=error_text(error), status=400, edit_form=form)
     return _erratum_done(request, erratum, "Saved.")
 
 
@@ -194,7 +195,7 @@ def erratum_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except ErrataConflict as error:
         return _status_refused(request, erratum, str(error), 409, from_board, form)
     except ValidationError as error:
-        return _status_refused(request, erratum, messages_of(error), 400, from_board, form)
+        return _status_refused(request, erratum, error_text(error), 400, from_board, form)
     notice = f"Erratum #{changed.pk} is now {changed.get_status_display().lower()}"
     if changed.status in (Erratum.Status.FIXED, Erratum.Status.VERIFIED):
         notice += f" (fixed in cut {changed.fixed_in_cut.number})"
@@ -208,9 +209,7 @@ def erratum_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 "cut": changed.cut,
                 "erratum": row,
                 "notice": notice,
-                "latest_cut": Cut.objects.filter(video_id=erratum.video_id)
-                .order_by("-number")
-                .first(),
+                "latest_cut": video_latest_cut(video_id=erratum.video_id),
             },
         )
     if from_board:
@@ -250,9 +249,7 @@ def erratum_merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except ErrataConflict as error:
         return _erratum_page(request, erratum, alert=str(error), status=409, merge_form=form)
     except ValidationError as error:
-        return _erratum_page(
-            request, erratum, alert=messages_of(error), status=400, merge_form=form
-        )
+        return _erratum_page(request, erratum, alert=error_text(error), status=400, merge_form=form)
     messages.success(request, f"Erratum #{erratum.pk} was merged into this one.")
     url = reverse("errata:studio:erratum", args=[slug, target.pk])
     if request.htmx:
@@ -269,7 +266,7 @@ def erratum_remove_finding(
 ) -> HttpResponse:
     """Take a report back out of an erratum: it returns to the inbox."""
     erratum = _erratum(request, slug, pk)
-    finding = Finding.objects.filter(pk=finding_pk, erratum=erratum).first()
+    finding = erratum_finding(erratum=erratum, pk=finding_pk)
     if finding is None:
         return _erratum_page(
             request, erratum, alert="That report is no longer in this erratum.", status=409

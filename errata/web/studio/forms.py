@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from errata.catalog.selectors import scene_by_name, video_cuts_newest_first
 from errata.models import Category, Cut, Erratum, Membership, Remedy, Scene, Video
 from errata.reviews.services import COMMENT_MAX_LENGTH
 from errata.triage.timestamps import format_time, parse_time
@@ -85,8 +86,8 @@ class SceneNameField(forms.CharField):
         self.widget.attrs.setdefault("autocomplete", "off")
 
 
-def scene_by_name(*, video: Video, name: str) -> Scene:
-    scene = Scene.objects.filter(video=video, name=name.strip()).first()
+def scene_named(*, video: Video, name: str) -> Scene:
+    scene = scene_by_name(video=video, name=name)
     if scene is None:
         raise forms.ValidationError(f"There is no scene named {name.strip()!r} in this video.")
     return scene
@@ -103,7 +104,7 @@ class _SceneOfVideoForm(forms.Form):
 
     def clean_scene(self) -> Scene | None:
         name = self.cleaned_data.get("scene") or ""
-        return scene_by_name(video=self.video, name=name) if name.strip() else None
+        return scene_named(video=self.video, name=name) if name.strip() else None
 
 
 class AcceptForm(_SceneOfVideoForm):
@@ -177,7 +178,7 @@ class ErratumStatusForm(forms.Form):
 
     def __init__(self, *args, video: Video, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fixed_in_cut"].queryset = Cut.objects.filter(video=video).order_by("-number")
+        self.fields["fixed_in_cut"].queryset = video_cuts_newest_first(video_id=video.pk)
         self.fields["fixed_in_cut"].label_from_instance = lambda cut: (
             f"cut {cut.number}" + (f" ({cut.label})" if cut.label else "")
         )
@@ -230,7 +231,7 @@ class CutForm(forms.Form):
 
     def __init__(self, *args, video: Video, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        cuts = Cut.objects.filter(video=video).order_by("-number")
+        cuts = video_cuts_newest_first(video_id=video.pk)
         self.fields["carry_from"].queryset = cuts
         self.fields["carry_from"].label_from_instance = lambda cut: (
             f"cut {cut.number}" + (f" ({cut.label})" if cut.label else "")
@@ -282,8 +283,8 @@ class CarryForm(forms.Form):
 
     def __init__(self, *args, cut: Cut, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["from_cut"].queryset = (
-            Cut.objects.filter(video_id=cut.video_id).exclude(pk=cut.pk).order_by("-number")
+        self.fields["from_cut"].queryset = video_cuts_newest_first(
+            video_id=cut.video_id, exclude=cut
         )
         self.fields["from_cut"].label_from_instance = lambda c: (
             f"cut {c.number}" + (f" ({c.label})" if c.label else "")

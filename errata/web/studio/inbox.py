@@ -7,21 +7,25 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from errata.catalog.selectors import video_scene_names
-from errata.core.errors import ErrataConflict
+from errata.core.errors import ErrataConflict, error_text
 from errata.findings import services as findings_services
 from errata.findings.selectors import (
     INBOX_ORDERS,
     dismissed_page,
     errata_for_picker,
+    finding_has_group_mates,
+    finding_of_cut,
+    findings_on_cut,
     inbox_page,
     inbox_tab_counts,
     reporter_name,
 )
 from errata.findings.services import finding_split_from_group, finding_update, findings_dismiss
+from errata.fixes.selectors import erratum_of_cut
 from errata.fixes.services import erratum_add_findings, erratum_create_from_findings
 from errata.models import Category, Comment, Cut, Erratum, Finding, Remedy
 from errata.reviews.services import comment_create
-from errata.web.studio.access import cut_url, form_errors, member_cut, messages_of, studio_view
+from errata.web.studio.access import cut_url, form_errors, member_cut, studio_view
 from errata.web.studio.forms import AcceptForm, DismissForm, FindingEditForm, ReplyForm
 
 
@@ -109,7 +113,7 @@ def _posted_finding_ids(request: HttpRequest, cut: Cut) -> list[int]:
         raise ValidationError("Finding ids must be numbers.") from None
     if not ids:
         raise ValidationError("Choose at least one finding.")
-    if Finding.objects.filter(pk__in=ids, cut=cut).count() != len(ids):
+    if len(findings_on_cut(cut=cut, ids=ids)) != len(ids):
         raise ErrataConflict(
             "Some of these findings are no longer on this cut; nothing was changed."
         )
@@ -117,11 +121,7 @@ def _posted_finding_ids(request: HttpRequest, cut: Cut) -> list[int]:
 
 
 def _finding_on_cut(cut: Cut, pk: int) -> Finding:
-    finding = (
-        Finding.objects.filter(pk=pk, cut=cut)
-        .select_related("comment", "comment__reviewer", "scene", "suggested_scene")
-        .first()
-    )
+    finding = finding_of_cut(cut=cut, pk=pk)
     if finding is None:
         raise Http404("No such finding on this cut.")
     return finding
@@ -150,7 +150,7 @@ def inbox_accept(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             timestamp_s=data["timestamp"],
         )
     except ValidationError as error:
-        return _inbox_refusal(request, cut, messages_of(error))
+        return _inbox_refusal(request, cut, error_text(error))
     except ErrataConflict as error:
         return _inbox_done(request, cut, alert=str(error), status=409)
     reports = "1 report" if len(ids) == 1 else f"{len(ids)} reports"
@@ -169,7 +169,7 @@ def inbox_add_to_erratum(request: HttpRequest, slug: str, number: int) -> HttpRe
     cut = member_cut(request, slug, number)
     if request.method == "GET":
         ids = [int(v) for v in request.GET.getlist("finding") if v.isdigit()]
-        findings = list(Finding.objects.filter(pk__in=ids, cut=cut).only("pk", "timestamp_s"))
+        findings = findings_on_cut(cut=cut, ids=ids)
         times = sorted(f.timestamp_s for f in findings if f.timestamp_s is not None)
         near = times[len(times) // 2] if times else None
         return render(
@@ -183,14 +183,14 @@ def inbox_add_to_erratum(request: HttpRequest, slug: str, number: int) -> HttpRe
                 "group_key": request.GET.get("group", ""),
             },
         )
-    erratum = Erratum.objects.filter(pk=request.POST.get("erratum") or 0, cut=cut).first()
+    erratum = erratum_of_cut(cut=cut, pk=request.POST.get("erratum"))
     if erratum is None:
         return _inbox_refusal(request, cut, "Choose an erratum of this cut.")
     try:
         ids = _posted_finding_ids(request, cut)
         added = erratum_add_findings(erratum=erratum, finding_ids=ids, actor=request.user)
     except ValidationError as error:
-        return _inbox_refusal(request, cut, messages_of(error))
+        return _inbox_refusal(request, cut, error_text(error))
     except ErrataConflict as error:
         return _inbox_done(request, cut, alert=str(error), status=409)
     reports = "1 report" if added == 1 else f"{added} reports"
@@ -218,7 +218,7 @@ def inbox_dismiss(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
         )
     except ValidationError as error:
-        return _inbox_refusal(request, cut, messages_of(error))
+        return _inbox_refusal(request, cut, error_text(error))
     except ErrataConflict as error:
         return _inbox_done(request, cut, alert=str(error), status=409)
     label = Category(form.cleaned_data["category"]).label.lower()
@@ -234,11 +234,7 @@ def finding_split(request: HttpRequest, slug: str, number: int, pk: int) -> Http
     finding = _finding_on_cut(cut, pk)
     if finding.state != Finding.State.NEW:
         return _inbox_done(request, cut, alert="This finding was already triaged.", status=409)
-    if finding.duplicate_group_id is None or (
-        not Finding.objects.filter(duplicate_group_id=finding.duplicate_group_id, state="new")
-        .exclude(pk=finding.pk)
-        .exists()
-    ):
+    if not finding_has_group_mates(finding=finding):
         return _inbox_refusal(request, cut, "This finding is already on its own.")
     finding_split_from_group(finding=finding)
     return _inbox_done(request, cut, notice="Split out of its group: now a group of its own.")
@@ -277,7 +273,7 @@ def finding_edit(request: HttpRequest, slug: str, number: int, pk: int) -> HttpR
             timestamp_s=data["timestamp"],
         )
     except ValidationError as error:
-        return _inbox_refusal(request, cut, messages_of(error))
+        return _inbox_refusal(request, cut, error_text(error))
     return _inbox_done(request, cut, notice="Finding updated.")
 
 
@@ -312,7 +308,7 @@ def finding_reply(request: HttpRequest, slug: str, number: int, pk: int) -> Http
             source=Comment.Source.WEB,
         )
     except ValidationError as error:
-        return _inbox_refusal(request, cut, messages_of(error))
+        return _inbox_refusal(request, cut, error_text(error))
     return _inbox_done(request, cut, notice=f"Reply posted to {reporter_name(finding.comment)}.")
 
 

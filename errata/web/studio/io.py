@@ -1,19 +1,23 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from errata.catalog.selectors import cut_for_member
 from errata.io.exports import EXPORT_FORMATS, export_render, export_size
 from errata.io.jobs import export_job_create, export_runs_inline, import_job_create
 from errata.io.readers import COMMENT_FORMATS
-from errata.io.selectors import export_jobs_for_cut, import_jobs_for_cut
+from errata.io.selectors import (
+    export_job_of_cut,
+    export_jobs_for_cut,
+    import_job_of_cut,
+    import_jobs_for_cut,
+)
 from errata.io.services import import_size_refusal
-from errata.models import Cut, ExportJob, ImportJob
+from errata.models import ExportJob
+from errata.web.studio.access import member_cut, studio_view
 
 FORMAT_LABELS = {
     "patreon": "Patreon page (paste the post's comments, saved as a .txt file)",
@@ -50,17 +54,10 @@ class CommentImportForm(forms.Form):
         return upload
 
 
-def _cut_or_404(request: HttpRequest, slug: str, number: int) -> Cut:
-    cut = cut_for_member(user=request.user, video_slug=slug, cut_number=number)
-    if cut is None:
-        raise Http404("No such cut.")
-    return cut
-
-
-@login_required
+@studio_view
 @require_http_methods(["GET", "POST"])
 def comment_import(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    cut = _cut_or_404(request, slug, number)
+    cut = member_cut(request, slug, number)
     form = CommentImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -84,17 +81,19 @@ def comment_import(request: HttpRequest, slug: str, number: int) -> HttpResponse
     )
 
 
-@login_required
+@studio_view
 def import_job(request: HttpRequest, slug: str, number: int, job_id: int) -> HttpResponse:
-    cut = _cut_or_404(request, slug, number)
-    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=job_id, cut=cut)
+    cut = member_cut(request, slug, number)
+    job = import_job_of_cut(cut=cut, pk=job_id)
+    if job is None:
+        raise Http404("No such import on this cut.")
     template = "errata/io/_import_job.html" if request.htmx else "errata/io/import_job.html"
     return render(request, template, {"cut": cut, "job": job})
 
 
-@login_required
+@studio_view
 def export_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    cut = _cut_or_404(request, slug, number)
+    cut = member_cut(request, slug, number)
     size = export_size(cut=cut)
     return render(
         request,
@@ -109,10 +108,10 @@ def export_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     )
 
 
-@login_required
+@studio_view
 def export_download(request: HttpRequest, slug: str, number: int, fmt: str) -> HttpResponse:
     """A small export, rendered now."""
-    cut = _cut_or_404(request, slug, number)
+    cut = member_cut(request, slug, number)
     if fmt not in EXPORT_FORMATS:
         raise Http404("No such export format.")
     if not export_runs_inline(cut=cut):
@@ -126,10 +125,10 @@ def export_download(request: HttpRequest, slug: str, number: int, fmt: str) -> H
     return response
 
 
-@login_required
+@studio_view
 @require_http_methods(["POST"])
 def export_job_start(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    cut = _cut_or_404(request, slug, number)
+    cut = member_cut(request, slug, number)
     fmt = request.POST.get("format", "")
     if fmt not in EXPORT_FORMATS:
         return HttpResponse("Choose an export format.", status=400, content_type="text/plain")
@@ -137,17 +136,19 @@ def export_job_start(request: HttpRequest, slug: str, number: int) -> HttpRespon
     return redirect("errata:io_export_job", slug=slug, number=number, job_id=job.pk)
 
 
-@login_required
+@studio_view
 def export_job(request: HttpRequest, slug: str, number: int, job_id: int) -> HttpResponse:
-    cut = _cut_or_404(request, slug, number)
-    job = get_object_or_404(ExportJob.objects.select_related("created_by"), pk=job_id, cut=cut)
+    cut = member_cut(request, slug, number)
+    job = export_job_of_cut(cut=cut, pk=job_id)
+    if job is None:
+        raise Http404("No such export on this cut.")
     template = "errata/io/_export_job.html" if request.htmx else "errata/io/export_job.html"
     return render(request, template, {"cut": cut, "job": job})
 
 
-@login_required
+@studio_view
 def export_job_download(request: HttpRequest, slug: str, number: int, job_id: int):
-    cut = _cut_or_404(request, slug, number)
+    cut = member_cut(request, slug, number)
     job = get_object_or_404(ExportJob, pk=job_id, cut=cut, status=ExportJob.Status.DONE)
     return FileResponse(
         job.file.open("rb"),

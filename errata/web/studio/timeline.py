@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from errata.catalog.manim import ManimSourceError, manim_scenes_read
-from errata.catalog.selectors import cut_spans, video_scene_names, video_scenes
+from errata.catalog.selectors import cut_span, cut_spans, video_scene_names, video_scenes
 from errata.catalog.services import (
     SpanEditResult,
     scene_span_create,
@@ -17,10 +17,10 @@ from errata.catalog.services import (
     timeline_import,
 )
 from errata.catalog.timelines import TimelineFileError, timeline_entries_read
-from errata.core.errors import ErrataConflict
-from errata.models import Cut, SceneSpan
+from errata.core.errors import ErrataConflict, error_text
+from errata.models import Cut
 from errata.triage.timestamps import format_time
-from errata.web.studio.access import form_errors, member_cut, member_video, messages_of, studio_view
+from errata.web.studio.access import form_errors, member_cut, member_video, studio_view
 from errata.web.studio.forms import ManimSourceForm, SpanForm, TimelineUploadForm, scene_by_name
 
 
@@ -90,7 +90,7 @@ def timeline(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         except TimelineFileError as error:
             form.add_error("timeline", str(error))
         except ValidationError as error:
-            form.add_error("timeline", messages_of(error))
+            form.add_error("timeline", error_text(error))
         else:
             messages.success(
                 request,
@@ -139,7 +139,7 @@ def span_create(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             cut=cut, scene_name=data["scene"], start_s=data["start"], end_s=data["end"]
         )
     except ValidationError as error:
-        return _spans_done(request, cut, alert=messages_of(error), status=400)
+        return _spans_done(request, cut, alert=error_text(error), status=400)
     return _spans_done(request, cut, notice=f"Added {result.span.scene.name}." + _moved(result))
 
 
@@ -148,7 +148,7 @@ def span_create(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 def span_update(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
     """Move a span's edges by hand (GET: the row as a form)."""
     cut = member_cut(request, slug, number)
-    span = SceneSpan.objects.filter(pk=pk, cut=cut).select_related("scene").first()
+    span = cut_span(cut=cut, pk=pk)
     if span is None:
         raise Http404("No such span on this cut.")
     if request.method == "GET":
@@ -168,7 +168,7 @@ def span_update(request: HttpRequest, slug: str, number: int, pk: int) -> HttpRe
         scene = scene_by_name(video=cut.video, name=data["scene"])
         result = scene_span_update(span=span, start_s=data["start"], end_s=data["end"], scene=scene)
     except ValidationError as error:
-        return _spans_done(request, cut, alert=messages_of(error), status=400)
+        return _spans_done(request, cut, alert=error_text(error), status=400)
     span = result.span
     return _spans_done(
         request,
@@ -182,7 +182,7 @@ def span_update(request: HttpRequest, slug: str, number: int, pk: int) -> HttpRe
 @require_POST
 def span_delete(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
     cut = member_cut(request, slug, number)
-    span = SceneSpan.objects.filter(pk=pk, cut=cut).select_related("scene").first()
+    span = cut_span(cut=cut, pk=pk)
     if span is None:
         return _spans_done(request, cut, alert="That span was already removed.", status=409)
     name = span.scene.name
