@@ -8,7 +8,6 @@ import csv
 import io
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import opentimelineio as otio
 import pytest
@@ -22,10 +21,10 @@ from errata.io.jobs import _import_percent
 from errata.models import Comment, ExportJob, Finding, ImportJob, Reviewer
 from tests import factories
 from tests.api.conftest import link_client, token_client
+from tests.paths import DATA
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parents[2] / "errata" / "data"
 PASTE = (DATA / "patreon-early-view-nn-part1.txt").read_bytes()
 SEED = json.loads((DATA / "seed-labeled.json").read_text(encoding="utf-8"))["videos"][0]
 

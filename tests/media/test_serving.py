@@ -4,15 +4,13 @@ through an open review link."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
 from errata.media.serving import RangeNotSatisfiable, byte_range
 from errata.reviews.services import review_link_revoke
 from tests import factories
-
-TEST_VIDEO = Path(__file__).parent / "media" / "testsrc-8s.webm"
+from tests.paths import TEST_VIDEO
 
 
 @pytest.fixture

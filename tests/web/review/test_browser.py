@@ -8,17 +8,15 @@ fixed sleep.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
 from errata.models import Comment, MeToo
 from errata.reviews.services import comment_create, review_link_revoke
 from tests import factories
+from tests.paths import TEST_VIDEO
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-TEST_VIDEO = Path(__file__).parent / "media" / "testsrc-8s.webm"
 
 
 @pytest.fixture

@@ -225,7 +225,7 @@ class FlakyBackend(EmailBackend):
 def flaky(settings):
     """A flaky mail server, and eager tasks that retry the way a worker does: with errors not
     propagated, Celery applies the retry at once (without the countdown) with retries + 1."""
-    settings.EMAIL_BACKEND = "tests.test_notifications.FlakyBackend"
+    settings.EMAIL_BACKEND = "tests.notifications.test_services.FlakyBackend"
     FlakyBackend.failures, FlakyBackend.attempts = 0, 0
     FlakyBackend.error = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
     previous = celery_app.conf.task_eager_propagates

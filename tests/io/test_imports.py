@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -17,10 +16,10 @@ from errata.io.readers import CommentFileError, comments_read
 from errata.io.services import CommentImportResult, comments_import
 from errata.models import Comment, DuplicateGroup, Finding, Reviewer
 from tests import factories
+from tests.paths import DATA
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parent.parent / "errata" / "data"
 PASTE = DATA / "patreon-early-view-nn-part1.txt"
 SEED = json.loads((DATA / "seed-labeled.json").read_text(encoding="utf-8"))["videos"][0]
 

@@ -57,7 +57,7 @@ def _at_once(*calls):
 
 
 def test_two_workers_sending_one_notification_at_once_send_it_once(settings, patron):
-    settings.EMAIL_BACKEND = "tests.test_notifications_races.SlowBackend"
+    settings.EMAIL_BACKEND = "tests.notifications.test_races.SlowBackend"
     row = Notification.objects.create(
         kind="erratum_status",
         event_key="erratum:1:fixed:cut:2",

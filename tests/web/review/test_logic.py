@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -22,8 +21,7 @@ from errata.reviews.selectors import Cursor
 from errata.reviews.text import comment_html, comment_time
 from errata.web.review.ratelimits import client_ip, review_post_limit_hit
 from tests import factories
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -9,8 +7,9 @@ from errata.catalog.services import timeline_import
 from errata.catalog.timelines import TimelineFileError, scene_name_from_clip, timeline_entries_read
 from errata.models import Scene, SceneSpan
 from tests import factories
+from tests.paths import DATA
 
-DEMO_EDL = Path(__file__).resolve().parent.parent / "errata" / "data" / "nn-part1-demo-timeline.edl"
+DEMO_EDL = DATA / "nn-part1-demo-timeline.edl"
 
 
 def test_the_demo_edl_reads_as_41_scenes_in_timeline_order():

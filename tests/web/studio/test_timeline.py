@@ -4,8 +4,6 @@ findings, scenes read from manim source, and a v2 that open errata are carried t
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -13,12 +11,13 @@ from errata.catalog.services import cut_create, scene_span_update
 from errata.fixes.services import erratum_create_from_findings, erratum_transition
 from errata.models import Cut, Erratum, Finding, Scene, SceneSpan
 from tests import factories
+from tests.paths import DATA
 from tests.studio_scenario import mabye_reports, report, scenes_on
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
-DEMO_EDL = Path(__file__).resolve().parent.parent / "errata" / "data" / "nn-part1-demo-timeline.edl"
+DEMO_EDL = DATA / "nn-part1-demo-timeline.edl"
 
 
 @pytest.fixture

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.core.management import CommandError, call_command
 
 from errata.models import Finding, Scene, SceneSpan
 from tests import factories
+from tests.paths import DATA
 from tests.studio_scenario import report, scenes_on
 
 pytestmark = pytest.mark.django_db
 
-DEMO_EDL = Path(__file__).resolve().parent.parent / "errata" / "data" / "nn-part1-demo-timeline.edl"
+DEMO_EDL = DATA / "nn-part1-demo-timeline.edl"
 
 
 def test_the_demo_edl_becomes_the_cuts_41_spans(cut, capsys):
