@@ -1,3 +1,5 @@
+"""The app's configuration; ready() connects the domain events' receivers."""
+
 from __future__ import annotations
 
 from django.apps import AppConfig

@@ -1,0 +1,1 @@
+"""Videos, cuts, scenes and their spans on each cut's timeline."""

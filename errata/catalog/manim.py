@@ -1,3 +1,7 @@
+"""The scene classes a manim source file defines, and the lines they are on (read with `ast`,
+never imported or run).
+"""
+
 from __future__ import annotations
 
 import ast

@@ -1,3 +1,5 @@
+"""Reads of videos, cuts, scenes and spans, scoped by the one membership rule (core.access)."""
+
 from __future__ import annotations
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet

@@ -1,3 +1,8 @@
+"""Writes of the catalog: new cuts, scenes from a manim source, spans imported from a timeline
+file or edited by hand. When spans change, the findings on the cut are pointed at the scene that
+now holds their time (a suggestion; a scene the creator chose stays).
+"""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

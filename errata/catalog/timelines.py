@@ -1,3 +1,8 @@
+"""Reading timeline files: CMX3600 EDL, OpenTimelineIO, FCP XML (through OpenTimelineIO's
+adapters) and CSV. They only read and validate: entries come back, or an error naming the line
+or clip at fault; timeline_import writes, all or nothing.
+"""
+
 from __future__ import annotations
 
 import csv

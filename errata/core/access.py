@@ -1,3 +1,5 @@
+"""The one rule of who sees what: the teams a user belongs to."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

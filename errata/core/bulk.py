@@ -1,3 +1,5 @@
+"""Bulk inserts for the large paths (imports, batch triage)."""
+
 from __future__ import annotations
 
 from django.db import connection

@@ -1,3 +1,7 @@
+"""Errors the services raise besides ValidationError, and the one way to turn an error into text
+for a person.
+"""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError

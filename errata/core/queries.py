@@ -1,3 +1,5 @@
+"""Query building blocks shared by the feature selectors."""
+
 from __future__ import annotations
 
 from django.db.models import Count, IntegerField, QuerySet, Subquery, Value

@@ -24,11 +24,11 @@ logger = logging.getLogger(__name__)
 
 
 def _task(name: str):
-    tasks = current_app.tasks
-    if name not in tasks:
+    if name not in current_app.tasks:
         # The web process has not imported the apps' task modules yet (a worker does so at
-        # start): the standard autodiscovery, once.
-        current_app.loader.import_default_modules()
+        # start). Only the discovery, not loader.import_default_modules(): that would run
+        # django.setup() again in a process that is already serving.
+        current_app.autodiscover_tasks(force=True)
     try:
         return current_app.tasks[name]
     except KeyError:

@@ -1,0 +1,1 @@
+"""Triage's output stored: findings, their lookup tokens and duplicate groups; the inbox."""

@@ -1,3 +1,7 @@
+"""Batch triage: many comments of one cut in one pass (a large import), with duplicate matching
+in memory instead of several queries per finding, and rows written in bulk.
+"""
+
 from __future__ import annotations
 
 import logging

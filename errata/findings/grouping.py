@@ -1,3 +1,7 @@
+"""How stored findings look to the triage engine's duplicate matching, and what they are indexed
+under; one definition for single triage, batch triage and the review page.
+"""
+
 from __future__ import annotations
 
 from errata.models import Finding

@@ -1,3 +1,7 @@
+"""Reads of findings: duplicate candidates for a new finding (a bounded set, never the whole cut),
+the triage inbox, its tabs and pickers, and the checklist's open content suggestions.
+"""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -1,3 +1,7 @@
+""" "Already reported near here?": while a patron types, the reports already made that look like
+the one being typed, so they can say "me too" instead.
+"""
+
 from __future__ import annotations
 
 from collections.abc import Hashable

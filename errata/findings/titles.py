@@ -1,3 +1,7 @@
+"""What a group of findings suggests for the erratum it becomes: category, time, scene, remedy
+and a title naming the problem.
+"""
+
 from __future__ import annotations
 
 from collections import Counter

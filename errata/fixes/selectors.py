@@ -1,3 +1,5 @@
+"""Reads of errata: the board, an erratum's page, merge targets, and a cut's errata for exports."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

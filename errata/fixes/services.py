@@ -1,3 +1,8 @@
+"""Writes of errata: turning findings into confirmed problems, editing, merging, and the status
+life (open → accepted → fixed → verified, or closed with a reason). Racing actions are
+conditional updates or row locks: the loser gets an ErrataConflict, nothing half-done.
+"""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -1,3 +1,22 @@
+"""What leaves Errata: the fix checklist and its companions, for one cut.
+
+`export_render(cut=..., fmt=...)` is the single entry point (the studio's export page, the
+export task, `manage.py export_checklist`); each format is a small renderer over the same
+reads. Formats:
+
+- `md`: the fix checklist. Errata to fix grouped by scene in timeline order, then narration
+  lines to re-record, then open content suggestions.
+- `csv` / `json`: one row / object per erratum with every field (ERRATUM_FIELDS).
+- `sh`: one render command per source file naming exactly the scenes to re-render.
+- `edl`: a CMX3600 EDL (written by OpenTimelineIO) with one marker per erratum to fix.
+- `corrections`: what was wrong and what is right, by time, for a description or a pinned
+  comment.
+- `credits`: the names of the people whose reports became errata, for a thank-you line.
+
+Text from patrons is never trusted as markup: Markdown escapes `<`, CSV neutralises cells that
+a spreadsheet would run as formulas, the EDL is plain ASCII.
+"""
+
 from __future__ import annotations
 
 import csv

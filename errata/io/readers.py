@@ -1,3 +1,8 @@
+"""Reading comment files: a Patreon page paste, CSV, and YouTube Data API commentThreads JSON.
+They only read and validate, streaming: records come back one by one, or an error that names the
+line or record at fault. comments_import writes, all or nothing.
+"""
+
 from __future__ import annotations
 
 import csv

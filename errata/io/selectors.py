@@ -1,3 +1,5 @@
+"""Reads of import and export jobs for the studio's pages."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

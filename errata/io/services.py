@@ -1,3 +1,7 @@
+"""Comment imports: a file read twice as a stream (checked whole, then written in one transaction
+with bulk inserts), idempotent by external id, then triaged in batches.
+"""
+
 from __future__ import annotations
 
 from collections import Counter

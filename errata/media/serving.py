@@ -1,3 +1,10 @@
+"""Serving an uploaded cut with HTTP range requests, so the player can seek.
+
+Browsers fetch video in byte ranges (`Range: bytes=1000-`) and will not seek without them;
+Django's FileResponse always sends the whole file. One range per request is all players ask for;
+a multi-range request gets the whole file (200), which RFC 9110 allows.
+"""
+
 from __future__ import annotations
 
 import mimetypes

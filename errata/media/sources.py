@@ -1,3 +1,7 @@
+"""Where a cut's video comes from (an uploaded file, YouTube, Vimeo, a plain URL), and the
+Content-Security-Policy the review page needs to play it.
+"""
+
 from __future__ import annotations
 
 import re

@@ -1,3 +1,5 @@
+"""Videos, their cuts, the scenes rendered on their own, and where each scene sits on a cut."""
+
 from __future__ import annotations
 
 from django.db import models

@@ -1,3 +1,5 @@
+"""Errata: the problems a creator confirmed, their statuses, and their history."""
+
 from __future__ import annotations
 
 from django.conf import settings

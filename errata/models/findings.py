@@ -1,3 +1,7 @@
+"""Findings (the points triage extracts from a comment), their categories and remedies, their
+lookup tokens, duplicate groups, and the "me too"s patrons add to them.
+"""
+
 from __future__ import annotations
 
 from django.db import models

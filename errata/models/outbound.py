@@ -1,3 +1,7 @@
+"""What leaves the app by itself: webhook endpoints and their deliveries, and notifications
+(mail).
+"""
+
 from __future__ import annotations
 
 import secrets

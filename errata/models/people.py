@@ -1,3 +1,5 @@
+"""Accounts, teams, memberships, and the personal API tokens of accounts."""
+
 from __future__ import annotations
 
 import hashlib

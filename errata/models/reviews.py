@@ -1,3 +1,5 @@
+"""Review links, the people who comment (reviewers), and their comments."""
+
 from __future__ import annotations
 
 import secrets

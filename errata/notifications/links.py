@@ -1,3 +1,5 @@
+"""Signed links in messages: one-click unsubscribe, and a patron's "my reports" page."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

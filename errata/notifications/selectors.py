@@ -1,3 +1,5 @@
+"""Reads of notifications: what became of a patron's reports, and who gets which digest."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

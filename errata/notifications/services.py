@@ -1,3 +1,16 @@
+"""Closing the loop: who hears about what, by email.
+
+Patrons. The reporters of an erratum (fixes.reporters) who left an address hear when it is
+fixed, verified, or closed as not an error: one message each, however many of their findings it
+covers, with a link to their reports and a one-click unsubscribe. Won't-fix is not announced.
+
+Every message is first a Notification row, unique per (event_key, recipient): noticing an event
+twice makes no second row. The send task claims the row (a row lock; the state set to sent in the
+same transaction as the send), so a retried or re-delivered task never sends it again. The one gap
+left is a worker dying after the SMTP server accepted the message and before the commit; the
+retry then sends it again with the same Message-ID, which mail clients fold into one.
+"""
+
 from __future__ import annotations
 
 import logging

@@ -1,3 +1,7 @@
+"""Reads of the review page: the link, the viewer, a window of the comment list around the
+playhead (keyset paging), the timeline bar, and what a patron may see.
+"""
+
 from __future__ import annotations
 
 import math

@@ -1,3 +1,7 @@
+"""How a comment's text is shown (escaped, with times as links) and what time a new comment is
+placed at.
+"""
+
 from __future__ import annotations
 
 import re

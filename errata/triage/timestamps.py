@@ -13,6 +13,30 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from errata.triage.numbers import NUMBER_WORDS, TENS, parse_number_word
+from errata.triage.time_patterns import (
+    AT_SIGN_RE,
+    BARE_SECONDS_RE,
+    CJK_RE,
+    CLOCK_RE,
+    CLOCK_REJECT_AFTER_RE,
+    CLOCK_REJECT_BEFORE_WORDS,
+    COUNTDOWN_AFTER_RE,
+    CUE_GAP,
+    CUE_WORDS,
+    DURATION_AFTER_RE,
+    DURATION_BEFORE_WORDS,
+    DURATION_MODIFIERS,
+    DURATION_RE,
+    FLOAT_RANGE_RE,
+    IN_NOT_POSITION_RE,
+    LINK_RE,
+    MINUTE_N_RE,
+    POSITION_CUES,
+    PUNCTUATION,
+    WORD_EDGE,
+)
+
 __all__ = [
     "NUMBER_WORDS",
     "Timestamp",
@@ -33,203 +57,12 @@ class Timestamp:
     text: str
 
 
-_ONES_TEXT = """
-    zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
-    fifteen sixteen seventeen eighteen nineteen
-"""
-_ONES = _ONES_TEXT.split()
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60}
-_TENS.update({"seventy": 70, "eighty": 80, "ninety": 90})
-
-NUMBER_WORDS: dict[str, int] = {word: value for value, word in enumerate(_ONES)}
-NUMBER_WORDS.update(_TENS)
-
-# Longest alternatives first: the regex engine takes the first alternative that matches,
-# and "sixteen" must not be read as "six" followed by garbage.
-_WORD_NUM = (
-    r"(?:(?:"
-    + "|".join(sorted(_TENS, key=len, reverse=True))
-    + r")(?:[-\s](?:one|two|three|four|five|six|seven|eight|nine)\b)?|"
-    + "|".join(sorted(_ONES, key=len, reverse=True))
-    + r")\b"
-)
-
-
-def parse_number_word(word: str) -> float | None:
-    """The value of a number word or numeral: "twenty-one" 21, "7" 7, "1.5" 1.5, "a" 1.
-
-    None when it is not a number."""
-    word = word.strip().lower()
-    if not word:
-        return None
-    if word in ("a", "an"):
-        return 1.0
-    try:
-        return float(word)
-    except ValueError:
-        pass
-    parts = re.split(r"[-\s]+", word)
-    total = 0
-    for part in parts:
-        value = NUMBER_WORDS.get(part)
-        if value is None:
-            return None
-        total += value
-    return float(total)
-
-
-_NUM = r"(?:\d+(?:\.\d+)?|" + _WORD_NUM + r")"
-_HALF = r"\s+and\s+a\s+half\b"
-# A unit word must not run on into more letters ("5 sets", "2 moles") but may run on into
-# digits ("2m30s").
-_END = r"(?![A-Za-z/^²³])"
-_H_UNIT = r"(?:hours|hour|hrs|hr|h)" + _END
-_M_UNIT = r"(?:minutes|minute|mins|min|m)" + _END + r"\.?"
-_S_UNIT = r"(?:seconds|second|secs|sec|s)" + _END + r"\.?"
-_SEP = r"[\s,]*(?:and\s+)?"
-
-_DURATION_RE = re.compile(
-    r"(?<![\w.:$/])(?=[\dA-Za-z])"
-    r"(?:"
-    # "half a minute", "half an hour"
-    r"(?P<half>half\s+an?\s+(?P<half_unit>minute|min|hour)\b)"
-    r"|"
-    r"(?:(?P<h>"
-    + _NUM
-    + r"|an?)(?P<h_half>"
-    + _HALF
-    + r")?\s?-?\s?"
-    + _H_UNIT
-    + r"(?P<h_half2>"
-    + _HALF
-    + r")?)?"
-    r"(?:"
-    + _SEP
-    + r"(?P<m>"
-    + _NUM
-    + r"|an?)(?P<m_half>"
-    + _HALF
-    + r")?\s?-?\s?"
-    + _M_UNIT
-    + r"(?P<m_half2>"
-    + _HALF
-    + r")?)?"
-    r"(?:" + _SEP + r"(?P<s>" + _NUM + r"|an?)\s?-?\s?" + _S_UNIT + r")?"
-    r")"
-    r"(?P<suffix>\s+(?:in|into)\b(?:\s+the\s+(?:video|clip|cut))?|\s+mark\b)?",
-    re.IGNORECASE,
-)
-
-# "6:00", "1:02:03", "00:25:38", "6:03.5"; not "L03:05", "16:9", "12:345", "1:2:3".
-# Matched (not searched) at the digits before each colon, which str.find locates far faster
-# than a regex scan; what may not stand before it ("L03:05", "1.2:30") is checked in code.
-_CLOCK_RE = re.compile(
-    r"(?:(?P<h>\d{1,2}):(?=\d{1,3}:[0-5]\d))?(?P<m>\d{1,3}):(?P<s>[0-5]\d)"
-    r"(?:\.(?P<frac>\d{1,3}))?"
-    r"(?!\d|:\d|\.\d)"
-    r"(?P<suffix>\s?ish\b|\s?(?:seconds|second|secs|sec|s|minutes|mins|min|m)(?![A-Za-z])"
-    r"(?:\s+(?:in|into)\b)?|\s+mark\b)?",
-    re.IGNORECASE,
-)
-
-# "at :55"; a bare ":55" anywhere else is too often something else.
-_BARE_SECONDS_RE = re.compile(
-    r"(?:\b(?:at|around|near)\s+|@\s?):(?P<s>[0-5]\d)(?!\d|:\d)", re.IGNORECASE
-)
-
-# "@59", "@ 59s"; not "user@59.com", "@2x".
-_AT_SIGN_RE = re.compile(
-    r"(?<![\w@])@\s?(?P<n>\d{1,5}(?:\.\d+)?)(?!\d|[:.]\d|\.\w|\s?[x\u00d7%])"
-    r"(?:\s?(?:seconds|secs|sec|s)\b)?"
-)
-
-# "?t=754", "&t=4684s", "?t=1m2s", "&amp;t=1h2m3s", "?start=90", "#t=75".
-_LINK_RE = re.compile(
-    r"(?<=[?&#;])(?:t|start|time_continue)=(?=\d)"
-    r"(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+(?:\.\d+)?)s?)?(?![\w:])"
-)
-
-# "3分40秒", "3分钟", "1時間2分", "3분 40초".
-_CJK_RE = re.compile(
-    r"(?=\d)(?:(?P<h>\d+)\s*(?:時間|小时|小時|시간)\s*)?"
-    r"(?:(?P<m>\d+)\s*(?:分钟|分鐘|分|분)\s*)?"
-    r"(?:(?P<s>\d+(?:\.\d+)?)\s*(?:秒|초))?"
-)
-
-# "1192.91 - 1201.91": subtitle and transcript tools write positions as float seconds. Only
-# as a pair (a lone float is a version, a price, a constant...), or with an "s" unit.
-_FLOAT_RANGE_RE = re.compile(
-    r"(?<![\w.$€£/])(?P<a>\d{1,5}\.\d{1,3})(?P<as>\s?s\b)?\s*(?:-|\u2013|—|-->|to)\s*"
-    r"(?P<b>\d{1,5}\.\d{1,3})(?P<bs>\s?s\b)?(?![\w.%]|\.\d)"
-)
-
-# "at minute 12", "in minute 3"
-_MINUTE_N_RE = re.compile(
-    r"\b(?:at|around|in|near)\s+(?:the\s+)?(?:minute|min\.?)\s+(?P<m>\d{1,3})(?![\d:.])",
-    re.IGNORECASE,
-)
-
-# Cue words that may stand right before a position and belong to its span.
-_CUE_WORDS_TEXT = """
-    at around about approx approximately roughly near circa ca timestamp time from starting
-    start right just exactly somewhere until till the @ ~
-"""
-_CUE_WORDS = frozenset(_CUE_WORDS_TEXT.split())
-# Of those, the ones that make a bare "3 minutes" a position rather than a duration.
-_POSITION_CUES = frozenset(
-    ["at", "around", "near", "timestamp", "time", "from", "starting", "start", "until", "till", "@"]
-)
-# Characters that may stand between cue words and the number ("timestamp: 6:00", "~5:00").
-_CUE_GAP = " \t\n:=~"
-_WORD_EDGE = "([{\"'\u201c\u2018,;!?"
-
-# "3 minutes long", "6 seconds ahead", "5 seconds of silence": amounts of time, not positions.
-_DURATION_AFTER_RE = re.compile(
-    r"\s*(?:ahead|later|earlier|before|after|behind|long|longer|shorter|of|ago|per|each|"
-    r"apart|delay|delayed|lag|too|faster|slower|more|less|worth|away|off|out)\b",
-    re.IGNORECASE,
-)
-# Words right before a number that make it an amount of time ("for 3 minutes", "takes 10
-# seconds", "another 5 seconds"); modifiers between them and the number are skipped.
-_DURATION_BEFORE_WORDS_TEXT = """
-    for take takes took taking last lasts lasted lasting spend spent wait waited another
-    extra every each over under than within only whole entire first next additional couple
-    few per by
-"""
-_DURATION_BEFORE_WORDS = frozenset(_DURATION_BEFORE_WORDS_TEXT.split())
-_DURATION_MODIFIERS = frozenset(
-    ["about", "around", "approx", "approximately", "roughly", "the", "of", "just"]
-)
-_IN_NOT_POSITION_RE = re.compile(r"\s*(?:total|length|duration|a\s+row)\b", re.IGNORECASE)
-
-# "4:30 left", "with 4:30 to go": counted back from the end of the cut.
-_COUNTDOWN_AFTER_RE = re.compile(
-    r"\s*(?:left|remaining|to\s+go|before\s+the\s+end|from\s+the\s+end)\b", re.IGNORECASE
-)
-
-# Times of day, ratios and verse references that share the clock's shape.
-_CLOCK_REJECT_AFTER_RE = re.compile(
-    r"\s?(?:(?i:[ap]\.?\s?m)\b\.?|o'?clock\b|(?:UTC|GMT)\b|[A-Z]{1,3}[SD]?T\b|"
-    r"(?i:ratio|aspect|split|odds|scale)\b)"
-)
-# Words right before a clock-shaped number that make it something else: "aspect ratio of
-# 16:10", "version 2:10", "Psalm 23:4" (unambiguous book names only; "Mark", "Job" are also
-# ordinary words).
-_CLOCK_REJECT_BEFORE_WORDS_TEXT = """
-    ratio ratios aspect odds scale version python verse verses chapter psalm psalms genesis
-    exodus leviticus deuteronomy proverbs ecclesiastes isaiah jeremiah ezekiel matthew luke
-    john romans corinthians galatians ephesians philippians colossians hebrews revelation
-"""
-_CLOCK_REJECT_BEFORE_WORDS = frozenset(_CLOCK_REJECT_BEFORE_WORDS_TEXT.split())
-_PUNCTUATION = ".,:;!?()[]{}\"'\u201c\u201d\u2018\u2019-\u2013—~@=/"
-
-
 def _words_before(text: str, start: int, count: int = 3) -> list[str]:
     """The last few words before `start`, lower-cased, nearest last, stopping at anything
     with a digit in it. Plain string splitting: this runs for every candidate number."""
     words: list[str] = []
     for part in reversed(text[max(0, start - 40) : start].lower().split()):
-        word = part.strip(_PUNCTUATION)
+        word = part.strip(PUNCTUATION)
         if not word:
             continue
         if not word.isalpha():
@@ -247,14 +80,14 @@ def _rejected_before_clock(text: str, start: int) -> bool:
     words = _words_before(text, start)
     if words and words[-1] == "of":
         words = words[:-1]
-    return bool(words) and words[-1] in _CLOCK_REJECT_BEFORE_WORDS
+    return bool(words) and words[-1] in CLOCK_REJECT_BEFORE_WORDS
 
 
 def _duration_before(text: str, start: int) -> bool:
     words = _words_before(text, start)
-    while words and words[-1] in _DURATION_MODIFIERS:
+    while words and words[-1] in DURATION_MODIFIERS:
         words = words[:-1]
-    return bool(words) and words[-1] in _DURATION_BEFORE_WORDS
+    return bool(words) and words[-1] in DURATION_BEFORE_WORDS
 
 
 class _Candidate(NamedTuple):
@@ -271,7 +104,7 @@ def _cue_prefix_start(text: str, start: int) -> tuple[int, frozenset[str]]:
     cues: set[str] = set()
     while begin > 0:
         window = max(0, begin - 24)
-        stripped = text[window:begin].rstrip(_CUE_GAP)
+        stripped = text[window:begin].rstrip(CUE_GAP)
         if not stripped:
             break
         if stripped[-1] in "@~":
@@ -282,9 +115,9 @@ def _cue_prefix_start(text: str, start: int) -> tuple[int, frozenset[str]]:
         parts = stripped.rsplit(None, 1)
         if len(parts) == 1 and window > 0:
             break  # the window cut a longer word: not a cue
-        core = parts[-1].lstrip(_WORD_EDGE)
+        core = parts[-1].lstrip(WORD_EDGE)
         word = core.lower().rstrip(".")
-        if word not in _CUE_WORDS:
+        if word not in CUE_WORDS:
             break
         cues.add(word)
         begin = window + len(stripped) - len(core)
@@ -292,7 +125,7 @@ def _cue_prefix_start(text: str, start: int) -> tuple[int, frozenset[str]]:
 
 
 def _is_countdown(text: str, end: int) -> bool:
-    return bool(_COUNTDOWN_AFTER_RE.match(text, end))
+    return bool(COUNTDOWN_AFTER_RE.match(text, end))
 
 
 def _clock_candidates(text: str) -> list[_Candidate]:
@@ -305,7 +138,7 @@ def _clock_candidates(text: str) -> list[_Candidate]:
             start -= 1
         match = None
         if start < colon and start >= reached:
-            match = _CLOCK_RE.match(text, start)
+            match = CLOCK_RE.match(text, start)
         colon = text.find(":", colon + 1)
         if match is None:
             continue
@@ -324,7 +157,7 @@ def _clock_candidates(text: str) -> list[_Candidate]:
         seconds = int(match.group("s"))
         if match.group("h") and minutes >= 60:
             continue
-        if _CLOCK_REJECT_AFTER_RE.match(text, match.end("s")):
+        if CLOCK_REJECT_AFTER_RE.match(text, match.end("s")):
             continue
         if _rejected_before_clock(text, match.start()):
             continue
@@ -377,7 +210,7 @@ def _duration_matches(text: str) -> list[re.Match[str]]:
     for start in _duration_starts(text):
         if start < reached:
             continue
-        match = _DURATION_RE.match(text, start)
+        match = DURATION_RE.match(text, start)
         if match is not None and match.end() > match.start():
             matches.append(match)
             reached = match.end()
@@ -416,9 +249,9 @@ def _duration_candidates(text: str) -> list[_Candidate]:
                 continue
         suffix = (match.group("suffix") or "").strip().lower()
         countdown = _is_countdown(text, match.end())
-        if _DURATION_AFTER_RE.match(text, match.end()) and not countdown:
+        if DURATION_AFTER_RE.match(text, match.end()) and not countdown:
             continue
-        if suffix in ("in", "into") and _IN_NOT_POSITION_RE.match(text, match.end()):
+        if suffix in ("in", "into") and IN_NOT_POSITION_RE.match(text, match.end()):
             continue
         body_start = match.start()
         if _duration_before(text, body_start):
@@ -427,7 +260,7 @@ def _duration_candidates(text: str) -> list[_Candidate]:
         positional = (
             parts >= 2
             or suffix.startswith(("in", "into", "mark"))
-            or bool(cues & _POSITION_CUES)
+            or bool(cues & POSITION_CUES)
             or countdown
         )
         # Single-letter units ("5 m", "3 s") read as metres and plain letters too often
@@ -435,7 +268,7 @@ def _duration_candidates(text: str) -> list[_Candidate]:
         if parts == 1 and not match.group("half"):
             unit_text = text[match.end(groups[0]) : match.end()].strip().lower()
             single_letter = len(unit_text.split()[0].rstrip(".")) == 1
-            if unit_text[:1] in "hms" and single_letter and not (cues & _POSITION_CUES):
+            if unit_text[:1] in "hms" and single_letter and not (cues & POSITION_CUES):
                 continue
         if not positional:
             continue
@@ -446,13 +279,13 @@ def _duration_candidates(text: str) -> list[_Candidate]:
 def _at_sign_candidates(text: str) -> list[_Candidate]:
     return [
         _Candidate(m.start(), m.end(), float(m.group("n")), _is_countdown(text, m.end()))
-        for m in _AT_SIGN_RE.finditer(text)
+        for m in AT_SIGN_RE.finditer(text)
     ]
 
 
 def _bare_seconds_candidates(text: str) -> list[_Candidate]:
     return [
-        _Candidate(m.start(), m.end(), float(m.group("s"))) for m in _BARE_SECONDS_RE.finditer(text)
+        _Candidate(m.start(), m.end(), float(m.group("s"))) for m in BARE_SECONDS_RE.finditer(text)
     ]
 
 
@@ -470,7 +303,7 @@ def _hms_seconds(match: re.Match[str]) -> float | None:
 
 def _link_candidates(text: str) -> list[_Candidate]:
     found = []
-    for match in _LINK_RE.finditer(text):
+    for match in LINK_RE.finditer(text):
         if (value := _hms_seconds(match)) is not None:
             found.append(_Candidate(match.start(), match.end(), value))
     # An <a href="...?t=75">...?t=75</a> shows the same link twice; it is one position.
@@ -487,7 +320,7 @@ def _link_candidates(text: str) -> list[_Candidate]:
 
 def _cjk_candidates(text: str) -> list[_Candidate]:
     found = []
-    for match in _CJK_RE.finditer(text):
+    for match in CJK_RE.finditer(text):
         if (value := _hms_seconds(match)) is not None:
             found.append(_Candidate(match.start(), match.end(), value))
     return found
@@ -495,7 +328,7 @@ def _cjk_candidates(text: str) -> list[_Candidate]:
 
 def _float_range_candidates(text: str) -> list[_Candidate]:
     found = []
-    for match in _FLOAT_RANGE_RE.finditer(text):
+    for match in FLOAT_RANGE_RE.finditer(text):
         first, second = float(match.group("a")), float(match.group("b"))
         has_unit = bool(match.group("as") or match.group("bs"))
         if not (first < second <= first + 600):
@@ -516,7 +349,7 @@ def _float_range_candidates(text: str) -> list[_Candidate]:
 def _minute_n_candidates(text: str) -> list[_Candidate]:
     return [
         _Candidate(m.start(), m.end(), float(int(m.group("m")) * 60))
-        for m in _MINUTE_N_RE.finditer(text)
+        for m in MINUTE_N_RE.finditer(text)
     ]
 
 
@@ -524,7 +357,7 @@ _DIGIT_RE = re.compile(r"[0-9]")
 _UNIT_STEMS = ("min", "sec", "hour", "hr", "half")
 _UNIT_WORD_RE = re.compile(r"(?:hours?|hrs?|minutes?|mins?|seconds?|secs?|half)(?![a-z])")
 _NUMBER_WORD_SET = frozenset(NUMBER_WORDS) | {"a", "an"}
-_TENS_WORDS = frozenset(_TENS)
+_TENS_WORDS = frozenset(TENS)
 
 
 def _number_start_before(text: str, position: int) -> int | None:
@@ -651,7 +484,7 @@ def parse_time(value: str) -> float | None:
         return None
     if _PARSE_NUMBER_RE.fullmatch(value):
         return float(value)
-    clock = _CLOCK_RE.fullmatch(value)
+    clock = CLOCK_RE.fullmatch(value)
     if clock and not (clock.group("h") and int(clock.group("m")) >= 60):
         seconds = (
             int(clock.group("h") or 0) * 3600 + int(clock.group("m")) * 60 + int(clock.group("s"))

@@ -1,3 +1,5 @@
+"""/healthz: the checks are in errata.core.health."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse

@@ -1,3 +1,5 @@
+"""The app's pages: the patron review page, unsubscribe, and the studio (api/ has its own)."""
+
 from __future__ import annotations
 
 from django.urls import include, path

@@ -22,8 +22,8 @@ from errata.findings.services import (
 from errata.models import Comment, DuplicateGroup, Finding, FindingToken
 from errata.reviews.services import comment_create
 from errata.triage.timestamps import parse_time
-from reviewapp.celery import app as celery_app
 from tests import factories
+from tests.brokers import dead_broker
 
 pytestmark = pytest.mark.django_db
 
@@ -275,19 +275,8 @@ def test_spans_changing_moves_findings_to_the_scene_that_now_holds_them(cut, spa
     assert comment.findings.get().suggested_scene.name == "Rest"
 
 
-def _dead_broker(monkeypatch) -> None:
-    """Point publishing at a port where no broker listens: a real connection failure."""
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
-    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
-    # Publishing goes through cached connection and producer pools: start them afresh.
-    monkeypatch.setattr(celery_app, "_pool", None)
-    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
-
-
 def test_a_broker_outage_loses_no_comment(cut, monkeypatch, django_capture_on_commit_callbacks):
-    _dead_broker(monkeypatch)
+    dead_broker(monkeypatch)
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         comment = _post(cut, "At 6:03 'mabye' is misspelled.")
@@ -333,7 +322,7 @@ def test_after_a_broker_outage_the_sweep_and_a_real_worker_triage_the_comment(
     cut, monkeypatch, celery_worker
 ):
     with monkeypatch.context() as outage:
-        _dead_broker(outage)
+        dead_broker(outage)
         comment = _post(cut, "At 6:03 you misspelled 'maybe' as 'mabye'.")
         assert Comment.objects.get(pk=comment.pk).triage_state == "pending"
 

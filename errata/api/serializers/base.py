@@ -1,3 +1,7 @@
+"""What every serializer shares: related objects looked up in the caller's scope, so naming another
+team's cut or scene is "does not exist", never a way to reach it; times in seconds.
+"""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,3 +1,7 @@
+"""Serializers of teams, videos, cuts, scenes, spans and timelines. They validate and shape; the
+services run the rules.
+"""
+
 from __future__ import annotations
 
 from decimal import Decimal

@@ -1,3 +1,5 @@
+"""Serializers of findings and errata, and of the actions on them (accept, merge, fix...)."""
+
 from __future__ import annotations
 
 from rest_framework import serializers

@@ -1,3 +1,5 @@
+"""Serializers of comment imports and checklist exports, and of their jobs."""
+
 from __future__ import annotations
 
 from django.urls import reverse

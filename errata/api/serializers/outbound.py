@@ -1,3 +1,5 @@
+"""Serializers of personal API tokens, webhook endpoints and their deliveries."""
+
 from __future__ import annotations
 
 from ipaddress import ip_address

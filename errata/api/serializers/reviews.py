@@ -1,3 +1,5 @@
+"""Serializers of review links and comments (a patron's client posts through a review link)."""
+
 from __future__ import annotations
 
 from django.conf import settings

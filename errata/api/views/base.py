@@ -1,3 +1,10 @@
+"""What the API's views share: the viewset base (input checked by a serializer, a service or
+selector called, the answer shaped), and the parameters and responses the schema documents.
+
+Errata carry a version: every erratum response has `ETag: "<version>"`, and a write sent with
+`If-Match: "<version>"` is refused with 412 when someone changed the erratum in between.
+"""
+
 from __future__ import annotations
 
 from django.http import HttpResponse

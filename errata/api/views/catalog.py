@@ -1,3 +1,7 @@
+"""Teams, videos, cuts (with their timeline, comment imports and checklist exports), scenes and
+spans.
+"""
+
 from __future__ import annotations
 
 import io

@@ -1,3 +1,5 @@
+"""Findings and errata: triage actions, edits with If-Match, the fix loop, history."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

@@ -1,3 +1,5 @@
+"""Import and export jobs: their progress, results and downloads."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

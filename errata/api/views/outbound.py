@@ -1,3 +1,5 @@
+"""Personal API tokens, webhook endpoints and their deliveries (with replay)."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

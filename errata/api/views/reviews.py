@@ -1,3 +1,5 @@
+"""Review links, and comments (a patron's client posts through its review link)."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

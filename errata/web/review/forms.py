@@ -1,3 +1,7 @@
+"""The review page's comment form. It checks what a person typed and says clearly what is wrong;
+the services check the same rules again (and the database after them).
+"""
+
 from __future__ import annotations
 
 from django import forms

@@ -1,3 +1,5 @@
+"""A patron's "my reports" page, and one-click unsubscribe."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse

@@ -1,3 +1,11 @@
+"""Per-viewer rate limits, counted in Django's cache.
+
+Fixed one-minute windows: simple, cheap (one `add` and one `incr` per counter), and good enough
+to stop a script or a stuck key from flooding a cut with comments. A refused attempt still
+counts, so hammering does not help. The cache must be shared by every web process for the
+limits to be exact (settings: Redis when CACHE_URL is set).
+"""
+
 from __future__ import annotations
 
 import time

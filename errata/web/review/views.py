@@ -1,3 +1,7 @@
+"""The patron review page, /r/<token>/: watch the cut, comment at the current time, see and
+confirm others' reports. Every view checks the link first.
+"""
+
 from __future__ import annotations
 
 import math

@@ -1,3 +1,5 @@
+"""Who may open a studio page (access.studio_view), and the helpers every studio view uses."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,3 +1,7 @@
+"""The studio's videos and cuts: the list, a video, a cut, a new cut, carrying errata, review
+links, and the member's notification settings.
+"""
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -1,3 +1,5 @@
+"""The errata board and an erratum's page: edit, status, merge, take a report back out."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode

@@ -1,3 +1,5 @@
+"""The studio's forms: they read and check what a creator typed; the services decide."""
+
 from __future__ import annotations
 
 from django import forms

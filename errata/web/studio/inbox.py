@@ -1,3 +1,7 @@
+"""The triage inbox: suggested groups of findings, accepted as errata, added to one, dismissed,
+split, corrected or answered.
+"""
+
 from __future__ import annotations
 
 from django.contrib import messages

@@ -1,3 +1,5 @@
+"""The studio's import and export pages for one cut (htmx polls the job fragments for progress)."""
+
 from __future__ import annotations
 
 from django import forms

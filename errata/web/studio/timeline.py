@@ -1,3 +1,5 @@
+"""Scenes and a cut's timeline: import a timeline or a manim source, edit spans by hand."""
+
 from __future__ import annotations
 
 from django.contrib import messages
