@@ -8,7 +8,9 @@ reads. Formats:
   lines to re-record, then open content suggestions.
 - `csv` / `json`: one row / object per erratum with every field (ERRATUM_FIELDS).
 - `sh`: one render command per source file naming exactly the scenes to re-render.
-- `edl`: a CMX3600 EDL (written by OpenTimelineIO) with one marker per erratum to fix.
+- `edl`, `fcp7`, `fcpxml`, `otio`: markers for editing software, one per erratum to fix, on a
+  clip spanning the cut, written by OpenTimelineIO's adapters: a CMX3600 EDL (any editor), Final
+  Cut Pro 7 XML (Premiere, Resolve), FCPXML (Final Cut Pro X) and OTIO's own JSON.
 - `corrections`: what was wrong and what is right, by time, for a description or a pinned
   comment.
 - `credits`: the names of the people whose reports became errata, for a thank-you line.
@@ -40,7 +42,18 @@ from errata.models import OPEN_STATUSES, Category, Cut, Erratum, Remedy, Scene, 
 from errata.triage.scenes import SceneLocator, SpanRef
 from errata.triage.timestamps import format_time
 
-EXPORT_FORMATS = ("md", "csv", "json", "sh", "edl", "corrections", "credits")
+EXPORT_FORMATS = (
+    "md",
+    "csv",
+    "json",
+    "sh",
+    "edl",
+    "fcp7",
+    "fcpxml",
+    "otio",
+    "corrections",
+    "credits",
+)
 
 
 # Categories that are problems in the video (content and none are feedback and chatter).
@@ -403,14 +416,19 @@ def _ascii(text: str) -> str:
     return re.sub(r"[^\x20-\x7e]", "", text)
 
 
-def marker_note(row: _Row) -> str:
+def marker_note(row: _Row, *, ascii_only: bool = True) -> str:
+    """A marker's name: category, what is wrong, how many reported it. EDL comment lines are
+    plain ASCII; the XML and OTIO formats keep the text as written."""
     e = row.erratum
-    return _ascii(f"{e.category}: {short_description(e)} ({_reports(row.reporter_count)})")[:120]
+    note = f"{e.category}: {short_description(e)} ({_reports(row.reporter_count)})"
+    note = _ascii(note) if ascii_only else " ".join(note.split())
+    return note[:120]
 
 
-def render_edl(checklist: _Checklist) -> str:
-    """One clip spanning the cut, source and record timecode both starting at 00:00:00:00 so a
-    marker's timecode is the erratum's time in the cut; one marker per open problem."""
+def marker_timeline(checklist: _Checklist, *, ascii_only: bool = True):
+    """One clip spanning the cut, its source range and the timeline both starting at frame 0, so
+    a marker's time is the erratum's time in the cut; one marker per open problem (at its time,
+    else at the start of its scene), coloured by category."""
     import opentimelineio as otio
 
     cut = checklist.cut
@@ -419,15 +437,19 @@ def render_edl(checklist: _Checklist) -> str:
     name = f"{cut.video.slug}_cut{cut.number}"
     timeline = otio.schema.Timeline(name=_ascii(f"{cut.video.slug} cut {cut.number} errata"))
     timeline.global_start_time = otio.opentime.RationalTime(0, rate)
-    track = otio.schema.Track(kind=otio.schema.TrackKind.Video)
+    track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
     timeline.tracks.append(track)
     frames = round(cut.duration_s * rate)
+    whole = otio.opentime.TimeRange(
+        otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(frames, rate)
+    )
     clip = otio.schema.Clip(
         name=name,
-        media_reference=otio.schema.ExternalReference(target_url=f"{name}.mp4"),
-        source_range=otio.opentime.TimeRange(
-            otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(frames, rate)
+        # The XML formats need the media's extent to place the clip.
+        media_reference=otio.schema.ExternalReference(
+            target_url=f"{name}.mp4", available_range=whole
         ),
+        source_range=whole,
     )
     for row in checklist.rows:
         if not _is_open_problem(row):
@@ -440,7 +462,7 @@ def render_edl(checklist: _Checklist) -> str:
         frame = min(round(at * rate), max(frames - 1, 0))
         clip.markers.append(
             otio.schema.Marker(
-                name=marker_note(row),
+                name=marker_note(row, ascii_only=ascii_only),
                 marked_range=otio.opentime.TimeRange(
                     otio.opentime.RationalTime(frame, rate), otio.opentime.RationalTime(0, rate)
                 ),
@@ -448,7 +470,25 @@ def render_edl(checklist: _Checklist) -> str:
             )
         )
     track.append(clip)
+    return timeline
+
+
+def render_edl(checklist: _Checklist) -> str:
+    import opentimelineio as otio
+
+    timeline = marker_timeline(checklist, ascii_only=True)
     return otio.adapters.write_to_string(timeline, adapter_name="cmx_3600", style="avid")
+
+
+def _render_markers(adapter_name: str) -> Callable[[_Checklist], str]:
+    def render(checklist: _Checklist) -> str:
+        import opentimelineio as otio
+
+        timeline = marker_timeline(checklist, ascii_only=False)
+        return otio.adapters.write_to_string(timeline, adapter_name=adapter_name)
+
+    render.__name__ = f"render_{adapter_name}"
+    return render
 
 
 def _still_in_cut(row: _Row, cut: Cut) -> bool:
@@ -513,6 +553,9 @@ _RENDERERS: dict[str, tuple[Callable[[_Checklist], str], str, str]] = {
     "json": (render_json, "application/json", "errata.json"),
     "sh": (render_script, "text/x-shellscript; charset=utf-8", "rerender.sh"),
     "edl": (render_edl, "text/plain; charset=us-ascii", "markers.edl"),
+    "fcp7": (_render_markers("fcp_xml"), "application/xml; charset=utf-8", "markers-fcp7.xml"),
+    "fcpxml": (_render_markers("fcpx_xml"), "application/xml; charset=utf-8", "markers.fcpxml"),
+    "otio": (_render_markers("otio_json"), "application/json", "markers.otio"),
     "corrections": (render_corrections, "text/plain; charset=utf-8", "corrections.txt"),
     "credits": (render_credits, "text/plain; charset=utf-8", "credits.txt"),
 }

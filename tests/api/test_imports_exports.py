@@ -448,6 +448,15 @@ def _check_edl(body: str) -> None:
     assert len(markers) == 2
 
 
+def _marker_check(adapter_name: str):
+    def check(body: str) -> None:
+        timeline = otio.adapters.read_from_string(body, adapter_name=adapter_name)
+        markers = [m for clip in timeline.find_clips() for m in clip.markers]
+        assert sorted(m.marked_range.start_time.to_seconds() for m in markers) == [61, 358]
+
+    return check
+
+
 def _check_corrections(body: str) -> None:
     assert "5:58" in body and "mabye" in body
 
@@ -456,12 +465,16 @@ def _check_credits(body: str) -> None:
     assert "Ada, Bob and Carol" in body
 
 
+XML = "application/xml; charset=utf-8"
 EXPORTS = [
     ("md", "text/markdown; charset=utf-8", "nn-cut1-checklist.md", _check_md),
     ("csv", "text/csv; charset=utf-8", "nn-cut1-errata.csv", _check_csv),
     ("json", "application/json", "nn-cut1-errata.json", _check_json),
     ("sh", "text/x-shellscript; charset=utf-8", "nn-cut1-rerender.sh", _check_sh),
     ("edl", "text/plain; charset=us-ascii", "nn-cut1-markers.edl", _check_edl),
+    ("fcp7", XML, "nn-cut1-markers-fcp7.xml", _marker_check("fcp_xml")),
+    ("fcpxml", XML, "nn-cut1-markers.fcpxml", _marker_check("fcpx_xml")),
+    ("otio", "application/json", "nn-cut1-markers.otio", _marker_check("otio_json")),
     ("corrections", "text/plain; charset=utf-8", "nn-cut1-corrections.txt", _check_corrections),
     ("credits", "text/plain; charset=utf-8", "nn-cut1-credits.txt", _check_credits),
 ]

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from errata.fixes.services import erratum_create_from_findings, erratum_transition, erratum_update
-from errata.io.exports import ERRATUM_FIELDS, export_render, marker_note
+from errata.io.exports import ERRATUM_FIELDS, EXPORT_FORMATS, export_render, marker_note
 from errata.models import Comment, Cut, Erratum, Finding, MeToo
 from tests import factories
 
@@ -171,6 +171,51 @@ def test_the_edl_round_trips_through_opentimelineio_with_one_marker_per_erratum(
     }
 
 
+MARKER_ADAPTERS = {
+    "edl": {"adapter_name": "cmx_3600", "rate": 30},
+    "fcp7": {"adapter_name": "fcp_xml"},
+    "fcpxml": {"adapter_name": "fcpx_xml"},
+    "otio": {"adapter_name": "otio_json"},
+}
+
+
+@pytest.mark.parametrize("fmt", list(MARKER_ADAPTERS))
+def test_marker_exports_read_back_by_opentimelineio_with_every_marker_time_and_name(demo, fmt):
+    cut = demo["cut"]
+    content = export_render(cut=cut, fmt=fmt).content
+
+    timeline = otio.adapters.read_from_string(content, **MARKER_ADAPTERS[fmt])
+    clips = list(timeline.find_clips())
+    assert len(clips) == 1
+    assert clips[0].source_range.start_time.to_seconds() == 0
+    assert clips[0].source_range.duration.to_seconds() == cut.duration_s
+    markers = sorted((m.marked_range.start_time.to_seconds(), m.name) for m in clips[0].markers)
+    open_errata = Erratum.objects.filter(cut=cut, status="open")
+    assert [at for at, _ in markers] == sorted(e.timestamp_s for e in open_errata)
+    ascii_only = fmt == "edl"
+    expected = {
+        marker_note(row, ascii_only=ascii_only)
+        for row in _rows(cut)
+        if row.erratum.status == "open"
+    }
+    # The EDL adapter reads its comments back in capitals.
+    assert {name for _, name in markers} == (
+        {n.upper() for n in expected} if ascii_only else expected
+    )
+    mabye = dict(markers)[363]
+    assert "mabye" in mabye.lower() and "(3 reports)" in mabye.lower()
+
+
+def test_the_xml_marker_exports_keep_a_patrons_unicode_and_escape_markup(cut, creator):
+    factories.ErratumFactory(cut=cut, timestamp_s=12, title="Typo: “Schrödinger” <b>&amp; 薛定谔")
+    for fmt in ("fcp7", "fcpxml", "otio"):
+        content = export_render(cut=cut, fmt=fmt).content
+        timeline = otio.adapters.read_from_string(content, **MARKER_ADAPTERS[fmt])
+        (marker,) = next(iter(timeline.find_clips())).markers
+        assert marker.name == "typo: “Schrödinger” <b>&amp; 薛定谔 (0 reports)"
+        assert marker.marked_range.start_time.to_seconds() == 12
+
+
 def _rows(cut):
     from errata.io.exports import _checklist
 
@@ -285,7 +330,7 @@ def test_export_costs_a_fixed_number_of_queries_however_many_errata(
         finding = factories.FindingFactory(comment=comment, timestamp_s=i * 8)
         erratum = factories.ErratumFactory(cut=cut, timestamp_s=i * 8, scene=scenes[i % 20])
         Finding.objects.filter(pk=finding.pk).update(state="accepted", erratum=erratum)
-    for fmt in ("md", "csv", "json", "sh", "edl", "corrections", "credits"):
+    for fmt in EXPORT_FORMATS:
         with django_assert_max_num_queries(6):
             export_render(cut=cut, fmt=fmt)
     assert Comment.objects.count() == 120

@@ -64,9 +64,10 @@ DOWNLOAD = {
 EXPORT_MEDIA_TYPES = {
     "text/markdown": "md: the fix checklist",
     "text/csv": "csv: one row per erratum, every field",
-    "application/json": "json: the video, the cut and one object per erratum",
+    "application/json": "json: the video, the cut and one object per erratum; otio: markers",
     "text/x-shellscript": "sh: the re-render script",
     "text/plain": "edl (CMX3600 markers), corrections, credits",
+    "application/xml": "fcp7 (Final Cut Pro 7 XML markers), fcpxml (FCPXML markers)",
 }
 
 
@@ -117,7 +118,10 @@ EXPORT_FORMAT = OpenApiParameter(
     type=str,
     required=True,
     enum=list(EXPORT_FORMATS),
-    description="md, csv, json, sh, edl, corrections or credits (see the README's Exports).",
+    description=(
+        "md, csv, json, sh, edl, fcp7, fcpxml, otio, corrections or credits (see the README's "
+        "Exports)."
+    ),
 )
 
 

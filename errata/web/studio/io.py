@@ -34,6 +34,9 @@ EXPORT_LABELS = {
     "json": "Errata (JSON, every field)",
     "sh": "Re-render script",
     "edl": "Markers for editing software (CMX3600 EDL)",
+    "fcp7": "Markers for Premiere and Resolve (Final Cut Pro 7 XML)",
+    "fcpxml": "Markers for Final Cut Pro (FCPXML)",
+    "otio": "Markers as an OpenTimelineIO file (.otio)",
     "corrections": "Corrections for the description or a pinned comment",
     "credits": "Credits: who reported errata",
 }
