@@ -72,6 +72,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    # Accounts: sign-up, email verification, password reset, Google and Patreon sign-in.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.patreon",
     "errata",
 ]
 
@@ -85,6 +91,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Pages show times in the signed-in member's own time zone.
+    "errata.web.timezones.MemberTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "reviewapp.urls"
@@ -121,13 +130,72 @@ if env_str("DATABASE_TEST_NAME"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "errata.User"
+
+# --- Accounts and sign-in ---------------------------------------------------------------------
+# Every setting about who signs in and how lives in this one block (django-allauth here; login
+# throttling, issue 17, adds its backend and middleware here too).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/studio/"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# A new account signs in only once its address is confirmed (the link in the mail).
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
+# Links in account mail (confirm, reset) use the scheme the site is served with.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https:") else "http"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Errata: "
+ACCOUNT_ADAPTER = "errata.teams.accounts.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "errata.teams.accounts.SocialAccountAdapter"
+# Signing in with Patreon or Google makes the account at once: those providers confirmed the
+# address, and a patron should land back on the review link, not on a form.
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# The patron's Patreon token checks their membership; the creator's Google token reads YouTube.
+SOCIALACCOUNT_STORE_TOKENS = True
+
+
+def _oauth_app(prefix: str) -> list[dict]:
+    """An OAuth client from <PREFIX>_CLIENT_ID and <PREFIX>_CLIENT_SECRET; none (the provider's
+    button is hidden) when they are unset."""
+    client_id, secret = env_str(f"{prefix}_CLIENT_ID"), env_str(f"{prefix}_CLIENT_SECRET")
+    if bool(client_id) != bool(secret):
+        raise ImproperlyConfigured(f"Set both {prefix}_CLIENT_ID and {prefix}_CLIENT_SECRET.")
+    return [{"client_id": client_id, "secret": secret, "key": ""}] if client_id else []
+
+
+SOCIALACCOUNT_PROVIDERS = {
+    "google": {
+        "APPS": _oauth_app("GOOGLE"),
+        # youtube.readonly lets a creator's own account pull comments and captions (no API key).
+        "SCOPE": ["profile", "email", "https://www.googleapis.com/auth/youtube.readonly"],
+        "AUTH_PARAMS": {"access_type": "offline", "prompt": "consent"},
+    },
+    "patreon": {
+        "APPS": _oauth_app("PATREON"),
+        "VERSION": "v2",
+        # Errata's provider reads its addresses from PATREON_BASE_URL (a stand-in in tests).
+        "provider_class": "errata.patreon.provider.PatreonProvider",
+        "SCOPE": ["identity", "identity[email]", "identity.memberships"],
+    },
+}
+# Where Patreon's OAuth and API v2 live; tests point it at a stand-in on 127.0.0.1.
+PATREON_BASE_URL = env_str("PATREON_BASE_URL", "https://www.patreon.com").rstrip("/")
+# How long a patron's membership check is trusted before Patreon is asked again.
+PATREON_CHECK_SECONDS = env_int("PATREON_CHECK_SECONDS", 3600, minimum=0)
+PATREON_TIMEOUT_SECONDS = env_int("PATREON_TIMEOUT_SECONDS", 10, minimum=1)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

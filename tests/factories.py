@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import factory
+from allauth.account.models import EmailAddress
 
 from errata.models import (
     Comment,
@@ -40,6 +41,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(user, create, extracted, **kwargs):  # factory_boy's signature: user, not self
         if create:
             user.save()
+            if user.email:
+                # The address is confirmed, as sign-in requires (ACCOUNT_EMAIL_VERIFICATION).
+                EmailAddress.objects.get_or_create(
+                    user=user,
+                    email=user.email.lower(),
+                    defaults={"verified": True, "primary": True},
+                )
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

@@ -68,6 +68,12 @@ class ReviewLinkAuthentication(BaseAuthentication):
             raise AuthenticationFailed("This review link was revoked.")
         if not link.is_active():
             raise AuthenticationFailed("This review link has expired.")
+        if link.patreon_required:
+            # The link's token alone does not prove a Patreon membership; its page does.
+            raise AuthenticationFailed(
+                "This review link is for the creator's patrons: open it in a browser and sign "
+                "in with Patreon."
+            )
         return AnonymousUser(), link
 
 

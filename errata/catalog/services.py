@@ -9,14 +9,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
+from django.utils.text import slugify
 
 from errata.catalog.manim import ManimScene
 from errata.catalog.selectors import cut_scene_locator
 from errata.catalog.timelines import TimelineEntry
 from errata.core.errors import ErrataConflict
-from errata.models import Cut, Finding, Scene, SceneSpan, Video
+from errata.models import Cut, Finding, Scene, SceneSpan, Team, Video
 from errata.triage.timestamps import format_time
 
 
@@ -85,6 +86,28 @@ def timeline_import(
     return TimelineImportResult(
         spans=len(entries), scenes_created=len(missing), findings_moved=moved
     )
+
+
+def video_create(*, team: Team, title: str, slug: str = "", fps=30) -> Video:
+    """A new video of a team. Its short name (the slug, in every studio address) comes from the
+    title unless given; it is unique across Errata."""
+    title = " ".join((title or "").split())
+    if not title:
+        raise ValidationError({"title": "A video needs a title."})
+    if len(title) > 300:
+        raise ValidationError({"title": "A title can be at most 300 characters."})
+    slug = slugify(slug or title)[:100]
+    if not slug:
+        raise ValidationError({"slug": "Use letters or digits in the title or the short name."})
+    if fps is None or fps <= 0:
+        raise ValidationError({"fps": "Frames per second must be more than 0."})
+    try:
+        with transaction.atomic():
+            return Video.objects.create(team=team, title=title, slug=slug, fps=fps)
+    except IntegrityError:
+        raise ValidationError(
+            {"slug": f"The short name {slug!r} is taken; pick another."}
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ comment_created = Signal()
 erratum_created = Signal()
 # sender=Erratum, erratum_id=int, before=str, after=str, actor_id=int | None
 erratum_status_changed = Signal()
+# sender=Invitation, invitation_id=int (notifications mails the link)
+invitation_created = Signal()
 
 
 def _send_robust(signal: Signal, sender: type, kwargs: dict) -> None:

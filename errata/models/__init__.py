@@ -41,13 +41,20 @@ from errata.models.outbound import (
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEvent,
+    WebhookKind,
     webhook_secret_new,
 )
 from errata.models.people import (
     ApiToken,
+    Invitation,
     Membership,
     Team,
     User,
+)
+from errata.models.platforms import (
+    PatreonMembershipCheck,
+    TranscriptLine,
+    YouTubeConnection,
 )
 from errata.models.reviews import (
     Comment,
@@ -74,21 +81,26 @@ __all__ = [
     "Finding",
     "FindingToken",
     "ImportJob",
+    "Invitation",
     "Job",
     "MeToo",
     "Membership",
     "Notification",
+    "PatreonMembershipCheck",
     "Remedy",
     "ReviewLink",
     "Reviewer",
     "Scene",
     "SceneSpan",
     "Team",
+    "TranscriptLine",
     "User",
     "Video",
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",
+    "WebhookKind",
+    "YouTubeConnection",
     "_review_token",
     "webhook_secret_new",
 ]

@@ -59,6 +59,9 @@ class Erratum(models.Model):
     )
     remedy = models.CharField(max_length=16, choices=Remedy.choices, default=Remedy.RERENDER)
     fix_note = models.TextField(blank=True)
+    # For the caption-fix remedy: the subtitle line as it should read (the corrected subtitle
+    # export puts it in place of the line spoken at timestamp_s).
+    corrected_line = models.TextField(blank=True)
     # Why it is wontfix / not_an_error; required for those statuses.
     resolution_reason = models.TextField(blank=True)
     # Merging errata moves the findings and leaves this redirect behind.

@@ -23,6 +23,17 @@ class WebhookEvent(models.TextChoices):
     ERRATUM_CREATED = "erratum.created", "Erratum created"
     ERRATUM_STATUS_CHANGED = "erratum.status_changed", "Erratum status changed"
     ERRATUM_FIXED = "erratum.fixed", "Erratum fixed"
+    # Chat channels: the new errata since the last message (beat), and the studio's test button.
+    ERRATA_DIGEST = "errata.digest", "New errata digest"
+    CHANNEL_TEST = "channel.test", "Test message"
+
+
+class WebhookKind(models.TextChoices):
+    """What the URL expects: Errata's own signed JSON, or a chat's incoming-webhook message."""
+
+    GENERIC = "generic", "Webhook (Errata's JSON)"
+    DISCORD = "discord", "Discord channel"
+    SLACK = "slack", "Slack channel"
 
 
 def webhook_secret_new() -> str:
@@ -30,8 +41,12 @@ def webhook_secret_new() -> str:
 
 
 class WebhookEndpoint(models.Model):
-    """A URL a team wants told about events. Deliveries are signed with the secret."""
+    """A URL a team wants told about events. Deliveries are signed with the secret. A Discord
+    or Slack endpoint gets each event as a chat message in that platform's own format."""
 
+    Kind = WebhookKind
+
+    kind = models.CharField(max_length=16, choices=WebhookKind.choices, default=WebhookKind.GENERIC)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhook_endpoints")
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
@@ -39,6 +54,8 @@ class WebhookEndpoint(models.Model):
     # The WebhookEvent values this endpoint wants; checked by the API and admin forms.
     events = models.JSONField(default=list)
     is_active = models.BooleanField(default=True)
+    # Where the next "new errata" digest starts (chat channels).
+    last_digest_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -46,6 +63,11 @@ class WebhookEndpoint(models.Model):
 
     class Meta:
         ordering = ["team_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=WebhookKind.values), name="webhook_endpoint_kind_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.url
@@ -111,6 +133,7 @@ class WebhookDelivery(models.Model):
 class NotificationKind(models.TextChoices):
     ERRATUM_STATUS = "erratum_status", "An erratum a patron reported changed"
     DIGEST = "digest", "Digest of new comments"
+    INVITATION = "invitation", "Invitation to a team"
 
 
 class NotificationState(models.TextChoices):

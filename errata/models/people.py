@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
+import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -15,9 +17,21 @@ class User(AbstractUser):
     """An account: a creator, a team member, or a patron who chose to sign in."""
 
     display_name = models.CharField(max_length=150, blank=True)
+    # An IANA zone name ("Europe/Paris"); blank is the site's TIME_ZONE. Pages and digests show
+    # times in it, and a daily digest's "day" is the member's own.
+    time_zone = models.CharField(max_length=64, blank=True)
+    # The picture a patron's Patreon account shows (set when they sign in with Patreon).
+    avatar_url = models.URLField(max_length=500, blank=True)
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The member's time zone, or the site's when they chose none (or a name since gone)."""
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone or settings.TIME_ZONE)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 class Team(models.Model):
@@ -25,6 +39,8 @@ class Team(models.Model):
 
     name = models.CharField(max_length=150)
     slug = models.SlugField(max_length=80, unique=True)
+    # The creator's Patreon campaign, for review links that only its members may open.
+    patreon_campaign_id = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -73,6 +89,65 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.role})"
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class InvitationState(models.TextChoices):
+    PENDING = "pending", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    REVOKED = "revoked", "Withdrawn"
+
+
+class Invitation(models.Model):
+    """An invitation by email to join a team with a role. The token in the mailed link is the
+    only way to answer it; it expires, and is answered once (accepted or declined)."""
+
+    State = InvitationState
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    # Lower-cased; whoever opens the link must be signed in with this address, verified.
+    email = models.EmailField(max_length=254)
+    role = models.CharField(
+        max_length=16, choices=MembershipRole.choices, default=MembershipRole.MEMBER
+    )
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["team_id", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=MembershipRole.values), name="invitation_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=InvitationState.values), name="invitation_state_valid"
+            ),
+            # One open invitation per address and team: inviting again renews it.
+            models.UniqueConstraint(
+                fields=["team", "email"],
+                condition=Q(state="pending"),
+                name="invitation_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.team} ({self.state})"
+
+    def is_open(self, now=None) -> bool:
+        return self.state == InvitationState.PENDING and self.expires_at > (now or timezone.now())
 
 
 class ApiToken(models.Model):

@@ -29,6 +29,10 @@ class ReviewLink(models.Model):
     can_comment = models.BooleanField(default=True)
     # As on Patreon, viewers see each other's comments unless the creator turns it off.
     show_others_comments = models.BooleanField(default=True)
+    # Only members of the team's Patreon campaign (Team.patreon_campaign_id) may open the link,
+    # signed in with Patreon; with a minimum, only those entitled to a tier of at least that.
+    patreon_required = models.BooleanField(default=False)
+    patreon_min_cents = models.PositiveIntegerField(default=0)
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -6,10 +6,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.dispatch import receiver
 
-from errata.core.events import comment_created, erratum_status_changed
+from errata.core.events import comment_created, erratum_status_changed, invitation_created
 from errata.core.queue import publish
 from errata.models import Comment, Membership
-from errata.notifications.services import NOTIFIED_STATUSES, erratum_notifications_create
+from errata.notifications.services import (
+    NOTIFIED_STATUSES,
+    erratum_notifications_create,
+    invitation_notification_create,
+)
 
 
 @receiver(erratum_status_changed, dispatch_uid="errata.notifications.erratum_status")
@@ -36,3 +40,10 @@ def _comment_created(sender, *, comment_id: int, **kwargs) -> None:
     publish(
         "errata.digest_immediate", comment_id, countdown=settings.DIGEST_IMMEDIATE_DELAY_SECONDS
     )
+
+
+@receiver(invitation_created, dispatch_uid="errata.notifications.invitation_created")
+def _invitation_created(sender, *, invitation_id: int, **kwargs) -> None:
+    # Stored here (a row, sent by the send task), so a broker that is down delays the mail and
+    # the sweep sends it later.
+    invitation_notification_create(invitation_id=invitation_id)

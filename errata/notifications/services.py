@@ -38,7 +38,12 @@ from errata.models import (
     Notification,
     Reviewer,
 )
-from errata.notifications.links import UnsubscribeTarget, reports_url, unsubscribe_url
+from errata.notifications.links import (
+    UnsubscribeTarget,
+    absolute_url,
+    reports_url,
+    unsubscribe_url,
+)
 from errata.reviews.selectors import review_link_for_video
 from errata.triage.timestamps import format_time
 
@@ -245,6 +250,43 @@ def erratum_notifications_create(*, erratum_id: int, status: str) -> list[int]:
     return pending
 
 
+def invitation_notification_create(*, invitation_id: int) -> int | None:
+    """Store and queue the mail of an invitation: who invites whom to which team, in what role,
+    until when, and the link to accept or decline. Once per token (a renewed invitation has a
+    new one, and is mailed again). None when the invitation is no longer open."""
+    from django.urls import reverse
+
+    from errata.models import Invitation
+
+    invitation = (
+        Invitation.objects.select_related("team", "invited_by").filter(pk=invitation_id).first()
+    )
+    if invitation is None or not invitation.is_open():
+        return None
+    context = {
+        "invitation": invitation,
+        "team": invitation.team,
+        "inviter": str(invitation.invited_by) if invitation.invited_by else "",
+        "role": "an owner" if invitation.role == "owner" else "a member",
+        "url": absolute_url(reverse("errata:invitation", args=[invitation.token])),
+    }
+    subject, text, html = render_message("invitation", context)
+    with transaction.atomic():
+        notification, created = Notification.objects.get_or_create(
+            event_key=f"invitation:{invitation.pk}:{invitation.token[:16]}",
+            recipient=invitation.email,
+            defaults={
+                "kind": Notification.Kind.INVITATION,
+                "subject": subject,
+                "body_text": text,
+                "body_html": html,
+            },
+        )
+        if created:
+            enqueue_each(SEND_TASK, [notification.pk])
+    return notification.pk
+
+
 def notifications_queue(*, notification_ids: Iterable[int]) -> int:
     """Queue the sending of these notifications now; stops at the first the broker refuses (the
     rest stay pending for notifications_sweep). Returns how many were queued."""
@@ -286,6 +328,9 @@ def notification_message(notification: Notification) -> EmailMultiAlternatives:
 
 
 def _still_wanted(notification: Notification) -> bool:
+    if notification.kind == Notification.Kind.INVITATION:
+        # Asked for by an owner, to an address that has no account yet: no unsubscribing.
+        return True
     if notification.kind == Notification.Kind.ERRATUM_STATUS:
         return not unsubscribed_addresses([notification.recipient])
     membership = notification.membership

@@ -51,8 +51,9 @@ _NOT_A_REPORT = (
 
 
 def review_link_get(*, token: str) -> ReviewLink | None:
-    # The review page shows the cut and its video's title: one query for all three.
-    return ReviewLink.objects.select_related("cut__video").filter(token=token).first()
+    # The review page shows the cut and its video's title, and a Patreon gate asks for the
+    # team's campaign: one query for all four.
+    return ReviewLink.objects.select_related("cut__video__team").filter(token=token).first()
 
 
 def reviewer_get_for_viewer(*, user, key: str | None) -> Reviewer | None:

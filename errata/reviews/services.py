@@ -112,14 +112,26 @@ def review_link_create(
     expires_at=None,
     can_comment: bool = True,
     show_others_comments: bool = True,
+    patreon_required: bool = False,
+    patreon_min_cents: int = 0,
     created_by=None,
 ) -> ReviewLink:
-    """A new private link to one cut, with a random unguessable token (see ReviewLink)."""
+    """A new private link to one cut, with a random unguessable token (see ReviewLink). A link
+    for patrons opens only for members of the team's Patreon campaign (errata.patreon)."""
     label = " ".join(label.split())
     if len(label) > 150:
         raise ValidationError({"label": "A label can be at most 150 characters."})
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "An expiry date must be in the future."})
+    if patreon_min_cents < 0:
+        raise ValidationError({"patreon_min_cents": "A minimum tier cannot be negative."})
+    if patreon_required and not cut.video.team.patreon_campaign_id:
+        raise ValidationError(
+            {
+                "patreon_required": "Connect the team's Patreon campaign first (on the team's "
+                "page), so patrons can be checked."
+            }
+        )
     with transaction.atomic():
         return ReviewLink.objects.create(
             cut=cut,
@@ -127,6 +139,8 @@ def review_link_create(
             expires_at=expires_at,
             can_comment=can_comment,
             show_others_comments=show_others_comments,
+            patreon_required=patreon_required,
+            patreon_min_cents=patreon_min_cents if patreon_required else 0,
             created_by=created_by,
         )
 

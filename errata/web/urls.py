@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from errata.web.review import mine, views
+from errata.web.studio import teams
 
 app_name = "errata"
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("r/<str:token>/media/", views.review_media, name="review-media"),
     path("r/<str:token>/mine/", mine.review_mine, name="review-mine"),
     path("unsubscribe/<str:token>/", mine.unsubscribe, name="unsubscribe"),
+    path("invitations/<str:token>/", teams.invitation, name="invitation"),
     path("studio/", include("errata.web.studio.urls")),
     path("", include("errata.web.studio.io_urls")),
 ]

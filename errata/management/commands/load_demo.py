@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -69,6 +70,8 @@ class Command(BaseCommand):
             is_staff=True,
             is_superuser=True,
         )
+        # A confirmed address: sign-in requires one (ACCOUNT_EMAIL_VERIFICATION).
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
         return user, True
 
     def _video_and_cut(self, creator: User) -> Cut:

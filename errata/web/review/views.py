@@ -21,6 +21,7 @@ from errata.findings import similar as findings_similar
 from errata.media.serving import ranged_file_response
 from errata.media.sources import MediaSource, cut_media_source, review_page_csp
 from errata.models import Comment, Finding, Reviewer, ReviewLink, User
+from errata.patreon.services import Admission, review_link_admission
 from errata.reviews import services as reviews_services
 from errata.reviews.selectors import (
     Cursor,
@@ -142,6 +143,22 @@ def _refused(request: HttpRequest, reason: str) -> HttpResponse:
     return response
 
 
+def _patreon_gate(request: HttpRequest, link: ReviewLink, admission: Admission) -> HttpResponse:
+    """A Patreon-gated link refuses this visitor: why, and the way in (sign in with Patreon and
+    come back here). Nothing of the cut is shown."""
+    context = {
+        "title": "For patrons",
+        "detail": admission.message,
+        "reason": admission.reason,
+        "link": link,
+        "offer_sign_in": admission.reason in ("sign_in", "not_member", "free"),
+    }
+    template = "errata/review/_refused.html" if request.htmx else "errata/review/patreon_gate.html"
+    response = render(request, template, context, status=403)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def review_link_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Resolve /r/<token>/ to an open link, or answer 404 (unknown) / 410 (revoked, expired)
     with a page that says so and shows nothing of the cut."""
@@ -153,6 +170,9 @@ def review_link_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
             return _refused(request, "unknown")
         if reason := link.closed_reason():
             return _refused(request, reason)
+        admission = review_link_admission(review_link=link, user=request.user)
+        if not admission.admitted:
+            return _patreon_gate(request, link, admission)
         return view(request, link, *args, **kwargs)
 
     return never_cache(wrapped)

@@ -317,3 +317,19 @@ class ReviewLinkForm(forms.Form):
     show_others_comments = forms.BooleanField(
         required=False, initial=True, label="Viewers see each other's comments"
     )
+    patreon_required = forms.BooleanField(
+        required=False, label="Only patrons of the team's Patreon campaign (they sign in)"
+    )
+    patreon_min_dollars = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_value=100_000,
+        decimal_places=2,
+        label="Minimum tier, $ a month (optional)",
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        dollars = data.pop("patreon_min_dollars", None)
+        data["patreon_min_cents"] = round(dollars * 100) if dollars else 0
+        return data

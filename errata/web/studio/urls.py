@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from errata.web.studio import cuts, errata, inbox, timeline
+from errata.web.studio import cuts, errata, inbox, teams, timeline
 
 app_name = "studio"
 
@@ -15,6 +15,18 @@ ERRATUM = "videos/<slug:slug>/errata/<int:pk>/"
 urlpatterns = [
     path("", cuts.videos, name="videos"),
     path("settings/notifications/", cuts.notification_settings, name="notification_settings"),
+    path("settings/account/", teams.account_settings, name="account_settings"),
+    path("welcome/", teams.welcome, name="welcome"),
+    path("teams/new/", teams.team_new, name="team_new"),
+    path("teams/<slug:slug>/", teams.team, name="team"),
+    path("teams/<slug:slug>/invitations/", teams.invitation_new, name="invitation_new"),
+    path(
+        "teams/<slug:slug>/invitations/<int:pk>/revoke/",
+        teams.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("teams/<slug:slug>/patreon/", teams.team_patreon, name="team_patreon"),
+    path("videos/new/", teams.video_new, name="video_new"),
     path("videos/<slug:slug>/", cuts.video, name="video"),
     path("videos/<slug:slug>/scenes/", timeline.scenes, name="scenes"),
     path("videos/<slug:slug>/cuts/new/", cuts.cut_new, name="cut_new"),

@@ -4,6 +4,7 @@ creator gets 404s and changes nothing; a patron never reaches the studio."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from errata.fixes.services import erratum_create_from_findings
 from errata.models import Erratum, Finding, SceneSpan
@@ -56,10 +57,11 @@ def test_the_sign_in_page_leads_a_creator_to_the_studio(client, creator):
     assert b"Sign in to the studio" in page.content
     response = client.post(
         "/accounts/login/",
-        {"username": "grant", "password": "correct horse battery", "next": "/studio/"},
+        {"login": "grant", "password": "correct horse battery", "next": "/studio/"},
     )
     assert (response.status_code, response["Location"]) == (302, "/studio/")
-    wrong = client.post("/accounts/login/", {"username": "grant", "password": "nope"})
+    # Another browser, the wrong password: the page again, saying so.
+    wrong = Client().post("/accounts/login/", {"login": "grant", "password": "nope"})
     assert wrong.status_code == 200
     assert b'role="alert"' in wrong.content
 
