@@ -23,14 +23,25 @@ def erratum_findings_for_notice(*, erratum: Erratum) -> list[Finding]:
     )
 
 
-def reviewer_reports(*, reviewer_ids: list[int], video_id: int) -> list[Comment]:
-    # The "my reports" page: a patron's comments on one video, each with its findings, each
-    # finding's erratum and the cut that fixed it, and the creator's replies.
+def _scope(prefix: str, video_id: int | None, team_id: int | None) -> dict:
+    if team_id is not None:
+        return {f"{prefix}video__team_id": team_id}
+    return {f"{prefix}video_id": video_id}
+
+
+def reviewer_reports(
+    *, reviewer_ids: list[int], video_id: int | None = None, team_id: int | None = None
+) -> list[Comment]:
+    # The "my reports" page: a patron's comments on one video (or, for a signed-in patron, on
+    # every video of the team), each with its findings, each finding's erratum and the cut that
+    # fixed it, and the creator's replies.
     return list(
         Comment.objects.filter(
-            reviewer_id__in=reviewer_ids, cut__video_id=video_id, author_role=Comment.Role.PATRON
+            reviewer_id__in=reviewer_ids,
+            author_role=Comment.Role.PATRON,
+            **_scope("cut__", video_id, team_id),
         )
-        .select_related("cut")
+        .select_related("cut__video")
         .prefetch_related(
             Prefetch(
                 "findings",
@@ -46,15 +57,19 @@ def reviewer_reports(*, reviewer_ids: list[int], video_id: int) -> list[Comment]
                 to_attr="creator_replies",
             ),
         )
-        .order_by("cut__number", F("timestamp_s").asc(nulls_last=True), "pk")
+        .order_by("cut__video_id", "cut__number", F("timestamp_s").asc(nulls_last=True), "pk")
     )
 
 
-def reviewer_me_toos(*, reviewer_ids: list[int], video_id: int) -> list[MeToo]:
+def reviewer_me_toos(
+    *, reviewer_ids: list[int], video_id: int | None = None, team_id: int | None = None
+) -> list[MeToo]:
     # The "my reports" page: the reports a patron said "me too" to, with what became of them.
     return list(
-        MeToo.objects.filter(reviewer_id__in=reviewer_ids, finding__comment__cut__video_id=video_id)
-        .select_related("finding__comment__cut", "finding__erratum__fixed_in_cut")
+        MeToo.objects.filter(
+            reviewer_id__in=reviewer_ids, **_scope("finding__comment__cut__", video_id, team_id)
+        )
+        .select_related("finding__comment__cut__video", "finding__erratum__fixed_in_cut")
         .order_by(F("finding__timestamp_s").asc(nulls_last=True), "pk")
     )
 

@@ -54,8 +54,12 @@ def review_mine(request: HttpRequest, token: str) -> HttpResponse:
         reviewer = _viewer(request).reviewer
         reviewer_ids = [reviewer.pk] if reviewer else []
     video = link.cut.video
-    comments = reviewer_reports(reviewer_ids=reviewer_ids, video_id=video.pk)
-    me_toos = reviewer_me_toos(reviewer_ids=reviewer_ids, video_id=video.pk)
+    # A patron signed in with an account (Patreon) is the same person on every link: their
+    # reports follow them across the creator's videos. A guest is known on this video only.
+    across_videos = reviewer is not None and reviewer.user_id is not None and emailed is None
+    scope = {"team_id": video.team_id} if across_videos else {"video_id": video.pk}
+    comments = reviewer_reports(reviewer_ids=reviewer_ids, **scope)
+    me_toos = reviewer_me_toos(reviewer_ids=reviewer_ids, **scope)
     findings = [f for c in comments for f in c.findings.all()] + [m.finding for m in me_toos]
     people = errata_reporter_counts(
         erratum_ids=sorted({f.erratum_id for f in findings if f.erratum_id})
@@ -73,6 +77,7 @@ def review_mine(request: HttpRequest, token: str) -> HttpResponse:
             "comments": comments,
             "me_toos": me_toos,
             "closed": closed,
+            "across_videos": across_videos,
             "unsubscribe_url": (
                 unsubscribe_url(reviewer=reviewer) if emailed is not None and reviewer.email else ""
             ),

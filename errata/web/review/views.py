@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -146,12 +147,20 @@ def _refused(request: HttpRequest, reason: str) -> HttpResponse:
 def _patreon_gate(request: HttpRequest, link: ReviewLink, admission: Admission) -> HttpResponse:
     """A Patreon-gated link refuses this visitor: why, and the way in (sign in with Patreon and
     come back here). Nothing of the cut is shown."""
+    from allauth.socialaccount.adapter import get_adapter
+
+    signs_in = any(p.id == "patreon" for p in get_adapter().list_providers(request))
+    sign_in_url = ""
+    if signs_in and admission.reason in ("sign_in", "not_member", "free"):
+        query = urlencode({"process": "login", "next": link.get_absolute_url()})
+        sign_in_url = f"{reverse('patreon_login')}?{query}"
     context = {
         "title": "For patrons",
         "detail": admission.message,
         "reason": admission.reason,
         "link": link,
-        "offer_sign_in": admission.reason in ("sign_in", "not_member", "free"),
+        "sign_in_url": sign_in_url,
+        "patreon_missing": not signs_in,
     }
     template = "errata/review/_refused.html" if request.htmx else "errata/review/patreon_gate.html"
     response = render(request, template, context, status=403)
