@@ -17,6 +17,7 @@ from errata.models import Comment
 from errata.notifications import digests
 from errata.notifications import services as notifications
 from errata.webhooks import services as webhooks
+from errata.youtube import services as youtube
 
 logger = logging.getLogger(__name__)
 
@@ -147,3 +148,18 @@ def webhooks_sweep_task() -> int:
 @shared_task(name="errata.jobs_sweep")
 def jobs_sweep_task() -> int:
     return jobs.jobs_sweep()
+
+
+@shared_task(name="errata.youtube_pulls_queue")
+def youtube_pulls_queue_task() -> int:
+    return youtube.youtube_pulls_queue()
+
+
+@shared_task(name="errata.youtube_pull", autoretry_for=(DatabaseOperationalError,), max_retries=3)
+def youtube_pull_task(connection_id: int) -> dict:
+    """One pull; YouTube's errors are recorded on the connection and wait for its next turn
+    (the backoff lives on the row, where the studio shows it), not in Celery's retries."""
+    result = youtube.youtube_pull(connection_id=connection_id)
+    if result is None:
+        return {"connection_id": connection_id, "pulled": False}
+    return {"connection_id": connection_id, "threads": result.threads, "added": result.added}

@@ -279,6 +279,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "errata.jobs_sweep",
         "schedule": env_int("QUEUE_SWEEP_SECONDS", 120, minimum=10),
     },
+    # Queue the YouTube pulls that are due (each connection keeps its own time and backoff).
+    "youtube-pulls": {"task": "errata.youtube_pulls_queue", "schedule": 60},
 }
 # Deliveries and jobs still waiting this long after they were queued are queued again.
 QUEUE_SWEEP_AFTER_SECONDS = env_int("QUEUE_SWEEP_AFTER_SECONDS", 60, minimum=0)
@@ -396,6 +398,17 @@ WEBHOOK_RETRY_BACKOFF_SECONDS = env_int("WEBHOOK_RETRY_BACKOFF_SECONDS", 30, min
 # Off in production: a webhook URL may not point into the server's own network (loopback,
 # private ranges, link-local cloud metadata). Tests and a local receiver turn it on.
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", DEBUG)
+
+# --- YouTube --------------------------------------------------------------------------------
+# An API key (Google Cloud console, YouTube Data API v3) reads public comments; without one, the
+# Google account of whoever connected the cut is used (GOOGLE_CLIENT_ID, scope youtube.readonly).
+YOUTUBE_API_KEY = env_str("YOUTUBE_API_KEY")
+YOUTUBE_API_URL = env_str("YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3").rstrip("/")
+# How often a connected cut is pulled (and the first wait of the backoff after an error).
+YOUTUBE_PULL_SECONDS = env_int("YOUTUBE_PULL_SECONDS", 900, minimum=60)
+# Pages of 100 threads one pull reads at most (each costs a unit of the daily quota).
+YOUTUBE_MAX_PAGES = env_int("YOUTUBE_MAX_PAGES", 20, minimum=1)
+YOUTUBE_TIMEOUT_SECONDS = env_int("YOUTUBE_TIMEOUT_SECONDS", 15, minimum=1)
 
 # --- Logging ------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -36,6 +36,7 @@ from errata.reviews.services import review_link_create
 from errata.teams.selectors import teams_of_user
 from errata.web.studio.access import form_errors, member_cut, member_video, studio_view
 from errata.web.studio.forms import CarryForm, CutForm, DigestForm, ReviewLinkForm
+from errata.youtube.selectors import youtube_connection_of_cut
 
 
 @studio_view
@@ -80,6 +81,7 @@ def _cut_context(cut: Cut, **extra) -> dict:
         "site_url": settings.SITE_URL,
         "has_other_cuts": cut_has_siblings(cut=cut),
         "span_count": cut_span_count(cut=cut),
+        "youtube": youtube_connection_of_cut(cut=cut),
     }
     context.update(extra)
     return context

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from errata.web.studio import cuts, errata, inbox, teams, timeline
+from errata.web.studio import cuts, errata, inbox, platforms, teams, timeline
 
 app_name = "studio"
 
@@ -34,6 +34,9 @@ urlpatterns = [
     path(CUT + "carry/", cuts.cut_carry, name="cut_carry"),
     path(CUT + "links/", cuts.review_link_new, name="review_link_new"),
     path(CUT + "links/<int:pk>/revoke/", cuts.review_link_revoke, name="review_link_revoke"),
+    path(CUT + "youtube/", platforms.youtube_connect, name="youtube_connect"),
+    path(CUT + "youtube/pull/", platforms.youtube_pull_now, name="youtube_pull"),
+    path(CUT + "youtube/stop/", platforms.youtube_disconnect, name="youtube_disconnect"),
     path(CUT + "inbox/", inbox.inbox, name="inbox"),
     path(CUT + "inbox/accept/", inbox.inbox_accept, name="inbox_accept"),
     path(CUT + "inbox/add/", inbox.inbox_add_to_erratum, name="inbox_add"),

@@ -1,0 +1,67 @@
+"""A cut's connections to the platforms: its YouTube video (comments pulled in, captions as the
+transcript) and its transcript from a subtitle file. Forms on the cut page post here."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from errata.core.errors import error_text
+from errata.web.studio.access import form_errors, member_cut, studio_view
+from errata.youtube import services as youtube
+from errata.youtube.selectors import youtube_connection_of_cut
+
+
+class YouTubeConnectForm(forms.Form):
+    youtube_video = forms.CharField(
+        max_length=500, label="YouTube video", help_text="Its address or its 11-character id."
+    )
+
+
+@studio_view
+@require_POST
+def youtube_connect(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cut = member_cut(request, slug, number)
+    form = YouTubeConnectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("errata:studio:cut", slug, number)
+    try:
+        connection = youtube.youtube_connect(
+            cut=cut, video=form.cleaned_data["youtube_video"], user=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, f"YouTube video: {error_text(error)}")
+    else:
+        messages.success(
+            request,
+            f"Connected to YouTube video {connection.youtube_video_id}; its comments are being "
+            "pulled in.",
+        )
+    return redirect("errata:studio:cut", slug, number)
+
+
+@studio_view
+@require_POST
+def youtube_pull_now(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cut = member_cut(request, slug, number)
+    connection = youtube_connection_of_cut(cut=cut)
+    if connection is None:
+        messages.error(request, "This cut is not connected to a YouTube video.")
+    else:
+        youtube.youtube_pull_soon(connection=connection)
+        messages.info(request, "A pull is on its way; the status below says how it went.")
+    return redirect("errata:studio:cut", slug, number)
+
+
+@studio_view
+@require_POST
+def youtube_disconnect(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cut = member_cut(request, slug, number)
+    if youtube.youtube_disconnect(cut=cut):
+        messages.success(request, "No more comments are pulled from YouTube for this cut.")
+    return redirect("errata:studio:cut", slug, number)
