@@ -16,6 +16,7 @@ from errata.io import jobs
 from errata.models import Comment
 from errata.notifications import digests
 from errata.notifications import services as notifications
+from errata.webhooks import channels
 from errata.webhooks import services as webhooks
 from errata.youtube import services as youtube
 
@@ -163,3 +164,8 @@ def youtube_pull_task(connection_id: int) -> dict:
     if result is None:
         return {"connection_id": connection_id, "pulled": False}
     return {"connection_id": connection_id, "threads": result.threads, "added": result.added}
+
+
+@shared_task(name="errata.channel_digests")
+def channel_digests_task() -> int:
+    return channels.channel_digests_send()

@@ -279,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "errata.jobs_sweep",
         "schedule": env_int("QUEUE_SWEEP_SECONDS", 120, minimum=10),
     },
+    # Discord and Slack channels: the errata created since each channel's last message.
+    "channel-digests": {
+        "task": "errata.channel_digests",
+        "schedule": env_int("CHANNEL_DIGEST_SECONDS", 3600, minimum=60),
+    },
     # Queue the YouTube pulls that are due (each connection keeps its own time and backoff).
     "youtube-pulls": {"task": "errata.youtube_pulls_queue", "schedule": 60},
 }

@@ -16,6 +16,7 @@ from errata.core.events import (
     payload,
 )
 from errata.models import Comment, Erratum, WebhookEvent
+from errata.webhooks.channels import CHAT_KINDS, chat_deliveries_create, status_message
 from errata.webhooks.services import deliveries_create_for_event, endpoints_listening
 
 logger = logging.getLogger(__name__)
@@ -59,15 +60,22 @@ def on_comment_created(sender, comment_id: int, **kwargs) -> None:
 
 
 def _erratum_events(erratum_id: int, events: list[str], **extra) -> None:
-    erratum = Erratum.objects.select_related("video__team").filter(pk=erratum_id).first()
+    erratum = (
+        Erratum.objects.select_related("video__team", "fixed_in_cut").filter(pk=erratum_id).first()
+    )
     if erratum is None:
         return
     team = erratum.video.team
-    listening = {
-        event: endpoints
-        for event in events
-        if (endpoints := endpoints_listening(team_id=team.pk, event=event))
-    }
+    listening: dict[str, list] = {}
+    for event in events:
+        endpoints = endpoints_listening(team_id=team.pk, event=event)
+        chats = [e for e in endpoints if e.kind in CHAT_KINDS]
+        if chats and event == WebhookEvent.ERRATUM_STATUS_CHANGED:
+            # Discord and Slack get a message in their own format, not Errata's JSON.
+            message = status_message(erratum=erratum, before=extra.get("previous_status", ""))
+            chat_deliveries_create(endpoints=chats, event=event, message=message)
+        if generic := [e for e in endpoints if e.kind not in CHAT_KINDS]:
+            listening[event] = generic
     if not listening:
         return
     data = payload("erratum", erratum_id)

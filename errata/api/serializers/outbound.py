@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from ipaddress import ip_address
-
-from django.conf import settings
 from rest_framework import serializers
 
 from errata.api.serializers.base import ScopedSlugField, scoped_teams
 from errata.models import ApiToken, Team, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from errata.webhooks.addresses import webhook_url_refusal
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
@@ -40,33 +38,25 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 
 
 def _validate_webhook_url(url: str) -> str:
-    """Webhooks go out over the internet. Unless private networks are allowed, a URL naming a
-    loopback, private or link-local address (a cloud's metadata service) is refused here, and
-    the address a host name resolves to is checked again when sending."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise serializers.ValidationError("Use an http:// or https:// URL.")
-    if settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS:
-        return url
-    host = (parts.hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        raise serializers.ValidationError("A webhook cannot point at this server.")
-    try:
-        address = ip_address(host)
-    except ValueError:
-        return url
-    if not address.is_global:
-        raise serializers.ValidationError("A webhook cannot point into a private network.")
+    refusal = webhook_url_refusal(url)
+    if refusal:
+        raise serializers.ValidationError(refusal)
     return url
+
+
+# Chat channels' own events (a digest, the studio's test message) are not for Errata's JSON.
+GENERIC_EVENTS = [
+    (value, label)
+    for value, label in WebhookEvent.choices
+    if value not in (WebhookEvent.ERRATA_DIGEST, WebhookEvent.CHANNEL_TEST)
+]
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
     team = ScopedSlugField(scope=scoped_teams, queryset=Team.objects.all())
     url = serializers.URLField(max_length=500, validators=[_validate_webhook_url])
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=WebhookEvent.choices), min_length=1, max_length=10
+        child=serializers.ChoiceField(choices=GENERIC_EVENTS), min_length=1, max_length=10
     )
     secret_hint = serializers.SerializerMethodField(help_text="The secret's first characters.")
 

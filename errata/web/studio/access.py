@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from errata.catalog.selectors import cut_of_video, video_for_member
 from errata.core.access import studio_member
-from errata.models import Cut, Video
+from errata.models import Cut, Team, Video
+from errata.teams.selectors import team_for_member
 
 
 def studio_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -35,6 +36,13 @@ def member_video(request: HttpRequest, slug: str) -> Video:
         # The same answer whether the video exists on another team or not at all.
         raise Http404("No such video in your teams.")
     return video
+
+
+def member_team(request: HttpRequest, slug: str) -> Team:
+    team = team_for_member(user=request.user, slug=slug)
+    if team is None:
+        raise Http404("No such team among yours.")
+    return team
 
 
 def member_cut(request: HttpRequest, slug: str, number: int) -> Cut:

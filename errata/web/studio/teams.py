@@ -24,13 +24,12 @@ from errata.teams.selectors import (
     invitation_by_token,
     invitations_for_user,
     membership_of,
-    team_for_member,
     team_invitation,
     team_invitations_open,
     team_members,
     teams_of_user,
 )
-from errata.web.studio.access import form_errors, studio_view
+from errata.web.studio.access import form_errors, member_team, studio_view
 
 
 class TeamForm(forms.Form):
@@ -125,13 +124,6 @@ def team_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _member_team(request: HttpRequest, slug: str) -> Team:
-    team = team_for_member(user=request.user, slug=slug)
-    if team is None:
-        raise Http404("No such team among yours.")
-    return team
-
-
 def _team_page(request: HttpRequest, team: Team, *, status: int = 200, **forms_) -> HttpResponse:
     membership = membership_of(team=team, user=request.user)
     context = {
@@ -149,13 +141,13 @@ def _team_page(request: HttpRequest, team: Team, *, status: int = 200, **forms_)
 @studio_view
 @require_http_methods(["GET"])
 def team(request: HttpRequest, slug: str) -> HttpResponse:
-    return _team_page(request, _member_team(request, slug))
+    return _team_page(request, member_team(request, slug))
 
 
 @studio_view
 @require_POST
 def invitation_new(request: HttpRequest, slug: str) -> HttpResponse:
-    team = _member_team(request, slug)
+    team = member_team(request, slug)
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:
@@ -175,7 +167,7 @@ def invitation_new(request: HttpRequest, slug: str) -> HttpResponse:
 @studio_view
 @require_POST
 def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    team = _member_team(request, slug)
+    team = member_team(request, slug)
     invitation = team_invitation(team=team, pk=pk)
     if invitation is None:
         raise Http404("No such invitation.")
@@ -193,7 +185,7 @@ def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @studio_view
 @require_POST
 def team_patreon(request: HttpRequest, slug: str) -> HttpResponse:
-    team = _member_team(request, slug)
+    team = member_team(request, slug)
     form = PatreonCampaignForm(request.POST)
     if form.is_valid():
         try:

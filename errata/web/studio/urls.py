@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from errata.web.studio import cuts, errata, inbox, platforms, teams, timeline
+from errata.web.studio import channels, cuts, errata, inbox, platforms, teams, timeline
 
 app_name = "studio"
 
@@ -26,6 +26,14 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("teams/<slug:slug>/patreon/", teams.team_patreon, name="team_patreon"),
+    path("teams/<slug:slug>/channels/", channels.channels, name="channels"),
+    path("teams/<slug:slug>/channels/new/", channels.channel_new, name="channel_new"),
+    path("teams/<slug:slug>/channels/<int:pk>/test/", channels.channel_test, name="channel_test"),
+    path(
+        "teams/<slug:slug>/channels/<int:pk>/delete/",
+        channels.channel_delete,
+        name="channel_delete",
+    ),
     path("videos/new/", teams.video_new, name="video_new"),
     path("videos/<slug:slug>/", cuts.video, name="video"),
     path("videos/<slug:slug>/scenes/", timeline.scenes, name="scenes"),
