@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
+from errata.catalog.transcripts import cue_plain_text
 from errata.core.access import team_ids_for
 from errata.core.queries import count_subquery
 from errata.models import (
@@ -15,9 +16,14 @@ from errata.models import (
     Finding,
     Scene,
     SceneSpan,
+    TranscriptLine,
     Video,
 )
 from errata.triage.scenes import SceneLocator, SpanRef
+from errata.triage.transcripts import TranscriptCue, cue_at
+
+# A finding's time is rarely on the very frame the line starts: a line this close counts.
+SPOKEN_LINE_SLACK_S = 3.0
 
 
 def cut_scene_locator(cut: Cut) -> SceneLocator:
@@ -185,3 +191,44 @@ def scene_by_name(*, video: Video, name: str) -> Scene | None:
 
 def cut_span_count(*, cut: Cut) -> int:
     return SceneSpan.objects.filter(cut=cut).count()
+
+
+def cut_transcript(*, cut: Cut) -> list[TranscriptCue]:
+    """The cut's transcript as plain data, in time order (triage and exports read it)."""
+    rows = TranscriptLine.objects.filter(cut=cut).order_by("position")
+    return [
+        TranscriptCue(start_s=a, end_s=b, text=cue_plain_text(t))
+        for a, b, t in rows.values_list("start_s", "end_s", "text")
+    ]
+
+
+def cut_transcript_lines(*, cut: Cut) -> list[TranscriptLine]:
+    return list(TranscriptLine.objects.filter(cut=cut).order_by("position"))
+
+
+def cut_has_transcript(*, cut: Cut) -> int:
+    return TranscriptLine.objects.filter(cut=cut).count()
+
+
+def spoken_lines_at(*, cut_id: int, times: list[float]) -> dict[float, str]:
+    """What is said at each of these times on a cut (the line spoken then, else the nearest
+    within a few seconds): one query for all of them (the inbox page, an erratum's page)."""
+    times = [t for t in times if t is not None]
+    if not times:
+        return {}
+    rows = list(
+        TranscriptLine.objects.filter(
+            cut_id=cut_id,
+            start_s__lte=max(times) + SPOKEN_LINE_SLACK_S,
+            end_s__gte=min(times) - SPOKEN_LINE_SLACK_S,
+        )
+        .order_by("start_s")
+        .values_list("start_s", "end_s", "text")
+    )
+    cues = [TranscriptCue(a, b, cue_plain_text(t)) for a, b, t in rows]
+    found = {}
+    for time_s in times:
+        cue = cue_at(cues, time_s, slack_s=SPOKEN_LINE_SLACK_S)
+        if cue is not None:
+            found[time_s] = cue.text
+    return found

@@ -16,8 +16,9 @@ from django.utils.text import slugify
 from errata.catalog.manim import ManimScene
 from errata.catalog.selectors import cut_scene_locator
 from errata.catalog.timelines import TimelineEntry
+from errata.catalog.transcripts import Cue
 from errata.core.errors import ErrataConflict
-from errata.models import Cut, Finding, Scene, SceneSpan, Team, Video
+from errata.models import Cut, Finding, Scene, SceneSpan, Team, TranscriptLine, Video
 from errata.triage.timestamps import format_time
 
 
@@ -260,3 +261,45 @@ def scene_span_delete(*, span: SceneSpan) -> SpanEditResult:
             raise ErrataConflict("This span was already removed (perhaps by someone else).")
         moved = findings_reassign_scenes(cut=cut)
     return SpanEditResult(span=None, findings_moved=moved)
+
+
+@dataclass(frozen=True)
+class TranscriptImportResult:
+    lines: int
+    replaced: int
+
+
+def transcript_import(*, cut: Cut, cues: Iterable[Cue], source: str) -> TranscriptImportResult:
+    """Replace a cut's transcript with these cues, all or nothing. A cue past the cut's end is
+    refused by its number (a subtitle file of another cut, most likely); the last cue may run up
+    to a second over, as subtitle files round."""
+    cues = list(cues)
+    if source not in TranscriptLine.Source.values:
+        raise ValidationError({"source": f"Unknown transcript source {source!r}."})
+    for number, cue in enumerate(cues, start=1):
+        if cue.start_s > cut.duration_s or cue.end_s > cut.duration_s + 1:
+            raise ValidationError(
+                {
+                    "file": f"Cue {number} ({format_time(cue.start_s)}) is past the end of {cut} "
+                    f"({format_time(cut.duration_s)}); is this the right cut's subtitle file?"
+                }
+            )
+        if "\x00" in cue.text:
+            raise ValidationError({"file": f"Cue {number} holds a NUL character."})
+    with transaction.atomic():
+        replaced, _ = TranscriptLine.objects.filter(cut=cut).delete()
+        TranscriptLine.objects.bulk_create(
+            [
+                TranscriptLine(
+                    cut=cut,
+                    position=position,
+                    start_s=cue.start_s,
+                    end_s=min(cue.end_s, cut.duration_s),
+                    text=cue.text,
+                    source=source,
+                )
+                for position, cue in enumerate(cues)
+            ],
+            batch_size=1000,
+        )
+    return TranscriptImportResult(lines=len(cues), replaced=replaced)

@@ -14,7 +14,7 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from errata.catalog.selectors import cut_scene_locator
+from errata.catalog.selectors import cut_scene_locator, cut_transcript
 from errata.core.errors import ErrataConflict
 from errata.core.queue import publish
 from errata.findings.grouping import finding_grouping_item, finding_lookup_tokens
@@ -31,6 +31,7 @@ from errata.models import (
 from errata.reviews.services import comment_validate_timestamp
 from errata.triage import triage_comment
 from errata.triage.duplicates import match_group
+from errata.triage.transcripts import quoted_phrases
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ def findings_triage(*, comment_id: int) -> TriageResult:
                 comment.text,
                 duration_s=cut.duration_s,
                 player_time_s=comment.timestamp_s,
+                # Only a comment that quotes something can match the transcript.
+                transcript=cut_transcript(cut=cut) if quoted_phrases(comment.text) else (),
             )
 
         locator = cut_scene_locator(cut) if drafts else None

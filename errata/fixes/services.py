@@ -47,6 +47,7 @@ ERRATUM_EDITABLE_FIELDS = {
     "scene",
     "remedy",
     "fix_note",
+    "corrected_line",
 }
 
 

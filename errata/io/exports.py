@@ -11,6 +11,7 @@ reads. Formats:
 - `edl`, `fcp7`, `fcpxml`, `otio`: markers for editing software, one per erratum to fix, on a
   clip spanning the cut, written by OpenTimelineIO's adapters: a CMX3600 EDL (any editor), Final
   Cut Pro 7 XML (Premiere, Resolve), FCPXML (Final Cut Pro X) and OTIO's own JSON.
+- `srt`, `vtt`: the cut's transcript with the corrected lines of its caption-fix errata in place.
 - `corrections`: what was wrong and what is right, by time, for a description or a pinned
   comment.
 - `credits`: the names of the people whose reports became errata, for a thank-you line.
@@ -34,13 +35,19 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from errata.catalog.selectors import cut_spans_in_order
+from errata.catalog.selectors import (
+    SPOKEN_LINE_SLACK_S,
+    cut_spans_in_order,
+    cut_transcript_lines,
+)
+from errata.catalog.transcripts import Cue, transcript_write
 from errata.findings.selectors import content_suggestions_open
 from errata.fixes.reporters import Reporter, errata_reporters
 from errata.fixes.selectors import errata_of_cut
 from errata.models import OPEN_STATUSES, Category, Cut, Erratum, Remedy, Scene, SceneSpan
 from errata.triage.scenes import SceneLocator, SpanRef
 from errata.triage.timestamps import format_time
+from errata.triage.transcripts import TranscriptCue, cue_at
 
 EXPORT_FORMATS = (
     "md",
@@ -51,6 +58,8 @@ EXPORT_FORMATS = (
     "fcp7",
     "fcpxml",
     "otio",
+    "srt",
+    "vtt",
     "corrections",
     "credits",
 )
@@ -491,6 +500,37 @@ def _render_markers(adapter_name: str) -> Callable[[_Checklist], str]:
     return render
 
 
+def _render_subtitles(fmt: str) -> Callable[[_Checklist], str]:
+    def render(checklist: _Checklist) -> str:
+        """The transcript, each caption-fix erratum's corrected line put in place of the line
+        said at its time (errata closed as not an error or won't fix are left out)."""
+        lines = cut_transcript_lines(cut=checklist.cut)
+        if not lines:
+            raise ValidationError(
+                "This cut has no transcript: import its subtitles (SRT or WebVTT) on the cut "
+                "page first."
+            )
+        cues = [Cue(start_s=t.start_s, end_s=t.end_s, text=t.text) for t in lines]
+        plain = [TranscriptCue(c.start_s, c.end_s, c.text) for c in cues]
+        for row in checklist.rows:
+            e = row.erratum
+            if (
+                e.remedy != Remedy.CAPTION
+                or not e.corrected_line.strip()
+                or e.timestamp_s is None
+                or e.status in (Erratum.Status.NOT_AN_ERROR, Erratum.Status.WONTFIX)
+            ):
+                continue
+            said = cue_at(plain, e.timestamp_s, slack_s=SPOKEN_LINE_SLACK_S)
+            if said is not None:
+                index = plain.index(said)
+                cues[index] = Cue(said.start_s, said.end_s, e.corrected_line.strip())
+        return transcript_write(cues, fmt=fmt)
+
+    render.__name__ = f"render_{fmt}"
+    return render
+
+
 def _still_in_cut(row: _Row, cut: Cut) -> bool:
     """A problem this cut's media still has: not fixed, or fixed only in a later cut."""
     e = row.erratum
@@ -556,6 +596,8 @@ _RENDERERS: dict[str, tuple[Callable[[_Checklist], str], str, str]] = {
     "fcp7": (_render_markers("fcp_xml"), "application/xml; charset=utf-8", "markers-fcp7.xml"),
     "fcpxml": (_render_markers("fcpx_xml"), "application/xml; charset=utf-8", "markers.fcpxml"),
     "otio": (_render_markers("otio_json"), "application/json", "markers.otio"),
+    "srt": (_render_subtitles("srt"), "application/x-subrip; charset=utf-8", "corrected.srt"),
+    "vtt": (_render_subtitles("vtt"), "text/vtt; charset=utf-8", "corrected.vtt"),
     "corrections": (render_corrections, "text/plain; charset=utf-8", "corrections.txt"),
     "credits": (render_credits, "text/plain; charset=utf-8", "credits.txt"),
 }

@@ -73,6 +73,8 @@ class Finding(models.Model):
         TEXT = "text", "From the text"
         PLAYER = "player", "From the player"
         MANUAL = "manual", "Set by the creator"
+        # The quoted line was found in the transcript, at this line's time.
+        SPOKEN = "spoken", "From the transcript"
         NONE = "", "None"
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="findings")

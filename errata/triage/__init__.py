@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from errata.triage.categories import suggest_category
 from errata.triage.findings import FindingDraft, split_findings
 from errata.triage.timestamps import Timestamp
+from errata.triage.transcripts import NARRATION_CONFIDENCE, TranscriptCue, narration_match
 
 __all__ = ["TriagedFinding", "triage_comment"]
 
@@ -23,7 +25,7 @@ class TriagedFinding:
     start: int
     end: int
     timestamp_s: float | None
-    timestamp_source: str  # "text" | "player" | "" (none)
+    timestamp_source: str  # "text" | "player" | "spoken" (the transcript) | "" (none)
     timestamps: tuple[Timestamp, ...]
     category: str
     confidence: float
@@ -48,17 +50,36 @@ def triage_comment(
     duration_s: float | None = None,
     player_time_s: float | None = None,
     author_is_creator: bool = False,
+    transcript: Sequence[TranscriptCue] = (),
 ) -> list[TriagedFinding]:
     """Split a comment into findings and suggest a category for each.
 
-    The creator's own replies are answers, not reports: they yield no findings.
+    The creator's own replies are answers, not reports: they yield no findings. With the cut's
+    transcript, a finding quoting what is said near its time is narration, at that line's time.
     """
     if author_is_creator:
         return []
     findings = []
     for draft in split_findings(text, duration_s=duration_s, player_time_s=player_time_s):
         suggestion = suggest_category(draft.text)
-        findings.append(
-            TriagedFinding.from_draft(draft, suggestion.category, suggestion.confidence)
-        )
+        finding = TriagedFinding.from_draft(draft, suggestion.category, suggestion.confidence)
+        if transcript:
+            finding = _with_transcript(finding, transcript, player_time_s=player_time_s)
+        findings.append(finding)
     return findings
+
+
+def _with_transcript(
+    finding: TriagedFinding, transcript: Sequence[TranscriptCue], *, player_time_s: float | None
+) -> TriagedFinding:
+    time_s = finding.timestamp_s if finding.timestamp_s is not None else player_time_s
+    match = narration_match(finding.text, time_s=time_s, cues=transcript)
+    if match is None:
+        return finding
+    return replace(
+        finding,
+        category="narration",
+        confidence=max(finding.confidence, NARRATION_CONFIDENCE),
+        timestamp_s=match.cue.start_s,
+        timestamp_source="spoken",
+    )

@@ -30,17 +30,21 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from errata.catalog.services import TranscriptImportResult, transcript_import
+from errata.catalog.transcripts import TranscriptFileError, transcript_read
 from errata.core.errors import ErrataConflict
 from errata.core.queue import enqueue_each
 from errata.io.readers import CommentFileError
 from errata.io.services import comments_import
-from errata.models import Cut, User, YouTubeConnection
+from errata.models import Cut, TranscriptLine, User, YouTubeConnection
 from errata.youtube.client import (
     Credentials,
     YouTubeError,
     YouTubeQuotaExceeded,
     YouTubeRateLimited,
     YouTubeStopped,
+    caption_download,
+    captions_list,
     comment_threads_page,
     thread_replies,
 )
@@ -326,3 +330,43 @@ def _record(
         next_pull_at=next_at or now + _backoff(connection.failures + 1),
         is_active=not stop,
     )
+
+
+def youtube_captions_import(*, cut: Cut, user: User) -> TranscriptImportResult:
+    """The connected video's captions as the cut's transcript, through the same connection.
+    captions.download is the video owner's to allow, so it needs the Google account (allauth's
+    token) of someone who may edit the video; an API key alone can only list the tracks. A
+    track written by a person is preferred to YouTube's automatic one."""
+    connection = YouTubeConnection.objects.filter(cut=cut).first()
+    if connection is None:
+        raise ValidationError({"youtube_video": "Connect this cut to its YouTube video first."})
+    token = (
+        SocialToken.objects.filter(account__user=user, account__provider="google")
+        .order_by("-pk")
+        .values_list("token", flat=True)
+        .first()
+    )
+    if not token:
+        raise ValidationError(
+            {
+                "youtube_video": "Captions are downloaded with the video owner's permission: "
+                "connect your Google account (Account > Connected accounts) and try again."
+            }
+        )
+    credentials = Credentials(access_token=token)
+    try:
+        tracks = captions_list(video_id=connection.youtube_video_id, credentials=credentials)
+        tracks = [t for t in tracks if isinstance(t.get("snippet"), dict) and t.get("id")]
+        if not tracks:
+            raise ValidationError({"youtube_video": "This video has no caption tracks."})
+        tracks.sort(
+            key=lambda t: (t["snippet"].get("trackKind") == "asr", t["snippet"].get("language", ""))
+        )
+        text = caption_download(caption_id=str(tracks[0]["id"]), credentials=credentials)
+    except YouTubeError as error:
+        raise ValidationError({"youtube_video": f"YouTube refused the captions: {error}"}) from None
+    try:
+        cues = transcript_read(text, filename="YouTube captions")
+    except TranscriptFileError as error:
+        raise ValidationError({"youtube_video": f"YouTube's captions: {error}"}) from None
+    return transcript_import(cut=cut, cues=cues, source=TranscriptLine.Source.YOUTUBE)

@@ -258,3 +258,40 @@ def test_the_quota_comes_back_at_midnight_in_los_angeles_summer_and_winter():
     assert quota_resets_at(datetime(2026, 1, 15, 9, 0, tzinfo=UTC)) == datetime(
         2026, 1, 16, 8, 0, tzinfo=UTC
     )
+
+
+@responses.activate
+def test_captions_come_through_the_same_connection_with_the_owners_google_account(
+    connection, cut, creator
+):
+    from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+    from django.core.exceptions import ValidationError
+
+    from errata.models import TranscriptLine
+    from errata.youtube.services import youtube_captions_import
+    from tests.catalog.test_transcripts import VTT
+
+    with pytest.raises(ValidationError, match="connect your Google account"):
+        youtube_captions_import(cut=cut, user=creator)
+
+    account = SocialAccount.objects.create(user=creator, provider="google", uid="g-1")
+    app = SocialApp.objects.create(provider="google", name="Google", client_id="c")
+    SocialToken.objects.create(account=account, app=app, token="ya29.owner")
+    responses.get(
+        f"{API}/captions",
+        json={
+            "items": [
+                {"id": "auto", "snippet": {"trackKind": "asr", "language": "en"}},
+                {"id": "by-hand", "snippet": {"trackKind": "standard", "language": "en"}},
+            ]
+        },
+    )
+    responses.get(f"{API}/captions/by-hand", body=VTT, content_type="text/vtt")
+
+    result = youtube_captions_import(cut=cut, user=creator)
+
+    assert result.lines == 3
+    assert TranscriptLine.objects.filter(cut=cut, source="youtube").count() == 3
+    download = responses.calls[-1].request
+    assert download.headers["Authorization"] == "Bearer ya29.owner"
+    assert "tfmt=vtt" in download.url and "key=" not in download.url

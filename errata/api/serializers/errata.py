@@ -119,6 +119,7 @@ class ErratumSerializer(serializers.ModelSerializer):
             "scene",
             "remedy",
             "fix_note",
+            "corrected_line",
             "resolution_reason",
             "merged_into",
             "version",
@@ -171,6 +172,7 @@ class ErratumUpdateSerializer(serializers.Serializer):
         scope=scoped_scenes, queryset=Scene.objects.all(), required=False, allow_null=True
     )
     fix_note = serializers.CharField(required=False, allow_blank=True)
+    corrected_line = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
 class MergeSerializer(serializers.Serializer):

@@ -68,6 +68,8 @@ EXPORT_MEDIA_TYPES = {
     "text/x-shellscript": "sh: the re-render script",
     "text/plain": "edl (CMX3600 markers), corrections, credits",
     "application/xml": "fcp7 (Final Cut Pro 7 XML markers), fcpxml (FCPXML markers)",
+    "application/x-subrip": "srt: the corrected subtitles",
+    "text/vtt": "vtt: the corrected subtitles",
 }
 
 
@@ -119,8 +121,8 @@ EXPORT_FORMAT = OpenApiParameter(
     required=True,
     enum=list(EXPORT_FORMATS),
     description=(
-        "md, csv, json, sh, edl, fcp7, fcpxml, otio, corrections or credits (see the README's "
-        "Exports)."
+        "md, csv, json, sh, edl, fcp7, fcpxml, otio, srt, vtt, corrections or credits (see the "
+        "README's Exports)."
     ),
 )
 

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from errata.catalog.selectors import video_latest_cut, video_scene_names
+from errata.catalog.selectors import spoken_lines_at, video_latest_cut, video_scene_names
 from errata.core.errors import ErrataConflict, error_text
 from errata.findings.selectors import errata_for_picker
 from errata.fixes import services as fixes_services
@@ -107,6 +107,9 @@ def _erratum_context(erratum: Erratum, **extra) -> dict:
             cut=erratum.cut, near_s=erratum.timestamp_s, exclude=erratum
         ),
         "scene_names": video_scene_names(video=video),
+        "spoken_line": spoken_lines_at(cut_id=erratum.cut_id, times=[erratum.timestamp_s]).get(
+            erratum.timestamp_s, ""
+        ),
         "next_statuses": [
             (status, Erratum.Status(status).label)
             for status in STATUS_ORDER
@@ -165,6 +168,7 @@ def erratum_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             scene=data["scene"],
             timestamp_s=data["timestamp"],
             fix_note=data["fix_note"],
+            corrected_line=data["corrected_line"],
         )
     except ErrataConflict as error:
         return _erratum_page(request, erratum, alert=str(error), status=409, edit_form=form)

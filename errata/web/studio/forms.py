@@ -154,6 +154,14 @@ class ErratumEditForm(_SceneOfVideoForm):
     scene = SceneNameField()
     timestamp = TimeField(required=False, label="Time")
     fix_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    corrected_line = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        label="Corrected subtitle line",
+        help_text="For a caption fix: the line as it should read; the corrected subtitle "
+        "export puts it in place of the line said at the erratum's time.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     @classmethod
@@ -167,6 +175,7 @@ class ErratumEditForm(_SceneOfVideoForm):
             "scene": erratum.scene.name if erratum.scene_id else "",
             "timestamp": erratum.timestamp_s,
             "fix_note": erratum.fix_note,
+            "corrected_line": erratum.corrected_line,
             "version": erratum.version,
         }
 

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from errata.catalog.selectors import video_scene_names
+from errata.catalog.selectors import spoken_lines_at, video_scene_names
 from errata.core.errors import ErrataConflict, error_text
 from errata.findings import services as findings_services
 from errata.findings.selectors import (
@@ -53,7 +53,16 @@ def _inbox_context(request: HttpRequest, cut: Cut) -> dict:
         context["dismissed"] = dismissed_page(cut=cut, page_number=page_number)
     else:
         context["inbox"] = inbox_page(cut=cut, page_number=page_number, order=order)
+        _add_spoken_lines(cut, [f for g in context["inbox"].groups for f in g.findings])
     return context
+
+
+def _add_spoken_lines(cut: Cut, findings: list) -> None:
+    """Each finding's spoken line (what the transcript says at its time), for the page: one
+    query for the page."""
+    spoken = spoken_lines_at(cut_id=cut.pk, times=[f.timestamp_s for f in findings])
+    for finding in findings:
+        finding.spoken_line = spoken.get(finding.timestamp_s, "")
 
 
 @studio_view

@@ -37,6 +37,8 @@ EXPORT_LABELS = {
     "fcp7": "Markers for Premiere and Resolve (Final Cut Pro 7 XML)",
     "fcpxml": "Markers for Final Cut Pro (FCPXML)",
     "otio": "Markers as an OpenTimelineIO file (.otio)",
+    "srt": "Corrected subtitles (SubRip .srt, caption fixes in place)",
+    "vtt": "Corrected subtitles (WebVTT .vtt, caption fixes in place)",
     "corrections": "Corrections for the description or a pinned comment",
     "credits": "Credits: who reported errata",
 }

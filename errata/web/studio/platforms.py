@@ -10,8 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from errata.catalog.services import transcript_import
+from errata.catalog.transcripts import TranscriptFileError, transcript_read
 from errata.core.errors import error_text
 from errata.web.studio.access import form_errors, member_cut, studio_view
+from errata.web.studio.forms import read_text_upload
 from errata.youtube import services as youtube
 from errata.youtube.selectors import youtube_connection_of_cut
 
@@ -64,4 +67,49 @@ def youtube_disconnect(request: HttpRequest, slug: str, number: int) -> HttpResp
     cut = member_cut(request, slug, number)
     if youtube.youtube_disconnect(cut=cut):
         messages.success(request, "No more comments are pulled from YouTube for this cut.")
+    return redirect("errata:studio:cut", slug, number)
+
+
+class TranscriptForm(forms.Form):
+    file = forms.FileField(label="Subtitle file", help_text="SubRip (.srt) or WebVTT (.vtt).")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        upload.text = read_text_upload(upload, what="subtitle file")
+        return upload
+
+
+@studio_view
+@require_POST
+def transcript_upload(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Replace the cut's transcript with a subtitle file's cues (all or nothing)."""
+    cut = member_cut(request, slug, number)
+    form = TranscriptForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("errata:studio:cut", slug, number)
+    upload = form.cleaned_data["file"]
+    source = "vtt" if upload.text.lstrip("\ufeff").startswith("WEBVTT") else "srt"
+    try:
+        cues = transcript_read(upload.text, filename=upload.name)
+        result = transcript_import(cut=cut, cues=cues, source=source)
+    except TranscriptFileError as error:
+        messages.error(request, f"Subtitle file: {upload.name}: {error}")
+    except ValidationError as error:
+        messages.error(request, f"Subtitle file: {error_text(error)}")
+    else:
+        messages.success(request, f"Transcript imported: {result.lines} lines from {upload.name}.")
+    return redirect("errata:studio:cut", slug, number)
+
+
+@studio_view
+@require_POST
+def youtube_captions(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    cut = member_cut(request, slug, number)
+    try:
+        result = youtube.youtube_captions_import(cut=cut, user=request.user)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, f"Transcript imported from YouTube: {result.lines} lines.")
     return redirect("errata:studio:cut", slug, number)
