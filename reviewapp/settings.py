@@ -250,9 +250,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a request when the broker is down: the sweep re-queues later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TASK_PUBLISH_RETRY = False
-# Beat's times (the daily digest's hour) are in the site's time zone.
 CELERY_TIMEZONE = TIME_ZONE
-# The team's daily digest goes out at this hour (0-23, TIME_ZONE); at most one a day per member.
+# The team's daily digest goes out at this hour (0-23) of each member's own time zone (their
+# account's, else TIME_ZONE); at most one a day per member. Beat looks every hour.
 DIGEST_HOUR = env_int("DIGEST_HOUR", 7, minimum=0)
 if DIGEST_HOUR > 23:
     raise ImproperlyConfigured(f"DIGEST_HOUR={DIGEST_HOUR} must be an hour from 0 to 23.")
@@ -263,7 +263,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "digest-daily": {
         "task": "errata.digest_daily",
-        "schedule": crontab(minute=0, hour=DIGEST_HOUR),
+        "schedule": crontab(minute=0),
     },
     # Re-queues mail whose task was lost (broker down when it was queued).
     "notifications-sweep": {

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -107,10 +108,15 @@ def _digest_due(membership: Membership, *, now: datetime, cadence: str) -> bool:
     if membership.digest == Membership.Digest.OFF:
         return False
     if cadence == "daily" and membership.digest == Membership.Digest.DAILY:
-        # At most once a calendar day (in TIME_ZONE): a beat that runs late or twice, or a
-        # member who switched from immediate, never gets a second one the same day.
+        # From DIGEST_HOUR of the member's own day (their time zone, else TIME_ZONE), at most
+        # once a calendar day there: beat runs hourly, so each member hears at their morning
+        # hour; a beat that runs late or twice, or a member who switched from immediate, never
+        # gets a second one the same day.
+        zone = membership.user.zone()
+        if timezone.localtime(now, zone).hour < settings.DIGEST_HOUR:
+            return False
         last = membership.last_digest_at
-        return last is None or timezone.localdate(last) < timezone.localdate(now)
+        return last is None or timezone.localdate(last, zone) < timezone.localdate(now, zone)
     # Immediate members get whatever is new, from the immediate task or the daily catch-all.
     return membership.digest == Membership.Digest.IMMEDIATE
 

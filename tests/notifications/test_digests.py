@@ -294,3 +294,24 @@ def test_the_digest_of_a_cut_with_many_comments_takes_a_fixed_number_of_queries(
         f"{comments} comments from 20 people; findings: {comments} notation, {comments} typo"
         in body
     )
+
+
+def test_a_members_daily_digest_comes_at_the_hour_of_their_own_time_zone(
+    cut, members, django_capture_on_commit_callbacks
+):
+    """Beat runs hourly; the creator in Tokyo (UTC+9) hears at 07:00 Tokyo, the editor in UTC
+    at 07:00 UTC, each once a day of their own calendar."""
+    creator, editor = members["creator"], members["editor"]
+    creator.user.time_zone = "Asia/Tokyo"
+    creator.user.save()
+    triaged(cut, "a report", at(1, 6))
+    triaged(cut, "a later report", at(1, 21))
+
+    def recipients(now):
+        return [m.to[0] for m in send(now, django_capture_on_commit_callbacks)]
+
+    assert recipients(at(1, 6, 30)) == [creator.user.email]  # 15:30 in Tokyo, 06:30 in UTC
+    assert recipients(at(1, 7)) == [editor.user.email]
+    assert recipients(at(1, 21, 30)) == []  # 06:30 on day 2 in Tokyo
+    assert recipients(at(1, 22)) == [creator.user.email]  # 07:00 on day 2 in Tokyo
+    assert recipients(at(2, 7)) == [editor.user.email]

@@ -227,7 +227,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "email": request.user.email,
-            "digest_hour": f"{settings.DIGEST_HOUR}:00 ({settings.TIME_ZONE})",
+            "digest_hour": f"{settings.DIGEST_HOUR}:00 ({request.user.zone()})",
         },
         status=400 if data is not None else 200,
     )
