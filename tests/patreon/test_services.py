@@ -159,3 +159,24 @@ def test_the_check_is_per_account_and_campaign(patreon, gated_link):
     membership_check(user=ada, campaign_id="other")
     assert PatreonMembershipCheck.objects.filter(user=ada).count() == 2
     assert PatreonMembershipCheck.objects.get(campaign_id="other").status == "none"
+
+
+def test_the_api_makes_a_link_for_patrons_once_the_team_has_a_campaign(team, creator, cut):
+    from tests.api.conftest import token_client
+
+    api = token_client(creator)
+    body = {"cut": cut.pk, "label": "Patrons", "patreon_required": True, "patreon_min_cents": 500}
+    refused = api.post("/api/review-links/", body, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()["fields"]) == ["patreon_required"]
+
+    team.patreon_campaign_id = CAMPAIGN
+    team.save()
+    made = api.post("/api/review-links/", body, format="json")
+    assert made.status_code == 201
+    assert (made.json()["patreon_required"], made.json()["patreon_min_cents"]) == (True, 500)
+    # Changing who may open it afterwards is not an edit the API takes.
+    changed = api.patch(
+        f"/api/review-links/{made.json()['id']}/", {"patreon_required": False}, format="json"
+    )
+    assert changed.status_code == 200 and changed.json()["patreon_required"] is True

@@ -33,11 +33,23 @@ class ReviewLinkSerializer(serializers.ModelSerializer):
             "expires_at",
             "can_comment",
             "show_others_comments",
+            "patreon_required",
+            "patreon_min_cents",
             "revoked_at",
             "is_active",
             "created_at",
         ]
         read_only_fields = ["id", "token", "revoked_at", "created_at"]
+        extra_kwargs = {
+            "patreon_required": {
+                "help_text": "Only members of the team's Patreon campaign open it (signed in "
+                "with Patreon on the page)."
+            },
+            "patreon_min_cents": {
+                "help_text": "With patreon_required: the smallest tier, in cents a month.",
+                "max_value": 10_000_000,
+            },
+        }
 
     def get_url(self, link: ReviewLink) -> str:
         return f"{settings.SITE_URL}/r/{link.token}/"
@@ -48,6 +60,14 @@ class ReviewLinkSerializer(serializers.ModelSerializer):
 
 class ReviewLinkUpdateSerializer(ReviewLinkSerializer):
     cut = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta(ReviewLinkSerializer.Meta):
+        # Who may open a link is decided when it is made (the service checks the campaign).
+        read_only_fields = [
+            *ReviewLinkSerializer.Meta.read_only_fields,
+            "patreon_required",
+            "patreon_min_cents",
+        ]
 
 
 class CommentSerializer(serializers.ModelSerializer):

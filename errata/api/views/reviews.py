@@ -55,6 +55,8 @@ class ReviewLinkViewSet(
             expires_at=data.get("expires_at"),
             can_comment=data.get("can_comment", True),
             show_others_comments=data.get("show_others_comments", True),
+            patreon_required=data.get("patreon_required", False),
+            patreon_min_cents=data.get("patreon_min_cents", 0),
             created_by=self.request.user,
         )
 
