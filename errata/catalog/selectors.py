@@ -206,10 +206,6 @@ def cut_transcript_lines(*, cut: Cut) -> list[TranscriptLine]:
     return list(TranscriptLine.objects.filter(cut=cut).order_by("position"))
 
 
-def cut_has_transcript(*, cut: Cut) -> int:
-    return TranscriptLine.objects.filter(cut=cut).count()
-
-
 def spoken_lines_at(*, cut_id: int, times: list[float]) -> dict[float, str]:
     """What is said at each of these times on a cut (the line spoken then, else the nearest
     within a few seconds): one query for all of them (the inbox page, an erratum's page)."""

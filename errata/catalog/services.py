@@ -302,4 +302,6 @@ def transcript_import(*, cut: Cut, cues: Iterable[Cue], source: str) -> Transcri
             ],
             batch_size=1000,
         )
+        Cut.objects.filter(pk=cut.pk).update(transcript_line_count=len(cues))
+    cut.transcript_line_count = len(cues)
     return TranscriptImportResult(lines=len(cues), replaced=replaced)

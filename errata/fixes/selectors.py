@@ -147,10 +147,11 @@ def erratum_for_member(*, video: Video, pk: int) -> Erratum | None:
 
 
 def erratum_reports(*, erratum: Erratum) -> list[Finding]:
-    # Every report of an erratum with its comment, its author and the people who said "me too".
+    # Every report of an erratum with its comment, its author (and their account, for the
+    # picture Patreon gave them) and the people who said "me too".
     return list(
         Finding.objects.filter(erratum=erratum)
-        .select_related("comment", "comment__reviewer", "cut", "scene", "suggested_scene")
+        .select_related("comment", "comment__reviewer__user", "cut", "scene", "suggested_scene")
         .prefetch_related(
             Prefetch("me_toos", queryset=MeToo.objects.select_related("reviewer").order_by("pk"))
         )

@@ -256,6 +256,16 @@ class Migration(migrations.Migration):
             model_name='youtubeconnection',
             constraint=models.CheckConstraint(condition=models.Q(('status__in', ['waiting', 'ok', 'backing_off', 'failed'])), name='youtube_connection_status_valid'),
         ),
+        migrations.AddField(
+            model_name='cut',
+            name='transcript_line_count',
+            field=models.PositiveIntegerField(default=0),
+        ),
+        migrations.AlterField(
+            model_name='finding',
+            name='timestamp_source',
+            field=models.CharField(blank=True, choices=[('text', 'From the text'), ('player', 'From the player'), ('manual', 'Set by the creator'), ('spoken', 'From the transcript'), ('', 'None')], default='', max_length=8),
+        ),
         MAKE_SQLITE_TRIGGERS,
         migrations.RunPython(_trust_existing_addresses, migrations.RunPython.noop),
     ]

@@ -43,6 +43,9 @@ class Cut(models.Model):
     fps = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
     media_file = models.FileField(upload_to="cuts/", blank=True)
     media_url = models.URLField(max_length=500, blank=True)
+    # How many lines its transcript has (TranscriptLine), kept by catalog.transcript_import: the
+    # inbox asks for spoken lines only when there are some.
+    transcript_line_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -46,3 +46,17 @@ def test_a_guest_sees_their_reports_on_this_video_only(client, team, cut, review
     client.cookies[REVIEWER_COOKIE] = signer.sign(str(guest.key))
     page = client.get(f"{review_link.get_absolute_url()}mine/").content.decode()
     assert "On this video" in page and "On another video" not in page
+
+
+def test_the_creator_sees_a_patreon_patrons_picture_beside_their_report(client, creator, cut):
+    ada = factories.UserFactory(
+        username="ada",
+        display_name="Ada Lovelace",
+        avatar_url="https://c10.patreonusercontent.com/ada.png",
+    )
+    comment = factories.CommentFactory(cut=cut, reviewer=reviewer_for_user(user=ada))
+    erratum = factories.ErratumFactory(cut=cut)
+    factories.FindingFactory(comment=comment, erratum=erratum, state="accepted")
+    client.force_login(creator)
+    page = client.get(f"/studio/videos/{cut.video.slug}/errata/{erratum.pk}/").content.decode()
+    assert '<img class="avatar" src="https://c10.patreonusercontent.com/ada.png"' in page

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from errata.catalog.selectors import (
     cut_has_siblings,
-    cut_has_transcript,
     cut_span_count,
     cut_with_counts,
     video_cuts,
@@ -83,7 +82,7 @@ def _cut_context(cut: Cut, **extra) -> dict:
         "has_other_cuts": cut_has_siblings(cut=cut),
         "span_count": cut_span_count(cut=cut),
         "youtube": youtube_connection_of_cut(cut=cut),
-        "transcript_lines": cut_has_transcript(cut=cut),
+        "transcript_lines": cut.transcript_line_count,
     }
     context.update(extra)
     return context

@@ -107,8 +107,12 @@ def _erratum_context(erratum: Erratum, **extra) -> dict:
             cut=erratum.cut, near_s=erratum.timestamp_s, exclude=erratum
         ),
         "scene_names": video_scene_names(video=video),
-        "spoken_line": spoken_lines_at(cut_id=erratum.cut_id, times=[erratum.timestamp_s]).get(
-            erratum.timestamp_s, ""
+        "spoken_line": (
+            spoken_lines_at(cut_id=erratum.cut_id, times=[erratum.timestamp_s]).get(
+                erratum.timestamp_s, ""
+            )
+            if erratum.cut.transcript_line_count
+            else ""
         ),
         "next_statuses": [
             (status, Erratum.Status(status).label)

@@ -59,7 +59,9 @@ def _inbox_context(request: HttpRequest, cut: Cut) -> dict:
 
 def _add_spoken_lines(cut: Cut, findings: list) -> None:
     """Each finding's spoken line (what the transcript says at its time), for the page: one
-    query for the page."""
+    query for the page, none for a cut without a transcript."""
+    if not cut.transcript_line_count:
+        return
     spoken = spoken_lines_at(cut_id=cut.pk, times=[f.timestamp_s for f in findings])
     for finding in findings:
         finding.spoken_line = spoken.get(finding.timestamp_s, "")
