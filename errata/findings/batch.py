@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from errata.catalog.selectors import cut_transcript
 from errata.core.bulk import rows_insert
 from errata.findings.grouping import finding_lookup_tokens
 from errata.findings.services import findings_triage
@@ -23,6 +24,7 @@ from errata.models import Comment, Cut, DuplicateGroup, Finding, FindingToken, I
 from errata.triage import TriagedFinding, triage_comment
 from errata.triage.duplicates import DuplicateIndex, GroupingItem, GroupingProfile, score_pair
 from errata.triage.scenes import SceneLocator, SpanRef
+from errata.triage.transcripts import TranscriptCue, quoted_phrases
 
 logger = logging.getLogger(__name__)
 
@@ -75,15 +77,22 @@ class _BatchEngine:
     group ("g", id), or the key of the finding that started a group of its own:
     (comment id, "s", finding id) when stored, (comment id, "n", position) when new."""
 
-    def __init__(self, duration_s: float, spans: list[SpanRef], seed: list[GroupingItem]):
+    def __init__(
+        self,
+        duration_s: float,
+        spans: list[SpanRef],
+        seed: list[GroupingItem],
+        transcript: tuple[TranscriptCue, ...] = (),
+    ):
         self.duration_s = duration_s
+        self.transcript = transcript
         self.locator = SceneLocator(spans)
         self.index = DuplicateIndex(scorer=_score_across_comments)
         for item in seed:
             self.index.add(item)
 
     def run(self, texts: list[tuple[int, str, float | None]]) -> dict[int, list[_Drafted]]:
-        return self.match(_triage_texts(texts, self.duration_s))
+        return self.match(_triage_texts(texts, self.duration_s, self.transcript))
 
     def match(self, analysed: dict[int, list[TriagedFinding]]) -> dict[int, list[_Drafted]]:
         """Place each finding in a scene and a duplicate group, in comment order."""
@@ -107,12 +116,20 @@ class _BatchEngine:
 
 
 def _triage_texts(
-    texts: list[tuple[int, str, float | None]], duration_s: float
+    texts: list[tuple[int, str, float | None]],
+    duration_s: float,
+    transcript: tuple[TranscriptCue, ...] = (),
 ) -> dict[int, list[TriagedFinding]]:
-    """The engine's analysis of comments' texts (splitting, times, categories): pure Python
-    and independent per comment, so it can run in a worker of its own."""
+    """The engine's analysis of comments' texts (splitting, times, categories, a quoted line
+    found in the transcript): pure Python and independent per comment, so it can run in a
+    worker of its own."""
     return {
-        pk: triage_comment(text, duration_s=duration_s, player_time_s=player_s)
+        pk: triage_comment(
+            text,
+            duration_s=duration_s,
+            player_time_s=player_s,
+            transcript=transcript if transcript and quoted_phrases(text) else (),
+        )
         for pk, text, player_s in texts
     }
 
@@ -244,9 +261,10 @@ def findings_triage_batch(
         )
     ]
     seed, groups, starters = _stored_grouping(cut)
+    transcript = tuple(cut_transcript(cut=cut)) if cut.transcript_line_count else ()
     use_worker = len(chunks) >= TRIAGE_POOL_MIN_BATCHES if in_worker is None else in_worker
     pools = _engine_pools(cut.duration_s, spans, seed) if use_worker else None
-    engine = None if pools is not None else _BatchEngine(cut.duration_s, spans, seed)
+    engine = None if pools is not None else _BatchEngine(cut.duration_s, spans, seed, transcript)
     del seed
     progress(ImportJob.Phase.TRIAGING, 0, len(ids))
     analysing: deque[Future] = deque()
@@ -267,7 +285,7 @@ def findings_triage_batch(
                 .values_list("pk", "text", "timestamp_s")
             )
             if pools is not None:
-                analysing.append(pools[0].submit(_triage_texts, texts, cut.duration_s))
+                analysing.append(pools[0].submit(_triage_texts, texts, cut.duration_s, transcript))
             else:
                 matching.append(engine.run(texts))  # type: ignore[union-attr]
             submitted += 1

@@ -63,3 +63,25 @@ def test_triage_reads_a_quoted_spoken_line_as_narration_at_its_time(cut):
         988.0,
         "spoken",
     )
+
+
+def test_an_imported_comment_quoting_a_spoken_line_is_narration_at_its_time(cut):
+    import io
+
+    from errata.io.services import comments_import
+
+    transcript_import(cut=cut, cues=transcript_read(VTT), source="vtt")
+    csv_file = (
+        "author,text,timestamp\n"
+        "Ada,\"At 16:30 you say \"\"I've been a little flow\"\" - slow?\",\n"
+        "Ben,The sigma at 16:31 is upside down,16:31\n"
+    ).encode()
+    comments_import(cut=cut, fmt="csv", open_file=lambda: io.BytesIO(csv_file), creator_name="")
+    ada = Finding.objects.get(comment__author_name="Ada")
+    ben = Finding.objects.get(comment__author_name="Ben")
+    assert (ada.suggested_category, ada.timestamp_s, ada.timestamp_source) == (
+        "narration",
+        988.0,
+        "spoken",
+    )
+    assert ben.timestamp_source != "spoken"
