@@ -72,10 +72,10 @@ def test_an_imported_comment_quoting_a_spoken_line_is_narration_at_its_time(cut)
 
     transcript_import(cut=cut, cues=transcript_read(VTT), source="vtt")
     csv_file = (
-        "author,text,timestamp\n"
-        "Ada,\"At 16:30 you say \"\"I've been a little flow\"\" - slow?\",\n"
-        "Ben,The sigma at 16:31 is upside down,16:31\n"
-    ).encode()
+        b"author,text,timestamp\n"
+        b'Ada,"At 16:30 you say ""I\'ve been a little flow"" - slow?",\n'
+        b"Ben,The sigma at 16:31 is upside down,16:31\n"
+    )
     comments_import(cut=cut, fmt="csv", open_file=lambda: io.BytesIO(csv_file), creator_name="")
     ada = Finding.objects.get(comment__author_name="Ada")
     ben = Finding.objects.get(comment__author_name="Ben")

@@ -124,3 +124,20 @@ def test_a_member_sets_a_time_zone_and_pages_use_it(client, creator, team):
     page = client.get(f"/studio/teams/{team.slug}/").content.decode()
     assert timezone.localtime(expires, creator.zone()).strftime("%H:%M") in page
     assert client.post("/studio/settings/account/", {"time_zone": "Mars/Base"}).status_code == 400
+
+
+def test_the_team_page_lists_many_members_and_invitations_in_a_fixed_number_of_queries(
+    client, creator, team, django_assert_max_num_queries
+):
+    for i in range(60):
+        factories.MembershipFactory(
+            team=team, user=factories.UserFactory(username=f"m{i}"), role="member"
+        )
+        invitation_create(
+            team=team, email=f"guest{i}@example.com", role="member", invited_by=creator
+        )
+    client.force_login(creator)
+    # Session, user, membership (studio), the team, your role, members, open invitations.
+    with django_assert_max_num_queries(8):
+        page = client.get(f"/studio/teams/{team.slug}/").content.decode()
+    assert page.count("@example.com</td>") == 61 + 60
