@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from errata.core.queue import enqueue_each, publish
@@ -34,6 +35,7 @@ from errata.models import (
     Cut,
     Erratum,
     Finding,
+    Invitation,
     Membership,
     Notification,
     Reviewer,
@@ -254,10 +256,6 @@ def invitation_notification_create(*, invitation_id: int) -> int | None:
     """Store and queue the mail of an invitation: who invites whom to which team, in what role,
     until when, and the link to accept or decline. Once per token (a renewed invitation has a
     new one, and is mailed again). None when the invitation is no longer open."""
-    from django.urls import reverse
-
-    from errata.models import Invitation
-
     invitation = (
         Invitation.objects.select_related("team", "invited_by").filter(pk=invitation_id).first()
     )

@@ -292,3 +292,9 @@ def channel_digests_send(*, now: datetime | None = None) -> int:
             )
             sent += 1
     return sent
+
+
+def channel_remove(*, endpoint: WebhookEndpoint) -> None:
+    """A channel that hears nothing more; its delivery log goes with it."""
+    with transaction.atomic():
+        WebhookEndpoint.objects.filter(pk=endpoint.pk, kind__in=CHAT_KINDS).delete()

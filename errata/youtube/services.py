@@ -100,12 +100,17 @@ def youtube_disconnect(*, cut: Cut) -> bool:
     return bool(YouTubeConnection.objects.filter(cut=cut).update(is_active=False))
 
 
+QUOTA_MESSAGE = "YouTube's daily quota is used up; it comes back at midnight Pacific time."
+
+
 def youtube_pull_soon(*, connection: YouTubeConnection) -> None:
     """The studio's "Pull now": due at once (a quota wait stays: asking now would only fail)."""
-    if (
+    waiting_for_quota = (
         connection.status == YouTubeConnection.Status.BACKING_OFF
-        and connection.last_error.startswith("YouTube's daily quota")
-    ):
+        and connection.last_error == QUOTA_MESSAGE
+        and connection.next_pull_at > timezone.now()
+    )
+    if waiting_for_quota:
         return
     with transaction.atomic():
         YouTubeConnection.objects.filter(pk=connection.pk).update(
@@ -254,7 +259,7 @@ def youtube_pull(*, connection_id: int, now: datetime | None = None) -> PullResu
             connection,
             now,
             status=YouTubeConnection.Status.BACKING_OFF,
-            error="YouTube's daily quota is used up; it comes back at midnight Pacific time.",
+            error=QUOTA_MESSAGE,
             next_at=resets,
         )
         return None

@@ -295,3 +295,22 @@ def test_captions_come_through_the_same_connection_with_the_owners_google_accoun
     download = responses.calls[-1].request
     assert download.headers["Authorization"] == "Bearer ya29.owner"
     assert "tfmt=vtt" in download.url and "key=" not in download.url
+
+
+@responses.activate
+def test_pull_now_waits_out_a_used_up_quota_but_not_a_rate_limit(connection):
+    from errata.youtube.services import youtube_pull_soon
+
+    responses.get(_threads_url(), json=_quota_error(), status=403)
+    youtube_pull(connection_id=connection.pk)
+    connection.refresh_from_db()
+    resets = connection.next_pull_at
+    youtube_pull_soon(connection=connection)
+    connection.refresh_from_db()
+    assert connection.next_pull_at == resets
+
+    YouTubeConnection.objects.update(last_error="YouTube did not answer (rateLimitExceeded)")
+    connection.refresh_from_db()
+    youtube_pull_soon(connection=connection)
+    connection.refresh_from_db()
+    assert connection.next_pull_at <= timezone.now()

@@ -13,7 +13,12 @@ from errata.core.errors import error_text
 from errata.models import Membership, WebhookEndpoint, WebhookEvent
 from errata.teams.selectors import membership_of
 from errata.web.studio.access import member_team, studio_view
-from errata.webhooks.channels import CHAT_EVENTS, channel_create, channel_test_send
+from errata.webhooks.channels import (
+    CHAT_EVENTS,
+    channel_create,
+    channel_remove,
+    channel_test_send,
+)
 from errata.webhooks.selectors import team_channel, team_channels
 
 
@@ -106,6 +111,6 @@ def channel_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     channel = team_channel(team=team, pk=pk)
     if channel is None:
         raise Http404("No such channel.")
-    channel.delete()
+    channel_remove(endpoint=channel)
     messages.success(request, "Channel removed; it hears nothing more.")
     return redirect("errata:studio:channels", team.slug)

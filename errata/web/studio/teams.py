@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from errata.catalog.services import video_create
+from errata.core.access import studio_member
 from errata.core.errors import ErrataConflict, error_text
 from errata.models import Invitation, Membership, Team
 from errata.teams import services as teams
@@ -98,7 +99,7 @@ class TimeZoneForm(forms.Form):
 @require_http_methods(["GET"])
 def welcome(request: HttpRequest) -> HttpResponse:
     """Where a new account lands: start a team, or answer an invitation waiting for it."""
-    if Membership.objects.filter(user=request.user).exists():
+    if studio_member(user=request.user):
         return redirect("errata:studio:videos")
     return render(
         request,
@@ -270,7 +271,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "connections": request.user.socialaccount_set.all(),
-            "has_memberships": Membership.objects.filter(user=request.user).exists(),
+            "has_memberships": studio_member(user=request.user),
         },
         status=400 if form.errors else 200,
     )
