@@ -97,6 +97,8 @@ def video_create(*, team: Team, title: str, slug: str = "", fps=30) -> Video:
         raise ValidationError({"title": "A video needs a title."})
     if len(title) > 300:
         raise ValidationError({"title": "A title can be at most 300 characters."})
+    if "\x00" in title:
+        raise ValidationError({"title": "A title cannot hold a NUL character."})
     slug = slugify(slug or title)[:100]
     if not slug:
         raise ValidationError({"slug": "Use letters or digits in the title or the short name."})

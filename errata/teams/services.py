@@ -28,6 +28,8 @@ def team_create(*, user: User, name: str, slug: str = "") -> Team:
         raise ValidationError({"name": "A team needs a name."})
     if len(name) > 150:
         raise ValidationError({"name": "A team's name can be at most 150 characters."})
+    if "\x00" in name:
+        raise ValidationError({"name": "A name cannot hold a NUL character."})
     slug = slugify(slug or name)[:80]
     if not slug:
         raise ValidationError({"slug": "Use letters or digits in the name or the short name."})

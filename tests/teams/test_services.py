@@ -37,6 +37,7 @@ def test_a_new_team_makes_its_founder_the_owner():
     [
         ("", "", "name"),
         ("x" * 151, "", "name"),
+        ("Nul\x00Team", "", "name"),
         ("!!!", "", "slug"),
         ("Maths", "three-blue", "slug"),
     ],
