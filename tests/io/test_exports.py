@@ -12,6 +12,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from errata.catalog.services import transcript_import
+from errata.catalog.transcripts import Cue
 from errata.fixes.services import erratum_create_from_findings, erratum_transition, erratum_update
 from errata.io.exports import ERRATUM_FIELDS, EXPORT_FORMATS, export_render, marker_note
 from errata.models import Comment, Cut, Erratum, Finding, MeToo
@@ -328,8 +330,20 @@ def test_export_costs_a_fixed_number_of_queries_however_many_errata(
     for i in range(120):
         comment = factories.CommentFactory(cut=cut)
         finding = factories.FindingFactory(comment=comment, timestamp_s=i * 8)
-        erratum = factories.ErratumFactory(cut=cut, timestamp_s=i * 8, scene=scenes[i % 20])
+        erratum = factories.ErratumFactory(
+            cut=cut,
+            timestamp_s=i * 8,
+            scene=scenes[i % 20],
+            remedy="caption" if i % 2 else "rerender",
+            corrected_line=f"corrected line {i}",
+        )
         Finding.objects.filter(pk=finding.pk).update(state="accepted", erratum=erratum)
+    # The subtitle exports need a transcript: a line every 4 seconds.
+    transcript_import(
+        cut=cut,
+        cues=[Cue(start_s=t * 4.0, end_s=t * 4.0 + 4, text=f"line {t}") for t in range(240)],
+        source="srt",
+    )
     for fmt in EXPORT_FORMATS:
         with django_assert_max_num_queries(6):
             export_render(cut=cut, fmt=fmt)

@@ -33,7 +33,6 @@ from errata.notifications.services import membership_digest_set
 from errata.reviews import services as reviews_services
 from errata.reviews.selectors import cut_review_links, review_link_of_cut
 from errata.reviews.services import review_link_create
-from errata.teams.selectors import teams_of_user
 from errata.web.studio.access import form_errors, member_cut, member_video, studio_view
 from errata.web.studio.forms import CarryForm, CutForm, DigestForm, ReviewLinkForm
 from errata.youtube.selectors import youtube_connection_of_cut
@@ -42,11 +41,7 @@ from errata.youtube.selectors import youtube_connection_of_cut
 @studio_view
 @require_GET
 def videos(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "errata/studio/videos.html",
-        {"videos": video_list(user=request.user), "teams": teams_of_user(user=request.user)},
-    )
+    return render(request, "errata/studio/videos.html", {"videos": video_list(user=request.user)})
 
 
 @studio_view

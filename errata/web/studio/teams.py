@@ -271,7 +271,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "connections": request.user.socialaccount_set.all(),
-            "has_memberships": studio_member(user=request.user),
+            "teams": teams_of_user(user=request.user),
         },
         status=400 if form.errors else 200,
     )
