@@ -95,7 +95,8 @@ def test_the_markdown_checklist_lists_errata_by_scene_in_timeline_order_then_nar
         "### 4. FeedForwardCode · `_2017/nn/part1.py` · 14:45\u201315:30",
     ]
     assert "- [ ] 6:03 · typo · “mabye” should read “maybe” · 3 reports" in fix
-    assert "- [ ] 14:20 · notation · Matrix indices: w_{0,n} should be w_{0,k} · 2 reports" in fix
+    # Underscores are escaped (they could open emphasis); a Markdown reader shows them as typed.
+    assert "- [ ] 14:20 · notation · Matrix indices: w\\_{0,n} should be w\\_{0,k} · 2 reports" in fix
     # Not an error: not on the checklist.
     assert "gray" not in text
     assert narration.strip().splitlines() == [
