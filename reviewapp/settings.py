@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a path or header no honest client sends is answered before anything reads it.
+    "errata.web.hygiene.RequestHygieneMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -271,6 +273,12 @@ REST_FRAMEWORK = {
         "errata.api.throttling.SessionUserRateThrottle",
     ],
     "EXCEPTION_HANDLER": "errata.api.exceptions.api_exception_handler",
+    # JSON with its size and nesting depth limited; forms and uploads as REST framework reads them.
+    "DEFAULT_PARSER_CLASSES": [
+        "errata.api.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

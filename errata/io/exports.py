@@ -546,9 +546,7 @@ def render_corrections(checklist: _Checklist) -> str:
         e = row.erratum
         right = _one_line(e.fix_note or e.description)
         time = f"{format_time(e.timestamp_s)} " if e.timestamp_s is not None else ""
-        text = _one_line(f"{Category(e.category).label}: {short_description(e)}").rstrip(
-            ".\u2026 "
-        )
+        text = _one_line(f"{Category(e.category).label}: {short_description(e)}").rstrip(".\u2026 ")
         lines.append(f"{time}\u2013 {text}" + (f". Correct: {right}" if right else "."))
     return "\n".join(lines) + "\n"
 

@@ -1,0 +1,198 @@
+"""One regression test per row of issue 17's table of attacks, each through the interface the
+attack used (the API, a studio page, a review page). Unit-level tests of the same limits live
+with their packages (tests/core/test_limits.py, tests/io/test_export_injection.py, ...)."""
+
+from __future__ import annotations
+
+import io
+import shlex
+import shutil
+import subprocess
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from errata.models import Comment, Scene
+from tests import factories
+from tests.api.conftest import link_client, token_client
+
+pytestmark = pytest.mark.django_db
+
+
+def _upload(name: str, content: str | bytes) -> SimpleUploadedFile:
+    data = content.encode() if isinstance(content, str) else content
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+# Row 1: a scene named `NoSrc\ntouch owned\n#`, then export?format=sh.
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash checks the script")
+def test_row_1_a_scene_name_cannot_add_a_command_to_the_render_script(cut, creator, tmp_path):
+    api = token_client(creator)
+    name = "NoSrc\ntouch owned\n#"
+    for source_path in ("", "scenes/part1.py"):
+        response = api.post(
+            "/api/scenes/",
+            {"video": cut.video.slug, "name": f"{name}{source_path}", "source_path": source_path},
+        )
+        assert response.status_code == 201, response.json()
+    for scene in Scene.objects.filter(video=cut.video):
+        factories.ErratumFactory(cut=cut, scene=scene, timestamp_s=10)
+
+    script = api.get(f"/api/cuts/{cut.pk}/export/?format=sh").content.decode()
+
+    (tmp_path / "rerender.sh").write_text(script)
+    assert (
+        subprocess.run(["bash", "-n", str(tmp_path / "rerender.sh")], check=False).returncode == 0
+    )
+    # The words the shell sees: the scene without a source is only on a comment line; the
+    # other is one quoted word of the one render command.
+    assert shlex.split(script, comments=True) == [
+        "set",
+        "-e",
+        "manimgl",
+        "scenes/part1.py",
+        f"{name}scenes/part1.py",
+        "-w",
+    ]
+
+
+# Row 2: Markdown export: links, tracking images and a backtick in source_path.
+def test_row_2_patron_text_makes_no_link_or_image_in_the_markdown_export(cut, creator):
+    scene = factories.SceneFactory(video=cut.video, name="Intro", source_path="a`b.py")
+    factories.SceneSpanFactory(cut=cut, scene=scene, start_s=0, end_s=60)
+    factories.ErratumFactory(
+        cut=cut, scene=scene, title="see [x](https://evil.example/) ![](https://t.example/p.gif)"
+    )
+    markdown = token_client(creator).get(f"/api/cuts/{cut.pk}/export/?format=md").content.decode()
+    assert "see \\[x\\](https://evil.example/) !\\[\\](https://t.example/p.gif)" in markdown
+    assert "``a`b.py``" in markdown
+
+
+def _nested_otio(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+# Row 3: a .otio of ~50k nested brackets, on the studio's timeline page and the new-cut form.
+def test_row_3_a_deeply_nested_otio_file_is_refused_before_opentimelineio_reads_it(
+    client, cut, creator
+):
+    client.force_login(creator)
+    base = f"/studio/videos/{cut.video.slug}"
+    response = client.post(
+        f"{base}/cuts/1/timeline/", {"timeline": _upload("bomb.otio", _nested_otio(50_000))}
+    )
+    assert response.status_code == 400
+    assert "limit: nesting depth" in response.content.decode()
+
+    response = client.post(
+        f"{base}/cuts/new/",
+        {
+            "label": "v2",
+            "duration": "10:00",
+            "fps": "30",
+            "media_url": "https://example.com/v2.mp4",
+            "timeline": _upload("bomb.otio", _nested_otio(50_000)),
+        },
+    )
+    assert response.status_code == 400
+    assert "limit: nesting depth" in response.content.decode()
+    assert not cut.video.cuts.filter(number=2).exists()
+
+
+# Row 4: YouTube JSON nested 100k deep to POST /api/cuts/{id}/import/.
+def test_row_4_a_deeply_nested_youtube_file_is_refused_at_once(cut, creator):
+    body = b'{"items": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}"
+    response = token_client(creator).post(
+        f"/api/cuts/{cut.pk}/import/",
+        {"format": "youtube", "file": _upload("threads.json", body)},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "limit: nesting depth" in response.json()["fields"]["file"][0]
+    assert not Comment.objects.exists()
+
+
+# Row 5: a JSON body nested 100k deep on a review-link API post.
+def test_row_5_a_deeply_nested_request_body_is_a_400_naming_the_limit(review_link):
+    body = '{"text": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = link_client(review_link).post(
+        "/api/comments/", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "limit: nesting depth" in response.json()["detail"]
+
+
+# Row 6: /r/%00/ (also under media/ and mine/), unauthenticated.
+@pytest.mark.parametrize("path", ["/r/%00/", "/r/%00/media/", "/r/%00/mine/", "/r/a%00b/"])
+def test_row_6_a_nul_in_the_path_is_not_found(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_row_6_a_nul_in_an_api_query_or_a_header_is_a_400(creator, cut):
+    api = token_client(creator)
+    assert api.get("/api/errata/?video=%00").status_code == 400
+    response = api.get("/api/errata/", HTTP_IF_MATCH='"1\x00"')
+    assert response.status_code == 400
+    assert response.json()["detail"] == "The If-Match header holds a control character."
+
+
+# Row 7: `Range: bytes=` and 5,000 digits.
+def test_row_7_a_range_of_5000_digits_is_ignored(client, review_link, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    cut = review_link.cut
+    cut.media_file.save("cut.webm", io.BytesIO(b"x" * 1000))
+    response = client.get(f"/r/{review_link.token}/media/", HTTP_RANGE="bytes=" + "9" * 5000)
+    assert response.status_code == 200
+    assert response["Content-Length"] == "1000"
+    response = client.get(f"/r/{review_link.token}/media/", HTTP_RANGE="bytes=1-" + "9" * 5000)
+    assert response.status_code == 200
+
+
+# Row 8: a CSV timestamp of 5,000 digits; manim source "-" * 200000 + "1".
+def test_row_8_a_timestamp_of_5000_digits_is_refused_by_line(cut, creator):
+    csv_file = "author,text,timestamp\nAda,fine,1:00\nBob,huge," + "9" * 5000 + "\n"
+    response = token_client(creator).post(
+        f"/api/cuts/{cut.pk}/import/",
+        {"format": "csv", "file": _upload("c.csv", csv_file)},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    message = response.json()["fields"]["file"][0]
+    assert "line 3: timestamp '99999" in message
+    assert len(message) < 200  # the refusal does not echo the 5,000 digits
+
+
+def test_row_8_a_manim_source_that_exhausts_the_parser_is_a_form_error(client, cut, creator):
+    client.force_login(creator)
+    response = client.post(
+        f"/studio/videos/{cut.video.slug}/scenes/",
+        {"source": _upload("bomb.py", "-" * 200_000 + "1"), "source_path": ""},
+    )
+    assert response.status_code == 400
+    assert "(limit: memory)" in response.content.decode()
+    assert not Scene.objects.exists()
+
+
+# Row 9: a CSV import where two comments name each other as parent.
+def test_row_9_comments_answering_each_other_in_a_loop_are_refused_naming_them(cut, creator):
+    csv_file = "external_id,parent_id,author,text\na,b,Ada,first\nb,a,Bob,second\nc,,Cy,fine\n"
+    response = token_client(creator).post(
+        f"/api/cuts/{cut.pk}/import/",
+        {"format": "csv", "file": _upload("c.csv", csv_file)},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    message = response.json()["fields"]["file"][0]
+    assert "answer each other in a loop: 'a' \u2192 'b' \u2192 'a'" in message
+    assert not Comment.objects.exists()
+
+
+def test_row_9_a_reply_to_an_unknown_comment_is_refused_naming_the_record(cut, creator):
+    csv_file = "external_id,parent_id,author,text\na,,Ada,first\nb,zzz,Bob,reply\n"
+    response = token_client(creator).post(
+        f"/api/cuts/{cut.pk}/import/",
+        {"format": "csv", "file": _upload("c.csv", csv_file)},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"]["file"][0].startswith("Nothing was imported: line 3:")
