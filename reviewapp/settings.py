@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    # Sign-in throttling and lockout (below, "Sign-in attempts").
+    "axes",
     "errata",
 ]
 
@@ -87,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "reviewapp.urls"
@@ -123,6 +127,11 @@ if env_str("DATABASE_TEST_NAME"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "errata.User"
+# django-axes first: it refuses a sign-in that is locked out before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -160,6 +169,18 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Behind TLS (SITE_URL is https://, the proxy sets X-Forwarded-Proto) and not in DEBUG: plain
+# http is redirected and browsers are told to use https only (HSTS). Each can be set on its own.
+# /healthz stays reachable over plain http for the container's own health check.
+_BEHIND_TLS = SITE_URL.startswith("https://") and not DEBUG
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _BEHIND_TLS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int(
+    "SECURE_HSTS_SECONDS", 365 * 24 * 3600 if _BEHIND_TLS else 0, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _BEHIND_TLS)
+# Asking browsers to preload the domain is hard to undo: only on request.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
 # --- Celery -------------------------------------------------------------------------------------
 # Without a broker, tasks run eagerly in-process: the zero-setup default for `make run`.
@@ -237,6 +258,18 @@ REVIEW_POSTS_PER_MINUTE_PER_IP = env_int("REVIEW_POSTS_PER_MINUTE_PER_IP", 30, m
 # read it from there; directly exposed, that header is whatever the client typed, so it is ignored.
 RATE_LIMIT_TRUST_X_FORWARDED_FOR = env_bool("RATE_LIMIT_TRUST_X_FORWARDED_FOR", False)
 
+# --- Sign-in attempts (django-axes) -------------------------------------------------------------
+# The site's sign-in page and the admin's: after LOGIN_FAILURE_LIMIT wrong passwords for one
+# account from one address, that pair is refused (429) for LOGIN_LOCKOUT_MINUTES. Not the
+# account alone: then anyone could keep the creator out by typing wrong passwords on purpose.
+# Failures are kept in the database (the admin lists them and can unlock; `manage.py axes_reset`).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The client's address as the rate limits read it (X-Forwarded-For only behind a trusted proxy).
+AXES_CLIENT_IP_CALLABLE = "errata.web.review.ratelimits.client_ip"
+
 # --- Email --------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -293,6 +326,8 @@ API_THROTTLE_RATES = {
     "token": env_rate("API_THROTTLE_TOKEN", "1000/hour"),
     "review_link": env_rate("API_THROTTLE_REVIEW_LINK", "120/hour"),
     "user": env_rate("API_THROTTLE_USER", "2000/hour"),
+    # New personal tokens per person: a stolen session cannot mint keys by the thousand.
+    "token_create": env_rate("API_THROTTLE_TOKEN_CREATE", "20/hour"),
 }
 
 SPECTACULAR_SETTINGS = {

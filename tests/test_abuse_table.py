@@ -196,3 +196,83 @@ def test_row_9_a_reply_to_an_unknown_comment_is_refused_naming_the_record(cut, c
     )
     assert response.status_code == 400
     assert response.json()["fields"]["file"][0].startswith("Nothing was imported: line 3:")
+
+
+# Row 10: 30 wrong passwords for `creator` on /accounts/login/ (and the admin).
+@pytest.mark.parametrize("login_url", ["/accounts/login/", "/admin/login/"])
+def test_row_10_wrong_passwords_lock_the_account_out_from_that_address(client, settings, login_url):
+    settings.AXES_FAILURE_LIMIT = 5
+    factories.UserFactory(username="creator", password="the-right-password-1", is_staff=True)
+    answers = [
+        client.post(login_url, {"username": "creator", "password": f"guess-{n}"}).status_code
+        for n in range(8)
+    ]
+    assert answers[:4] == [200] * 4  # the form again, with its error
+    assert set(answers[5:]) == {429}
+    # Locked out: even the right password is refused from this address for now.
+    right = client.post(login_url, {"username": "creator", "password": "the-right-password-1"})
+    assert right.status_code == 429
+    # Another address is not locked out (one person cannot keep the creator out).
+    other = client.post(
+        login_url,
+        {"username": "creator", "password": "the-right-password-1"},
+        REMOTE_ADDR="203.0.113.9",
+    )
+    assert other.status_code == 302
+
+
+def test_row_10_api_token_creation_is_throttled_per_person(creator, settings):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "token_create": "3/hour"}
+    api = token_client(creator)  # the first token, made directly
+    answers = [api.post("/api/tokens/", {"name": f"t{n}"}).status_code for n in range(5)]
+    assert answers == [201, 201, 201, 429, 429]
+
+
+def test_row_10_password_validators_refuse_a_weak_password(creator):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    for weak in ("password", "grant123", "1234"):
+        with pytest.raises(ValidationError):
+            validate_password(weak, creator)
+
+
+# Row 11: `load_demo` in production (tests/management/test_load_demo.py has the details).
+def test_row_11_load_demo_with_debug_off_refuses_the_published_password(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--password"):
+        call_command("load_demo", stdout=io.StringIO())
+
+
+# Row 12: creating a video with a slug another team uses.
+def test_row_12_a_taken_slug_is_refused_without_telling_whose_it_is(creator, outsider, video):
+    theirs = token_client(outsider).get("/api/teams/").json()["results"][0]["slug"]
+    body = {"slug": video.slug, "team": theirs, "title": "Mine"}
+    other_team = token_client(outsider).post("/api/videos/", body).json()
+    own_team = token_client(creator).post("/api/videos/", {**body, "team": video.team.slug}).json()
+    assert other_team["fields"]["slug"] == ["This slug is not available; choose another."]
+    assert own_team["fields"]["slug"] == other_team["fields"]["slug"]
+
+
+# Row 15: staff could edit an erratum's status in the admin.
+def test_row_15_the_admin_shows_status_and_version_but_does_not_change_them(client, cut):
+    admin = factories.UserFactory(username="staff", is_staff=True, is_superuser=True)
+    erratum = factories.ErratumFactory(cut=cut, title="Typo", status="open")
+    client.force_login(admin)
+    url = f"/admin/errata/erratum/{erratum.pk}/change/"
+    form = client.get(url).content.decode()
+    assert 'name="status"' not in form and 'name="version"' not in form
+    client.post(url, {"title": "Typo", "status": "verified", "version": 99, "category": "typo"})
+    erratum.refresh_from_db()
+    assert (erratum.status, erratum.version) == ("open", 1)
+    # The change goes through the service: an event, a new version.
+    client.post(
+        "/admin/errata/erratum/",
+        {"action": "accept_selected", "_selected_action": [erratum.pk]},
+    )
+    erratum.refresh_from_db()
+    assert erratum.status == "accepted"
+    assert erratum.version == 2
+    assert erratum.events.filter(kind="status").exists()

@@ -4,9 +4,8 @@ answered before any view runs.
 A NUL in a path (`/r/%00/`) reaches the database as part of a token and PostgreSQL refuses the
 query (a 500); control characters in a header value are invalid in HTTP (RFC 9110 allows only
 visible characters, spaces and tabs). So: a path with a control character is 404 (no such
-address can exist), a header value with one, or a query parameter with a NUL, is 400. (Form
-and JSON fields with a NUL are refused by Django's and REST framework's fields already.) Unicode in paths is fine (slugs and tokens
-are ASCII, so such a path simply finds nothing).
+address can exist), a header value with one, or a query parameter with a NUL, is 400. Form
+and JSON fields with a NUL are refused by Django's and REST framework's fields already.
 """
 
 from __future__ import annotations
@@ -41,8 +40,11 @@ class RequestHygieneMiddleware:
             if "\x00" in name or any("\x00" in value for value in values):
                 return _refusal(request, 400, "The query string holds a NUL character.")
         for name, value in request.META.items():
-            if name.startswith("HTTP_") and isinstance(value, str):
-                if _HEADER_FORBIDDEN.search(value):
-                    header = name[5:].replace("_", "-").title()
-                    return _refusal(request, 400, f"The {header} header holds a control character.")
+            if (
+                name.startswith("HTTP_")
+                and isinstance(value, str)
+                and _HEADER_FORBIDDEN.search(value)
+            ):
+                header = name[5:].replace("_", "-").title()
+                return _refusal(request, 400, f"The {header} header holds a control character.")
         return self.get_response(request)
