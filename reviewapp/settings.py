@@ -250,10 +250,11 @@ TRIAGE_SWEEP_AFTER_SECONDS = env_int("TRIAGE_SWEEP_AFTER_SECONDS", 120, minimum=
 CACHES = {"default": env_cache("CACHE_URL")}
 
 # --- Review pages -------------------------------------------------------------------------------
-# Comments and me-toos one viewer (a reviewer key) may post per minute, and all viewers behind one
-# IP address together (a household or a campus shares one, so it is looser).
+# Comments and me-toos one viewer (a reviewer key, or a new browser's guest cookie) may post per
+# minute, and a generous ceiling for all viewers behind one IP address together (a campus or a
+# household shares one; see errata/web/review/ratelimits.py).
 REVIEW_POSTS_PER_MINUTE = env_int("REVIEW_POSTS_PER_MINUTE", 6, minimum=1)
-REVIEW_POSTS_PER_MINUTE_PER_IP = env_int("REVIEW_POSTS_PER_MINUTE_PER_IP", 30, minimum=1)
+REVIEW_POSTS_PER_MINUTE_PER_IP = env_int("REVIEW_POSTS_PER_MINUTE_PER_IP", 60, minimum=1)
 # Behind one reverse proxy that appends the client's address to X-Forwarded-For, rate limits must
 # read it from there; directly exposed, that header is whatever the client typed, so it is ignored.
 RATE_LIMIT_TRUST_X_FORWARDED_FOR = env_bool("RATE_LIMIT_TRUST_X_FORWARDED_FOR", False)

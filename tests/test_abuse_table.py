@@ -276,3 +276,42 @@ def test_row_15_the_admin_shows_status_and_version_but_does_not_change_them(clie
     assert erratum.status == "accepted"
     assert erratum.version == 2
     assert erratum.events.filter(kind="status").exists()
+
+
+# Row 13: new guests on a shared IP (campus, household NAT).
+def _guest_posts(client, link, text: str) -> int:
+    return client.post(
+        f"/r/{link.token}/comments/new/",
+        {"text": text, "time": "", "time_source": "player", "player_time": "", "name": "Guest"},
+        HTTP_HX_REQUEST="true",
+    ).status_code
+
+
+def test_row_13_new_guests_behind_one_address_each_get_their_own_limit(review_link, settings):
+    from django.test import Client
+
+    settings.REVIEW_POSTS_PER_MINUTE = 6
+    settings.REVIEW_POSTS_PER_MINUTE_PER_IP = 60
+    browsers = [Client() for _ in range(10)]  # ten people behind one NAT address
+    for browser in browsers:
+        assert browser.get(f"/r/{review_link.token}/").status_code == 200
+    assert [_guest_posts(b, review_link, "first") for b in browsers] == [200] * 10
+    assert Comment.objects.count() == 10
+
+
+def test_row_13_floods_from_one_address_are_still_refused(review_link, settings):
+    from django.test import Client
+
+    settings.REVIEW_POSTS_PER_MINUTE = 6
+    settings.REVIEW_POSTS_PER_MINUTE_PER_IP = 20
+    # A script without cookies counts against its address with the per-viewer limit.
+    bare = [_guest_posts(Client(), review_link, f"spam {n}") for n in range(8)]
+    assert bare == [200] * 6 + [429] * 2
+    # A script that loads the page for a fresh cookie each time meets the address's ceiling.
+    fresh = []
+    for n in range(20):
+        browser = Client()
+        browser.get(f"/r/{review_link.token}/")
+        fresh.append(_guest_posts(browser, review_link, f"more spam {n}"))
+    assert fresh.count(200) == 20 - 8 and set(fresh[12:]) == {429}
+    assert Comment.objects.count() == 6 + 12
