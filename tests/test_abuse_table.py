@@ -8,6 +8,7 @@ import io
 import shlex
 import shutil
 import subprocess
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -315,3 +316,20 @@ def test_row_13_floods_from_one_address_are_still_refused(review_link, settings)
         fresh.append(_guest_posts(browser, review_link, f"more spam {n}"))
     assert fresh.count(200) == 20 - 8 and set(fresh[12:]) == {429}
     assert Comment.objects.count() == 6 + 12
+
+
+# Row 14: webhooks (DNS rebinding, replay, rotation). End to end against a real receiver in
+# tests/api/test_webhooks.py: test_the_connection_goes_to_the_address_that_was_checked,
+# test_a_delivery_captured_and_sent_again_later_is_refused_by_its_timestamp,
+# test_a_rotated_secret_signs_beside_the_old_one_until_the_window_ends.
+def test_row_14_the_signature_covers_the_id_the_timestamp_and_the_body():
+    from errata.models import webhook_secret_new
+    from errata.webhooks.signing import signed_headers, verify
+
+    secret = webhook_secret_new()
+    now = int(time.time())
+    headers = signed_headers(secrets_in_use=[secret], msg_id="evt_1", timestamp=now, body="{}")
+    assert verify(secret=secret, body=b"{}", headers=headers)
+    for changed in ({"webhook-id": "evt_2"}, {"webhook-timestamp": str(now - 1)}):
+        assert not verify(secret=secret, body=b"{}", headers={**headers, **changed})
+    assert not verify(secret=secret, body=b'{"a":1}', headers=headers)
