@@ -269,7 +269,7 @@ AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hour
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The client's address as the rate limits read it (X-Forwarded-For only behind a trusted proxy).
-AXES_CLIENT_IP_CALLABLE = "errata.web.review.ratelimits.client_ip"
+AXES_CLIENT_IP_CALLABLE = "errata.web.review.ratelimits.login_client_ip"
 
 # --- Email --------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

@@ -243,7 +243,7 @@ def render_markdown(checklist: _Checklist) -> str:
     for number, scene_id in enumerate([*placed, *unplaced], start=1):
         rows = sorted(by_scene[scene_id], key=lambda r: (r.erratum.timestamp_s or 0, r.erratum.pk))
         scene = rows[0].scene
-        source = f" · {_md_code(scene.source_path)}" if scene.source_path else ""
+        source = f" · {_md_code(scene.source_path)}" if _one_line(scene.source_path) else ""
         span = _md_span(spans_of[scene_id]) if scene_id in spans_of else "not on this cut"
         lines += [f"### {number}. {_md(scene.name)}{source} · {span}", ""]
         lines += [item(r) for r in rows]
@@ -337,7 +337,9 @@ def _csv_cell(value: object) -> object:
 
 def render_csv(checklist: _Checklist) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # RFC 4180's CRLF: with it the writer also quotes a cell holding a lone carriage return,
+    # which spreadsheets read as a new row (with "\n" alone it did not: a row injection).
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([name for name, _ in ERRATUM_FIELDS])
     for row in checklist.rows:
         writer.writerow([_csv_cell(read(row)) for _, read in ERRATUM_FIELDS])

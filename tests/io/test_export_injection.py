@@ -246,3 +246,17 @@ def test_corrections_and_credits_keep_one_line_per_entry(cut, patron):
     corrections = export_render(cut=cut, fmt="corrections").content
     assert len(corrections.splitlines()) == 1 + len(HOSTILE)
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e]", corrections)
+
+
+@pytest.mark.django_db
+def test_a_carriage_return_in_a_title_stays_inside_its_csv_cell(cut):
+    """Found by `make fuzz`: with "\n" line ends the csv module left a lone "\r" unquoted, and
+    spreadsheets start a new row there."""
+    import csv
+    import io
+
+    factories.ErratumFactory(cut=cut, title="first\r=HYPERLINK(1)", timestamp_s=1)
+    content = export_render(cut=cut, fmt="csv").content
+    rows = list(csv.reader(io.StringIO(content, newline="")))
+    assert len(rows) == 2
+    assert rows[1][1] == "first\r=HYPERLINK(1)"

@@ -15,6 +15,7 @@ for the limits to be exact (settings: Redis when CACHE_URL is set).
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import time
 from dataclasses import dataclass
@@ -48,12 +49,25 @@ class RateLimited:
 def client_ip(request: HttpRequest) -> str:
     """The address to count against. Behind one trusted proxy, the last X-Forwarded-For entry
     is the one that proxy saw; otherwise the header is ignored (a client could type anything)."""
+    return login_client_ip(request) or "unknown"
+
+
+def login_client_ip(request: HttpRequest) -> str | None:
+    """The client's address as django-axes records it (AXES_CLIENT_IP_CALLABLE): a valid IP
+    address or None, never text a database's address column would refuse (a request made by
+    force_login in a test, or a forwarded hop that is not an address)."""
+    candidates = []
     if settings.RATE_LIMIT_TRUST_X_FORWARDED_FOR:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+        candidates += hops[-1:]
+    candidates.append(request.META.get("REMOTE_ADDR", ""))
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
 
 
 def _hit(key: str, limit: int, now: float) -> int | None:
