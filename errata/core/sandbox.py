@@ -96,7 +96,8 @@ def run_limited(function: str, text: str, *, limits: Limits | None = None, **kwa
         ) from None
     if completed.returncode != 0:
         raise _limit_from_exit(completed.returncode, completed.stderr, limits)
-    answer = json.loads(completed.stdout)
+    # The answer is the last line: anything the parser printed comes before it.
+    answer = json.loads(completed.stdout.rstrip().rsplit(b"\n", 1)[-1])
     if "error" in answer:
         raise SandboxFailure(answer["error"], answer.get("line"))
     return answer["result"]
@@ -144,7 +145,7 @@ def _child() -> None:
             "error": getattr(error, "message", str(error)),
             "line": getattr(error, "line", None),
         }
-    sys.stdout.write(json.dumps(answer))
+    sys.stdout.write("\n" + json.dumps(answer) + "\n")
 
 
 if __name__ == "__main__":
