@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install migrate demo worker beat clean
+.PHONY: run test fuzz lint format install migrate demo worker beat clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
@@ -39,6 +39,13 @@ run: $(STAMP)
 test: export SECRET_KEY ?= test-only-secret-key-not-for-production
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Hostile input through every importer, parser, form and API write (tests/fuzz/), at
+# FUZZ_EXAMPLES generated inputs per target (default 300); prints the inputs tried per target.
+fuzz: export SECRET_KEY ?= test-only-secret-key-not-for-production
+fuzz: export ERRATA_FUZZ = 1
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest tests/fuzz -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: export SECRET_KEY ?= lint-only-secret-key
 lint: $(STAMP)

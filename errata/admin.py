@@ -12,6 +12,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
+from errata.core.errors import ErrataConflict
+from errata.fixes.services import erratum_transition
 from errata.models import (
     ApiToken,
     Comment,
@@ -322,9 +324,38 @@ class ErratumAdmin(admin.ModelAdmin):
     search_fields = ("title", "description", "fix_note")
     list_select_related = ("video", "scene")
     autocomplete_fields = ("scene",)
-    raw_id_fields = ("merged_into",)
-    readonly_fields = ("version",)
+    # The life of an erratum (status, its dates and cuts, merging) changes only through the
+    # services, which record the event, bump the version, tell reporters and send webhooks; an
+    # edit here would do none of that. Use the actions below or the studio's erratum page.
+    readonly_fields = (
+        "status",
+        "version",
+        "merged_into",
+        "fixed_in_cut",
+        "fixed_at",
+        "verified_at",
+        "resolution_reason",
+    )
     inlines = [ErratumFindingInline, ErratumEventInline]
+    actions = ["accept_selected", "reopen_selected"]
+
+    def _transition(self, request: HttpRequest, queryset: QuerySet[Erratum], status: str) -> None:
+        moved = refused = 0
+        for erratum in queryset:
+            try:
+                erratum_transition(erratum=erratum, status=status, actor=request.user)
+                moved += 1
+            except (ValidationError, ErrataConflict):
+                refused += 1
+        self.message_user(request, f"{moved} moved to {status}; {refused} could not be.")
+
+    @admin.action(description="Accept the selected errata")
+    def accept_selected(self, request: HttpRequest, queryset: QuerySet[Erratum]) -> None:
+        self._transition(request, queryset, Erratum.Status.ACCEPTED)
+
+    @admin.action(description="Reopen the selected errata")
+    def reopen_selected(self, request: HttpRequest, queryset: QuerySet[Erratum]) -> None:
+        self._transition(request, queryset, Erratum.Status.OPEN)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Erratum]:
         return super().get_queryset(request).annotate(n_findings=Count("findings"))

@@ -78,10 +78,14 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.patreon",
+    # Sign-in throttling and lockout (below, "Sign-in attempts").
+    "axes",
     "errata",
 ]
 
 MIDDLEWARE = [
+    # First: a path or header no honest client sends is answered before anything reads it.
+    "errata.web.hygiene.RequestHygieneMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -94,6 +98,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Pages show times in the signed-in member's own time zone.
     "errata.web.timezones.MemberTimeZoneMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "reviewapp.urls"
@@ -134,12 +140,14 @@ AUTH_USER_MODEL = "errata.User"
 # --- Accounts and sign-in ---------------------------------------------------------------------
 # Every setting about who signs in and how lives in this one block (django-allauth here; login
 # throttling, issue 17, adds its backend and middleware here too).
+# django-axes first: it refuses a sign-in that is locked out before the password is checked.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -226,6 +234,18 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Behind TLS (SITE_URL is https://, the proxy sets X-Forwarded-Proto) and not in DEBUG: plain
+# http is redirected and browsers are told to use https only (HSTS). Each can be set on its own.
+# /healthz stays reachable over plain http for the container's own health check.
+_BEHIND_TLS = SITE_URL.startswith("https://") and not DEBUG
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _BEHIND_TLS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int(
+    "SECURE_HSTS_SECONDS", 365 * 24 * 3600 if _BEHIND_TLS else 0, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _BEHIND_TLS)
+# Asking browsers to preload the domain is hard to undo: only on request.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
 # --- Celery -------------------------------------------------------------------------------------
 # Without a broker, tasks run eagerly in-process: the zero-setup default for `make run`.
@@ -302,13 +322,33 @@ TRIAGE_SWEEP_AFTER_SECONDS = env_int("TRIAGE_SWEEP_AFTER_SECONDS", 120, minimum=
 CACHES = {"default": env_cache("CACHE_URL")}
 
 # --- Review pages -------------------------------------------------------------------------------
-# Comments and me-toos one viewer (a reviewer key) may post per minute, and all viewers behind one
-# IP address together (a household or a campus shares one, so it is looser).
+# Comments and me-toos one viewer (a reviewer key, or a new browser's guest cookie) may post per
+# minute, and a generous ceiling for all viewers behind one IP address together (a campus or a
+# household shares one; see errata/web/review/ratelimits.py).
 REVIEW_POSTS_PER_MINUTE = env_int("REVIEW_POSTS_PER_MINUTE", 6, minimum=1)
-REVIEW_POSTS_PER_MINUTE_PER_IP = env_int("REVIEW_POSTS_PER_MINUTE_PER_IP", 30, minimum=1)
+REVIEW_POSTS_PER_MINUTE_PER_IP = env_int("REVIEW_POSTS_PER_MINUTE_PER_IP", 60, minimum=1)
 # Behind one reverse proxy that appends the client's address to X-Forwarded-For, rate limits must
 # read it from there; directly exposed, that header is whatever the client typed, so it is ignored.
 RATE_LIMIT_TRUST_X_FORWARDED_FOR = env_bool("RATE_LIMIT_TRUST_X_FORWARDED_FOR", False)
+
+# --- Sign-in attempts (django-axes) -------------------------------------------------------------
+# The site's sign-in page and the admin's: after LOGIN_FAILURE_LIMIT wrong passwords for one
+# account from one address, that pair is refused (429) for LOGIN_LOCKOUT_MINUTES. Not the
+# account alone: then anyone could keep the creator out by typing wrong passwords on purpose.
+# Failures are kept in the database (the admin lists them and can unlock; `manage.py axes_reset`).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The client's address as the rate limits read it (X-Forwarded-For only behind a trusted proxy).
+AXES_CLIENT_IP_CALLABLE = "errata.web.review.ratelimits.login_client_ip"
+# The account an attempt names, whether allauth's form (`login`: a username or an address) or
+# the admin's (`username`) sent it.
+AXES_USERNAME_CALLABLE = "errata.teams.accounts.axes_username"
+# allauth's own failed-login limit counts per account whatever the address, which would let
+# anyone lock the creator out; axes does that per (account, address) above. allauth keeps only
+# a per-address ceiling.
+ACCOUNT_RATE_LIMITS = {"login_failed": "30/m/ip"}
 
 # --- Email --------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
@@ -346,6 +386,12 @@ REST_FRAMEWORK = {
         "errata.api.throttling.SessionUserRateThrottle",
     ],
     "EXCEPTION_HANDLER": "errata.api.exceptions.api_exception_handler",
+    # JSON with its size and nesting depth limited; forms and uploads as REST framework reads them.
+    "DEFAULT_PARSER_CLASSES": [
+        "errata.api.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -360,6 +406,8 @@ API_THROTTLE_RATES = {
     "token": env_rate("API_THROTTLE_TOKEN", "1000/hour"),
     "review_link": env_rate("API_THROTTLE_REVIEW_LINK", "120/hour"),
     "user": env_rate("API_THROTTLE_USER", "2000/hour"),
+    # New personal tokens per person: a stolen session cannot mint keys by the thousand.
+    "token_create": env_rate("API_THROTTLE_TOKEN_CREATE", "20/hour"),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -403,6 +451,8 @@ WEBHOOK_RETRY_BACKOFF_SECONDS = env_int("WEBHOOK_RETRY_BACKOFF_SECONDS", 30, min
 # Off in production: a webhook URL may not point into the server's own network (loopback,
 # private ranges, link-local cloud metadata). Tests and a local receiver turn it on.
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", DEBUG)
+# After a secret is rotated, the old one still signs (a second signature) for this long.
+WEBHOOK_SECRET_ROTATION_HOURS = env_int("WEBHOOK_SECRET_ROTATION_HOURS", 24, minimum=0)
 
 # --- YouTube --------------------------------------------------------------------------------
 # An API key (Google Cloud console, YouTube Data API v3) reads public comments; without one, the

@@ -12,6 +12,9 @@ from reviewapp.celery import app as celery_app
 from tests import factories
 from tests.webhook_receiver import receiver  # noqa: F401  (a fixture for any test)
 
+# The fuzz suite (tests/fuzz/) runs with `make fuzz`, at its own budget, not in `make test`.
+collect_ignore = [] if os.environ.get("ERRATA_FUZZ") else ["fuzz"]
+
 
 @pytest.fixture(autouse=True)
 def _tasks_run_eagerly(request: pytest.FixtureRequest):

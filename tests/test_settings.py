@@ -123,3 +123,37 @@ def test_a_malformed_variable_stops_a_management_command_naming_it():
     result = _manage("check", DEBUG="maybe")
     assert result.returncode != 0
     assert "Errata cannot start: DEBUG='maybe' is not a boolean" in result.stderr
+
+
+# The production environment the README documents (section "Production settings").
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-production-secret-key-of-more-than-fifty-characters-0123456789",
+    "ALLOWED_HOSTS": "errata.example.com",
+    "SITE_URL": "https://errata.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://errata.example.com",
+    "SECURE_HSTS_PRELOAD": "true",
+}
+
+
+def test_the_documented_production_environment_passes_check_deploy(monkeypatch):
+    # Set by the browser tests for Playwright (tests/conftest.py); never in production.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_behind_tls_the_site_redirects_to_https_and_sends_hsts_unless_told_otherwise():
+    read = (
+        "from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS)"
+    )
+    production = _manage("shell", "-c", read, **PRODUCTION)
+    assert production.stdout.split()[-3:] == ["True", "31536000", "True"], production.stderr
+    off = _manage(
+        "shell", "-c", read, **PRODUCTION, SECURE_SSL_REDIRECT="false", SECURE_HSTS_SECONDS="0"
+    )
+    assert off.stdout.split()[-3:] == ["False", "0", "True"], off.stderr
+    local = _manage("shell", "-c", read, DEBUG="true")
+    assert local.stdout.split()[-3:] == ["False", "0", "False"], local.stderr

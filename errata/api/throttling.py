@@ -46,3 +46,18 @@ class SessionUserRateThrottle(_SettingsRateThrottle):
         if request.auth is not None or not request.user.is_authenticated:
             return None
         return f"throttle:user:{request.user.pk}"
+
+
+class TokenCreateRateThrottle(_SettingsRateThrottle):
+    """New personal tokens per person (POST /api/tokens/), on top of the rates above: a stolen
+    session or token cannot mint keys by the thousand."""
+
+    scope = "token_create"
+
+    def get_rate(self) -> str:
+        return settings.API_THROTTLE_RATES.get(self.scope, "20/hour")
+
+    def get_cache_key(self, request: Request, view) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return f"throttle:token_create:{request.user.pk}"

@@ -1,5 +1,9 @@
 """The scene classes a manim source file defines, and the lines they are on (read with `ast`,
 never imported or run).
+
+The file is untrusted: CPython's parser needs memory without bound on a crafted expression
+(200,000 unary minus signs exhaust its stack; a few MB of nested brackets take a GB), so the
+parse runs in a child process with memory and time limits (errata.core.sandbox).
 """
 
 from __future__ import annotations
@@ -7,12 +11,18 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from errata.core.sandbox import SandboxFailure, SandboxLimit, run_limited
+
+# The largest source file read: 3b1b's longest scene files are a few hundred KB.
+MANIM_SOURCE_MAX_CHARS = 2 * 1024 * 1024
+
 
 class ManimSourceError(ValueError):
     """A manim source file that cannot be parsed; `line` is 1-based when known. The message is
     meant for the creator (the page or the command shows it), not a traceback."""
 
     def __init__(self, message: str, *, line: int | None = None) -> None:
+        self.message = message
         self.line = line
         super().__init__(f"line {line}: {message}" if line else message)
 
@@ -64,6 +74,30 @@ def _module_classes(body: list[ast.stmt]) -> list[ast.ClassDef]:
 
 
 def manim_scenes_read(text: str, *, filename: str) -> list[ManimScene]:
+    """The scene classes of a manim source file, in the order they are defined (see
+    manim_scenes_parse), parsed in a child process with memory and time limits."""
+    if len(text) > MANIM_SOURCE_MAX_CHARS:
+        raise ManimSourceError(
+            f"{filename} has {len(text):,} characters; at most {MANIM_SOURCE_MAX_CHARS:,} are "
+            "read (limit: file size)."
+        )
+    try:
+        found = run_limited("errata.catalog.manim:scenes_in_child", text, filename=filename)
+    except SandboxFailure as failure:
+        raise ManimSourceError(failure.message, line=failure.line) from None
+    except SandboxLimit as limit:
+        raise ManimSourceError(
+            f"{filename} could not be parsed: {limit} (limit: {limit.limit})"
+        ) from None
+    return [ManimScene(name=name, line=line, bases=tuple(bases)) for name, line, bases in found]
+
+
+def scenes_in_child(text: str, *, filename: str) -> list[list]:
+    """In the sandbox's child process: the scenes, as JSON-able lists."""
+    return [[s.name, s.line, list(s.bases)] for s in manim_scenes_parse(text, filename=filename)]
+
+
+def manim_scenes_parse(text: str, *, filename: str) -> list[ManimScene]:
     """The scene classes of a manim source file, in the order they are defined.
 
     A class is a scene when it derives from a library scene class (a base named "...Scene" that
@@ -81,6 +115,8 @@ def manim_scenes_read(text: str, *, filename: str) -> list[ManimScene]:
         ) from None
     except ValueError as error:  # null bytes and other unreadable input
         raise ManimSourceError(f"{filename} is not Python source: {error}") from None
+    except RecursionError:
+        raise ManimSourceError(f"{filename} is nested too deeply to parse") from None
 
     classes: dict[str, ast.ClassDef] = {}
     for node in _module_classes(tree.body):

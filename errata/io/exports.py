@@ -16,8 +16,12 @@ reads. Formats:
   comment.
 - `credits`: the names of the people whose reports became errata, for a thank-you line.
 
-Text from patrons is never trusted as markup: Markdown escapes `<`, CSV neutralises cells that
-a spreadsheet would run as formulas, the EDL is plain ASCII.
+Every export is an injection boundary: text from patrons and scene names from timeline files
+must never change the syntax of the file they land in. Every line of text is one line (line
+breaks, control characters and bidirectional overrides removed); Markdown escapes every character
+that could start a link, an image, emphasis, code or HTML; the script quotes every value with
+shlex.quote and puts no text on a comment line that could end it; CSV neutralises cells that a
+spreadsheet would run as formulas; the EDL is plain printable ASCII.
 """
 
 from __future__ import annotations
@@ -175,10 +179,37 @@ def _reports(count: int) -> str:
     return _count(count, "report")
 
 
+# Characters that end a line or reorder what a reader sees: C0 and C1 controls (the whitespace
+# among them is collapsed first) and the bidirectional embeddings, overrides and isolates.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _one_line(text: str) -> str:
+    """Text as one line of plain text: whitespace (line breaks included) collapsed to single
+    spaces, control characters and bidirectional overrides removed."""
+    return " ".join(_INVISIBLE.sub("", " ".join(text.split())).split())
+
+
+# The characters that start Markdown inline syntax: links and images ([ ]), emphasis and
+# strikethrough (* _ ~), code (`), HTML, autolinks and entities (< > &), and the backslash
+# itself. Escaped with a backslash (CommonMark), each shows as itself. Block syntax (# - + >)
+# only counts at the start of a line, and patron text never starts one.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~&])")
+
+
 def _md(text: str) -> str:
-    """Patron text on one line, with HTML shown as text rather than rendered."""
-    text = " ".join(text.split())
-    return text.replace("\\", "\\\\").replace("<", "\\<").replace(">", "\\>")
+    """Patron text on one line, every Markdown and HTML character shown as itself."""
+    return _MD_SPECIAL.sub(r"\\\1", _one_line(text))
+
+
+def _md_code(text: str) -> str:
+    """A code span that holds `text` literally, backticks included: CommonMark closes a code
+    span only at a run of backticks as long as the one that opened it."""
+    text = _one_line(text)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padding = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
 
 
 def _md_span(spans: list[SceneSpan]) -> str:
@@ -234,7 +265,7 @@ def render_markdown(checklist: _Checklist) -> str:
     for number, scene_id in enumerate([*placed, *unplaced], start=1):
         rows = sorted(by_scene[scene_id], key=lambda r: (r.erratum.timestamp_s or 0, r.erratum.pk))
         scene = rows[0].scene
-        source = f" · `{scene.source_path}`" if scene.source_path else ""
+        source = f" · {_md_code(scene.source_path)}" if _one_line(scene.source_path) else ""
         span = _md_span(spans_of[scene_id]) if scene_id in spans_of else "not on this cut"
         lines += [f"### {number}. {_md(scene.name)}{source} · {span}", ""]
         lines += [item(r) for r in rows]
@@ -267,7 +298,7 @@ def render_markdown(checklist: _Checklist) -> str:
             f"{_reports(row.reporter_count)}"
         )
     for finding in suggestions:
-        author = finding.comment.author_name or "anonymous"
+        author = finding.comment.author_name.strip() or "anonymous"
         lines.append(f"- {_time(finding.timestamp_s)} · {_md(_clip(finding.text))} ({_md(author)})")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -328,7 +359,9 @@ def _csv_cell(value: object) -> object:
 
 def render_csv(checklist: _Checklist) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # RFC 4180's CRLF: with it the writer also quotes a cell holding a lone carriage return,
+    # which spreadsheets read as a new row (with "\n" alone it did not: a row injection).
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([name for name, _ in ERRATUM_FIELDS])
     for row in checklist.rows:
         writer.writerow([_csv_cell(read(row)) for _, read in ERRATUM_FIELDS])
@@ -354,6 +387,47 @@ def render_json(checklist: _Checklist) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
+_PLACEHOLDER = re.compile(r"\{(source|scenes)\}")
+
+
+def _sh_comment(text: str) -> str:
+    """A shell comment line: `#` and text that cannot end it (no line break of any kind)."""
+    return "# " + _one_line(text)
+
+
+def _render_command_check(template: str) -> None:
+    """A render command must be one line that uses {source} and {scenes} as words of their
+    own, outside quotes: inside double quotes `$(...)` in a value would still run, and a
+    placeholder glued to other text would change how the value is split."""
+    refusal = ValidationError(
+        f"The video's render command {template!r} must be one line using {{source}} and "
+        "{scenes} as words of their own, outside quotes (Errata quotes the values)."
+    )
+    if _one_line(template) != template.strip():
+        raise refusal
+    try:
+        words = shlex.split(template, posix=False)  # quotes stay on the words they wrap
+    except ValueError:  # its own quotes do not close
+        raise refusal from None
+    for placeholder in ("{source}", "{scenes}"):
+        if words.count(placeholder) != template.count(placeholder):
+            raise refusal
+
+
+def _render_command(template: str, *, source: str, names: list[str]) -> str:
+    """The video's render command for one source file: each value quoted with shlex.quote and
+    put in place in one pass (a source path holding "{scenes}" is not expanded again). The
+    shell must then see exactly the template's words with the values in place."""
+    values = {"source": shlex.quote(source), "scenes": " ".join(shlex.quote(n) for n in names)}
+    command = _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+    expected: list[str] = []
+    for word in shlex.split(template):
+        expected += [source] if word == "{source}" else names if word == "{scenes}" else [word]
+    if shlex.split(command) != expected:
+        raise ValidationError(f"The video's render command {template!r} cannot be used safely.")
+    return command
+
+
 def render_script(checklist: _Checklist) -> str:
     cut = checklist.cut
     template = cut.video.render_command or "manimgl {source} {scenes} -w"
@@ -361,6 +435,8 @@ def render_script(checklist: _Checklist) -> str:
         raise ValidationError(
             f"The video's render command {template!r} must contain {{source}} and {{scenes}}."
         )
+    _render_command_check(template)
+    template = template.strip()
     order = checklist.scene_order()
     rows = [
         r for r in checklist.rows if _is_open_problem(r) and r.erratum.remedy == Remedy.RERENDER
@@ -377,26 +453,27 @@ def render_script(checklist: _Checklist) -> str:
 
     lines = [
         "#!/bin/sh",
-        f"# Re-render the scenes with errata to fix in {cut.video.slug} cut {cut.number}.",
-        f"# {len(rows)} errata in {len(scenes)} scenes; generated by Errata.",
+        _sh_comment(
+            f"Re-render the scenes with errata to fix in {cut.video.slug} cut {cut.number}."
+        ),
+        _sh_comment(f"{len(rows)} errata in {len(scenes)} scenes; generated by Errata."),
         "set -e",
     ]
     for source, names in by_source.items():
         if not source:
             lines.append(
-                "# No source file is recorded for these scenes (set it on each scene): "
-                + " ".join(names)
+                _sh_comment(
+                    "No source file is recorded for these scenes (set it on each scene): "
+                    + " ".join(names)
+                )
             )
             continue
-        command = template.replace("{source}", shlex.quote(source)).replace(
-            "{scenes}", " ".join(shlex.quote(n) for n in names)
-        )
-        lines.append(command)
+        lines.append(_render_command(template, source=source, names=names))
     if without_scene:
         ids = ", ".join(f"#{pk}" for pk in without_scene)
-        lines.append(f"# Errata to re-render that are not linked to a scene: {ids}")
+        lines.append(_sh_comment(f"Errata to re-render that are not linked to a scene: {ids}"))
     if not rows:
-        lines.append("# Nothing to re-render.")
+        lines.append(_sh_comment("Nothing to re-render."))
     return "\n".join(lines) + "\n"
 
 
@@ -549,9 +626,9 @@ def render_corrections(checklist: _Checklist) -> str:
     lines = ["Corrections:"]
     for row in rows:
         e = row.erratum
-        right = " ".join((e.fix_note or e.description).split())
+        right = _one_line(e.fix_note or e.description)
         time = f"{format_time(e.timestamp_s)} " if e.timestamp_s is not None else ""
-        text = f"{Category(e.category).label}: {short_description(e)}".rstrip(".\u2026 ")
+        text = _one_line(f"{Category(e.category).label}: {short_description(e)}").rstrip(".\u2026 ")
         lines.append(f"{time}\u2013 {text}" + (f". Correct: {right}" if right else "."))
     return "\n".join(lines) + "\n"
 
@@ -569,10 +646,11 @@ def render_credits(checklist: _Checklist) -> str:
     unnamed: set[str] = set()
     for people in errata_reporters(erratum_ids=errata.values_list("pk", flat=True)).values():
         for person in people:
-            if not person.name:
+            name = _one_line(person.name or "")
+            if not name:
                 unnamed.add(person.key)
                 continue
-            names.setdefault(person.name.casefold(), person.name)
+            names.setdefault(name.casefold(), name)
     listed = sorted(names.values(), key=str.casefold)
     if not listed and not unnamed:
         return "No reports became errata yet.\n"
@@ -582,7 +660,8 @@ def render_credits(checklist: _Checklist) -> str:
         people.append(f"{more} more who left no name" if more > 1 else "one more")
     line = people[0] if len(people) == 1 else ", ".join(people[:-1]) + " and " + people[-1]
     return (
-        f"Thanks to {line} for catching errors in the early cut of \u201c{cut.video.title}\u201d."
+        f"Thanks to {line} for catching errors in the early cut of "
+        f"\u201c{_one_line(cut.video.title)}\u201d."
         "\n\n" + "".join(f"{name}\n" for name in listed)
     )
 

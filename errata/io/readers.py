@@ -1,6 +1,10 @@
 """Reading comment files: a Patreon page paste, CSV, and YouTube Data API commentThreads JSON.
 They only read and validate, streaming: records come back one by one, or an error that names the
 line or record at fault. comments_import writes, all or nothing.
+
+The files are untrusted: a line is read with a length limit (never a 200 MB line whole into
+memory), and JSON nesting is counted as the bytes stream past (ijson's cost grows with the square
+of the depth), so a hostile file is refused naming the limit instead of hanging the worker.
 """
 
 from __future__ import annotations
@@ -14,7 +18,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO
 
+from errata.core.limits import JSON_MAX_DEPTH, DepthCheckedStream, InputLimitExceeded
 from errata.triage.timestamps import parse_time
+
+
+def quoted(value: str, limit: int = 60) -> str:
+    """A value from the file, quoted for an error message and cut short: a refusal must not
+    echo 5,000 digits back."""
+    return repr(value if len(value) <= limit else value[: limit - 1] + "\u2026")
 
 
 class CommentFileError(ValueError):
@@ -52,10 +63,23 @@ def comment_content_id(source: str, author_name: str, text: str, occurrence: int
     return f"{source}:{digest[:32]}"
 
 
+# The longest line read: a comment is at most 10,000 characters (40 KB of UTF-8), and a CSV row
+# holds one with its other columns.
+LINE_MAX_BYTES = 256 * 1024
+
+
 def text_lines(stream: IO[bytes]) -> Iterator[tuple[int, str]]:
     """Numbered lines of a UTF-8 file (a byte-order mark is dropped), one at a time, without
-    their line endings. A line that is not UTF-8 is refused by number."""
-    for number, raw in enumerate(stream, start=1):
+    their line endings. A line that is not UTF-8, or longer than LINE_MAX_BYTES, is refused by
+    number (read with a limit, so a giant line is never held whole)."""
+    number = 0
+    while raw := stream.readline(LINE_MAX_BYTES + 1):
+        number += 1
+        if len(raw) > LINE_MAX_BYTES and not raw.endswith(b"\n"):
+            raise CommentFileError(
+                f"the line is longer than {LINE_MAX_BYTES // 1024} KB (limit: line length)",
+                where=f"line {number}",
+            )
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         try:
@@ -233,7 +257,7 @@ def patreon_comments_read(
             time_s = parse_time(match.group("time"))
             if time_s is None:
                 raise CommentFileError(
-                    f"{match.group('time')!r} after 'timestamp:' is not a time",
+                    f"{quoted(match.group('time'))} after 'timestamp:' is not a time",
                     where=f"line {block.line}",
                 )
             timestamp = (block, [], time_s)
@@ -321,14 +345,14 @@ def csv_comments_read(
         if stamp:
             timestamp_s = parse_time(stamp)
             if timestamp_s is None:
-                raise CommentFileError(f"timestamp {stamp!r} is not a time", where=where)
+                raise CommentFileError(f"timestamp {quoted(stamp)} is not a time", where=where)
         created = cell("created_at").strip()
         posted_at = None
         if created:
             posted_at = _parse_datetime(created)
             if posted_at is None:
                 raise CommentFileError(
-                    f"created_at {created!r} is not a date and time (use ISO 8601, "
+                    f"created_at {quoted(created)} is not a date and time (use ISO 8601, "
                     "2017-10-05T14:30:00Z)",
                     where=where,
                 )
@@ -387,13 +411,20 @@ def youtube_comments_read(stream: IO[bytes], *, creator_name: str) -> Iterator[I
             where="record 1",
         )
     prefix = "items.item" if head == b"{" else "item.items.item"
-    replay = _Prefixed(head, stream)
+    replay = DepthCheckedStream(_Prefixed(head, stream), max_depth=JSON_MAX_DEPTH)
     number = 0
     try:
         for thread in ijson.items(replay, prefix, use_float=True):
             number += 1
             yield from _youtube_thread(thread, number=number, creator_key=creator_key)
-    except ijson.JSONError as error:
+    except CommentFileError:
+        raise
+    except InputLimitExceeded as error:
+        raise CommentFileError(
+            f"{error} (limit: {error.limit})", where=f"record {number + 1}"
+        ) from None
+    except (ijson.JSONError, ValueError, OverflowError) as error:
+        # ValueError: a number too long to convert (Python refuses integers over 4,300 digits).
         detail = str(error).strip().splitlines()[0] if str(error).strip() else "parse error"
         raise CommentFileError(
             f"the JSON is malformed in this record or just after it ({detail})",
@@ -469,7 +500,8 @@ def _youtube_comment(
         posted_at = _parse_datetime(str(snippet["publishedAt"]))
         if posted_at is None:
             raise CommentFileError(
-                f"publishedAt {snippet['publishedAt']!r} is not a date and time", where=where
+                f"publishedAt {quoted(str(snippet['publishedAt']))} is not a date and time",
+                where=where,
             )
     is_creator = bool(channel) and author_channel == channel
     if author and author.lstrip("@").casefold() == creator_key:

@@ -22,6 +22,7 @@ from errata.io.readers import (
     ImportedComment,
     comment_content_id,
     comments_read,
+    quoted,
 )
 from errata.models import Comment, Cut, ImportJob, Membership, Reviewer
 from errata.reviews.services import COMMENT_MAX_LENGTH, comment_validate_timestamp
@@ -137,17 +138,21 @@ def _import_check(
     """Read every record and refuse the file at the first bad one. Returns (total, new)."""
     seen: set[str] = set()
     parents_wanted: dict[str, str] = {}
+    # Each reply in the file: the comment it answers, and where the reply is.
+    replies: dict[str, tuple[str, str]] = {}
     total = new = 0
     for record in records:
         total += 1
         _import_check_record(record, cut=cut)
         if record.external_id in seen:
             raise CommentFileError(
-                f"the id {record.external_id!r} appears twice in the file", where=record.where
+                f"the id {quoted(record.external_id)} appears twice in the file", where=record.where
             )
         seen.add(record.external_id)
         new += record.external_id not in known
         parent = record.parent_external_id
+        if parent:
+            replies[record.external_id] = (parent, record.where)
         if parent and parent not in seen and parent not in known:
             parents_wanted.setdefault(parent, record.where)
         if total % 5000 == 0:
@@ -155,12 +160,35 @@ def _import_check(
     for parent, where in parents_wanted.items():
         if parent not in seen:
             raise CommentFileError(
-                f"it answers comment {parent!r}, which is neither in the file nor imported before",
+                f"it answers comment {quoted(parent)}, which is neither in the file nor imported "
+                "before",
                 where=where,
             )
+    _import_check_reply_cycles(replies)
     if total == 0:
         raise CommentFileError("the file holds no comments")
     return total, new
+
+
+def _import_check_reply_cycles(replies: dict[str, tuple[str, str]]) -> None:
+    """Refuse replies that answer each other in a loop (A answers B, B answers A): stored,
+    such a thread has no first comment, so no page could ever show it. Each chain is walked
+    once (linear in the number of replies)."""
+    finished: set[str] = set()
+    for start in replies:
+        path: dict[str, None] = {}  # the chain walked from `start`, in order
+        comment = start
+        while comment in replies and comment not in finished:
+            if comment in path:
+                loop = [*list(path)[list(path).index(comment) :], comment]
+                raise CommentFileError(
+                    "these comments answer each other in a loop: "
+                    + " \u2192 ".join(quoted(c) for c in loop),
+                    where=replies[comment][1],
+                )
+            path[comment] = None
+            comment = replies[comment][0]
+        finished.update(path)
 
 
 def _import_reviewers(chunk: list[ImportedComment], cache: dict[str, int]) -> None:

@@ -17,7 +17,10 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 CHUNK_SIZE = 64 * 1024
 
 
-_RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+# At most 18 digits a side (an exabyte): a longer number is no range of a real file, and int()
+# refuses more than 4,300 digits. A Range header that does not match is ignored (RFC 9110).
+_RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d{0,18})\s*-\s*(\d{0,18})\s*$", re.IGNORECASE)
+_RANGE_MAX_CHARS = 100
 
 
 class RangeNotSatisfiable(Exception):
@@ -27,6 +30,8 @@ class RangeNotSatisfiable(Exception):
 def byte_range(header: str, size: int) -> tuple[int, int] | None:
     """The inclusive (first, last) byte a Range header asks for, or None for the whole file.
     Raises RangeNotSatisfiable for a range that starts past the end."""
+    if len(header or "") > _RANGE_MAX_CHARS:
+        return None
     match = _RANGE_RE.match(header or "")
     if match is None:
         return None

@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -37,7 +39,9 @@ class WebhookKind(models.TextChoices):
 
 
 def webhook_secret_new() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    """A Standard Webhooks secret: "whsec_" and 32 random bytes in standard base64 (what every
+    Standard Webhooks library decodes the same way)."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 class WebhookEndpoint(models.Model):
@@ -51,6 +55,10 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
     secret = models.CharField(max_length=100, default=webhook_secret_new, editable=False)
+    # After a rotation the old secret still signs (a second signature) until this moment, so
+    # receivers can be updated without missing a delivery.
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The WebhookEvent values this endpoint wants; checked by the API and admin forms.
     events = models.JSONField(default=list)
     is_active = models.BooleanField(default=True)
@@ -71,6 +79,17 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    def secrets_in_use(self, *, now: datetime) -> list[str]:
+        """The secrets deliveries are signed with now: the current one, and the previous one
+        while its rotation window lasts."""
+        if (
+            self.previous_secret
+            and self.previous_secret_expires_at
+            and (self.previous_secret_expires_at > now)
+        ):
+            return [self.secret, self.previous_secret]
+        return [self.secret]
 
     def clean(self) -> None:
         unknown = sorted(set(self.events or []) - set(WebhookEvent.values))

@@ -80,3 +80,17 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             if "display_name" in changes:
                 # Credits and "my reports" name the reviewer behind the account.
                 Reviewer.objects.filter(user=user).update(display_name=name)
+
+
+def axes_username(request: HttpRequest | None, credentials: dict | None) -> str | None:
+    """The account a sign-in attempt names, for django-axes (AXES_USERNAME_CALLABLE). allauth's
+    form calls the field `login` (a username or an address) and hands authenticate() `username`
+    or `email`; the admin's form says `username`. Lower-cased, so "Creator" and "creator" count
+    as one account's failures."""
+    sources = [credentials or {}, getattr(request, "POST", None) or {}]
+    for source in sources:
+        for key in ("username", "email", "login"):
+            value = source.get(key)
+            if value:
+                return str(value).strip().lower()
+    return None

@@ -471,17 +471,28 @@ def extract_timestamps(text: str, *, duration_s: float | None = None) -> list[Ti
 
 
 _PARSE_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+# A typed position is short ("1:02:03.5", "1 min 5 s"). Anything longer is not one, and float()
+# would read a run of 5,000 digits as infinity.
+_PARSE_MAX_CHARS = 40
+_PARSE_MAX_SECONDS = 1e9
 _COMPACT_RE = re.compile(r"(?=\d)(?:\d+h)?(?:\d+m)?(?:\d+(?:\.\d+)?s?)?")
 
 
 def parse_time(value: str) -> float | None:
     """Seconds for ONE typed position ("6:03", "1:02:03", "75", "1m5s", "1 min 5 s").
 
-    None when the value is empty, negative, or not a single position.
+    None when the value is empty, negative, too long, or not a single position.
     """
     value = (value or "").strip()
-    if not value:
+    if not value or len(value) > _PARSE_MAX_CHARS:
         return None
+    seconds = _parse_position(value)
+    if seconds is None or not 0 <= seconds < _PARSE_MAX_SECONDS:
+        return None
+    return seconds
+
+
+def _parse_position(value: str) -> float | None:
     if _PARSE_NUMBER_RE.fullmatch(value):
         return float(value)
     clock = CLOCK_RE.fullmatch(value)

@@ -7,7 +7,13 @@ attempt (delivery_attempt); a transient failure (a timeout, a refused connection
 5xx) is retried with exponential backoff up to WEBHOOK_MAX_ATTEMPTS, anything else fails at once.
 Every attempt is recorded on the delivery. A replay sends a recorded delivery again, as a new
 delivery of the same event. Deliveries whose task was lost (the broker was down) are queued again
-by deliveries_sweep. Signing is in signing.py.
+by deliveries_sweep. Signing (Standard Webhooks) is in signing.py.
+
+A delivery never follows DNS twice: the host is resolved once, every address it gave is
+checked (no loopback, private or link-local address unless WEBHOOK_ALLOW_PRIVATE_NETWORKS),
+and the connection is made to the address that was checked, with the host name kept for the
+Host header, TLS server name and certificate check. A second lookup at connect time would let a
+DNS server answer a public address to the check and 127.0.0.1 to the connection (rebinding).
 """
 
 from __future__ import annotations
@@ -17,8 +23,8 @@ import ipaddress
 import json
 import logging
 import socket
+import ssl
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,7 +39,7 @@ from django.utils import timezone
 from errata.core.errors import ErrataConflict
 from errata.core.queue import enqueue, publish
 from errata.models import WebhookDelivery, WebhookEndpoint, webhook_secret_new
-from errata.webhooks.signing import SIGNATURE_HEADER, sign
+from errata.webhooks.signing import signed_headers
 
 logger = logging.getLogger(__name__)
 
@@ -147,35 +153,50 @@ def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
     return replay
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is the receiver's misconfiguration: following it would re-send a signed body
-    somewhere else. It is reported as a failure instead."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-# No proxies from the environment: the address checked below is the address connected to.
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
-
-
 class _BlockedAddress(Exception):
     pass
 
 
-def _check_address(url: str) -> None:
-    if settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS:
-        return
-    parts = urlsplit(url)
-    host = parts.hostname or ""
+def _checked_address(host: str, port: int) -> str:
+    """Resolve `host` once and return the address to connect to, after checking every address
+    it resolves to (one private address among public ones is refused too)."""
     try:
-        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as error:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as error:
         raise WebhookTransientError(f"DNS lookup failed for {host}: {error}", countdown=0) from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise _BlockedAddress(f"{host} resolves to {address}, inside a private network.")
+    if not infos:
+        raise WebhookTransientError(f"DNS lookup found no address for {host}", countdown=0)
+    if not settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS:
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0])
+            if not address.is_global:
+                raise _BlockedAddress(f"{host} resolves to {address}, inside a private network.")
+    return str(infos[0][4][0])
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection to an address already resolved and checked; the Host header still
+    names the host."""
+
+    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """The same over TLS: the certificate is checked against the host name (SNI included),
+    while the TCP connection goes to the checked address."""
+
+    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
 
 
 @dataclass(frozen=True)
@@ -186,45 +207,54 @@ class AttemptResult:
 
 
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str, bool]:
-    """One POST. Returns (status code, error, transient)."""
+    """One POST, to the address checked. Returns (status code, error, transient)."""
     endpoint = delivery.endpoint
-    if urlsplit(endpoint.url).scheme not in ("http", "https"):
+    parts = urlsplit(endpoint.url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         return None, "Only http:// and https:// URLs are sent to.", False
-    body = delivery.body.encode()
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked just above
-        endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "X-Errata-Event": delivery.event,
-            "X-Errata-Event-Id": str(delivery.event_id),
-            "X-Errata-Delivery": str(delivery.pk),
-            "X-Errata-Timestamp": str(int(time.time())),
-            SIGNATURE_HEADER: sign(endpoint.secret, body),
-        },
-    )
     try:
-        _check_address(endpoint.url)
-        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-            return response.status, "", False
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None, "The URL's port is not a number from 0 to 65535.", False
+    now = timezone.now()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Errata-Event": delivery.event,
+        "X-Errata-Delivery": str(delivery.pk),
+        **signed_headers(
+            secrets_in_use=endpoint.secrets_in_use(now=now),
+            msg_id=str(delivery.event_id),
+            timestamp=int(time.time()),
+            body=delivery.body,
+        ),
+    }
+    connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    try:
+        address = _checked_address(parts.hostname, port)
+        connection = connection_class(
+            parts.hostname, port, address=address, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
+        )
+        try:
+            connection.request("POST", path, body=delivery.body.encode(), headers=headers)
+            response = connection.getresponse()
+            excerpt = response.read(RESPONSE_EXCERPT).decode(errors="replace").strip()
+        finally:
+            connection.close()
     except _BlockedAddress as error:
         return None, str(error), False
-    except urllib.error.HTTPError as error:
-        excerpt = error.read(RESPONSE_EXCERPT).decode(errors="replace").strip()
-        message = f"HTTP {error.code}" + (f": {excerpt}" if excerpt else "")
-        return error.code, message, error.code in TRANSIENT_STATUS
     except WebhookTransientError as error:
         return None, str(error), True
-    except (
-        urllib.error.URLError,
-        TimeoutError,
-        ConnectionError,
-        http.client.HTTPException,
-    ) as error:
-        reason = getattr(error, "reason", error)
-        return None, f"{type(reason).__name__}: {reason}", True
+    except (TimeoutError, ConnectionError, OSError, http.client.HTTPException) as error:
+        return None, f"{type(error).__name__}: {error}", True
+    if 200 <= response.status < 300:
+        return response.status, "", False
+    # A redirect is not followed: it would re-send a signed body somewhere else.
+    message = f"HTTP {response.status}" + (f": {excerpt}" if excerpt else "")
+    return response.status, message, response.status in TRANSIENT_STATUS
 
 
 def delivery_attempt(*, delivery_id: int) -> AttemptResult:
@@ -260,6 +290,15 @@ def delivery_attempt(*, delivery_id: int) -> AttemptResult:
 
 
 def endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
-    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=webhook_secret_new())
-    endpoint.refresh_from_db(fields=["secret"])
+    """A new secret signs from now on; the old one signs too (a second signature) for
+    WEBHOOK_SECRET_ROTATION_HOURS, so a receiver can be updated without missing a delivery."""
+    with transaction.atomic():
+        current = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+            secret=webhook_secret_new(),
+            previous_secret=current.secret,
+            previous_secret_expires_at=timezone.now()
+            + timedelta(hours=settings.WEBHOOK_SECRET_ROTATION_HOURS),
+        )
+    endpoint.refresh_from_db(fields=["secret", "previous_secret", "previous_secret_expires_at"])
     return endpoint

@@ -3,19 +3,23 @@ are signed, recorded, retried with backoff on transient failures, and can be rep
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
+from datetime import timedelta
 
 import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
+from django.utils import timezone
 
-from errata.models import WebhookDelivery
+from errata.models import WebhookDelivery, webhook_secret_new
 from errata.reviews.services import comment_create
 from errata.webhooks import receivers as webhook_receivers
 from errata.webhooks import services as webhook_services
 from errata.webhooks.services import retry_countdown
-from errata.webhooks.signing import sign, signature_matches
+from errata.webhooks.signing import verify
 from tests import factories
 from tests.api.conftest import link_client, token_client
 
@@ -48,15 +52,15 @@ def test_a_new_comment_is_delivered_signed_with_the_endpoint_secret(
 
     [received] = receiver.requests
     headers = {k.lower(): v for k, v in received.headers.items()}
-    expected = sign(endpoint.secret, received.body)
-    assert headers["x-errata-signature"] == expected
-    assert expected.startswith("sha256=") and len(expected) == 7 + 64
-    assert signature_matches(endpoint.secret, received.body, headers["x-errata-signature"])
-    assert not signature_matches("whsec_wrong", received.body, expected)
+    # Standard Webhooks: v1 signature of "<webhook-id>.<webhook-timestamp>.<body>".
+    assert headers["webhook-signature"].startswith("v1,")
+    assert verify(secret=endpoint.secret, body=received.body, headers=headers)
+    assert not verify(secret=webhook_secret_new(), body=received.body, headers=headers)
+    assert not verify(secret=endpoint.secret, body=received.body + b" ", headers=headers)
     assert headers["x-errata-event"] == "comment.created"
-    assert int(headers["x-errata-timestamp"]) > 1_700_000_000
+    assert int(headers["webhook-timestamp"]) > 1_700_000_000
     payload = json.loads(received.body)
-    assert payload["id"] == headers["x-errata-event-id"]
+    assert payload["id"] == headers["webhook-id"]
     assert (payload["event"], payload["team"]) == ("comment.created", endpoint.team.slug)
     assert payload["data"]["id"] == comment["id"]
     assert payload["data"]["text"] == "At 5:58 'mabye'."
@@ -152,7 +156,7 @@ def test_a_failed_delivery_can_be_replayed_through_the_api(
     assert (replay.event_id, replay.body) == (original.event_id, original.body)
     first, second = receiver.requests
     assert first.body == second.body
-    assert first.headers["X-Errata-Event-Id"] == second.headers["X-Errata-Event-Id"]
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
     assert first.headers["X-Errata-Delivery"] != second.headers["X-Errata-Delivery"]
     original.refresh_from_db()
     assert original.status == "failed"  # the record of what happened stays
@@ -240,15 +244,85 @@ def test_an_inactive_endpoint_is_not_sent_to(
     assert receiver.requests == []
 
 
-def test_a_rotated_secret_signs_the_next_delivery(
-    receiver, endpoint, review_link, creator, django_capture_on_commit_callbacks
+def test_a_rotated_secret_signs_beside_the_old_one_until_the_window_ends(
+    receiver, endpoint, review_link, creator, settings, django_capture_on_commit_callbacks
 ):
+    old_secret = endpoint.secret
     response = token_client(creator).post(f"/api/webhooks/{endpoint.pk}/rotate-secret/")
     new_secret = response.json()["secret"]
-    assert new_secret != endpoint.secret
+    assert new_secret != old_secret
     _post_comment(review_link, django_capture_on_commit_callbacks)
     [received] = receiver.requests
-    assert signature_matches(new_secret, received.body, received.headers["X-Errata-Signature"])
+    headers = {k.lower(): v for k, v in received.headers.items()}
+    assert len(headers["webhook-signature"].split(" ")) == 2
+    # A receiver not yet updated still verifies, and so does one already updated.
+    assert verify(secret=old_secret, body=received.body, headers=headers)
+    assert verify(secret=new_secret, body=received.body, headers=headers)
+
+    # After the window, only the new secret signs.
+    endpoint.refresh_from_db()
+    endpoint.previous_secret_expires_at = timezone.now() - timedelta(seconds=1)
+    endpoint.save()
+    _post_comment(review_link, django_capture_on_commit_callbacks)
+    later = {k.lower(): v for k, v in receiver.requests[1].headers.items()}
+    assert len(later["webhook-signature"].split(" ")) == 1
+    assert not verify(secret=old_secret, body=receiver.requests[1].body, headers=later)
+    assert verify(secret=new_secret, body=receiver.requests[1].body, headers=later)
+
+
+def test_a_delivery_captured_and_sent_again_later_is_refused_by_its_timestamp(
+    receiver, endpoint, review_link, django_capture_on_commit_callbacks
+):
+    _post_comment(review_link, django_capture_on_commit_callbacks)
+    [received] = receiver.requests
+    headers = {k.lower(): v for k, v in received.headers.items()}
+    assert verify(secret=endpoint.secret, body=received.body, headers=headers)
+    # Sent again an hour later as captured: too old.
+    with time_machine_offset(3600):
+        assert not verify(secret=endpoint.secret, body=received.body, headers=headers)
+    # Sent again with a fresh timestamp: the timestamp is signed, so the signature fails.
+    moved = {**headers, "webhook-timestamp": str(int(headers["webhook-timestamp"]) + 1)}
+    assert not verify(secret=endpoint.secret, body=received.body, headers=moved)
+
+
+def time_machine_offset(seconds: int):
+    """The clock the verifying library reads (datetime.now), moved forward."""
+    from datetime import UTC, datetime
+    from unittest import mock
+
+    later = datetime.now(tz=UTC) + timedelta(seconds=seconds)
+    fake = mock.Mock(wraps=datetime)
+    fake.now.return_value = later
+    fake.fromtimestamp = datetime.fromtimestamp
+    return mock.patch("standardwebhooks.webhooks.datetime", fake)
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(
+    receiver, endpoint, review_link, monkeypatch, django_capture_on_commit_callbacks
+):
+    """DNS rebinding: the name is resolved once; a second lookup (which a hostile DNS server
+    could answer differently) never happens. The TCP connection goes to the checked address
+    while the Host header keeps the name."""
+    real_getaddrinfo = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def resolve_once(host, port, *args, **kwargs):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            lookups.append(host)
+            assert len(lookups) == 1, "the host was resolved a second time"
+            return real_getaddrinfo("127.0.0.1", port, *args, **kwargs)
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve_once)
+    endpoint.url = receiver.url.replace("127.0.0.1", "hooks.example.test")
+    endpoint.save()
+    _post_comment(review_link, django_capture_on_commit_callbacks)
+    [received] = receiver.requests
+    assert lookups == ["hooks.example.test"]
+    assert received.headers["Host"].startswith("hooks.example.test:")
+    assert WebhookDelivery.objects.get().status == "succeeded"
 
 
 def test_the_secret_is_shown_when_made_and_never_listed(creator, team):

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import io
+
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from errata.models import Comment, Cut, Finding, Scene, SceneSpan, User, Video
 
@@ -25,7 +27,7 @@ def test_load_demo_creates_the_seed_video_cut_scenes_comments_and_creator(
 ):
     # Triage is queued on commit; the test's transaction never commits, so run the callbacks.
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo")
+        call_command("load_demo", password="errata-demo")
     cut = Cut.objects.get(video__slug="nn-part1", number=1)
     assert cut.duration_s == 1153
     assert cut.effective_fps == 30
@@ -57,10 +59,30 @@ def test_load_demo_creates_the_seed_video_cut_scenes_comments_and_creator(
 
 def test_load_demo_twice_changes_nothing(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo")
+        call_command("load_demo", password="errata-demo")
     before = _counts()
     password_hash = User.objects.get(username="creator").password
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo")
+        call_command("load_demo", password="errata-demo")
     assert _counts() == before
     assert User.objects.get(username="creator").password == password_hash
+
+
+def test_load_demo_refuses_the_published_password_when_debug_is_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--password"):
+        call_command("load_demo", stdout=io.StringIO())
+    assert not User.objects.exists()
+
+
+def test_load_demo_with_debug_off_takes_a_password_or_makes_one(settings, capsys):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="too short"):
+        call_command("load_demo", password="abc", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("load_demo", generate_password=True, stdout=out)
+    password = out.getvalue().split("Creator login: creator / ")[1].split(" ")[0]
+    creator = User.objects.get(username="creator")
+    assert creator.check_password(password)
+    assert not creator.check_password("errata-demo")
+    assert len(password) >= 20

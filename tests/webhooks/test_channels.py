@@ -14,7 +14,7 @@ from django.utils import timezone
 from errata.fixes.services import erratum_transition
 from errata.models import WebhookDelivery, WebhookEndpoint
 from errata.webhooks.channels import channel_create, channel_digests_send
-from errata.webhooks.signing import signature_matches
+from errata.webhooks.signing import verify
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def test_a_status_change_reaches_discord_as_an_embed_that_pings_nobody(
 
     [received] = receiver.requests
     headers = {k.lower(): v for k, v in received.headers.items()}
-    assert signature_matches(channel.secret, received.body, headers["x-errata-signature"])
+    assert verify(secret=channel.secret, body=received.body, headers=headers)
     assert headers["x-errata-event"] == "erratum.status_changed"
     body = json.loads(received.body)
     assert body["allowed_mentions"] == {"parse": []}

@@ -44,6 +44,18 @@ class VideoSerializer(serializers.ModelSerializer):
         model = Video
         fields = ["id", "slug", "team", "title", "fps", "render_command", "created_at"]
         read_only_fields = ["id", "created_at"]
+        # Slugs are unique across teams; REST framework's own check would answer "video with
+        # this slug already exists", confirming another team's video. validate_slug says less.
+        extra_kwargs = {"slug": {"validators": []}}
+
+    def validate_slug(self, slug: str) -> str:
+        taken = Video.objects.filter(slug=slug)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            # The same words whoever's video it is: nothing about other teams is told.
+            raise serializers.ValidationError("This slug is not available; choose another.")
+        return slug
 
 
 class VideoUpdateSerializer(VideoSerializer):

@@ -101,13 +101,17 @@ class CommentCreateSerializer(serializers.Serializer):
     )
     text = serializers.CharField(max_length=COMMENT_MAX_LENGTH, trim_whitespace=False)
     timestamp_s = seconds_field(required=False, allow_null=True)
+    # Blank is allowed so the default is valid against the schema's own rules (clients generate
+    # code from it); the view asks for a name when one is needed.
     author_name = serializers.CharField(
         max_length=150,
         required=False,
         default="",
+        allow_blank=True,
         help_text="With a review link: the name to show, when X-Errata-Reviewer is not sent.",
     )
-    email = serializers.EmailField(required=False, default="", allow_blank=True)
+    # No default: "" is not an email address, and the schema would say so.
+    email = serializers.EmailField(required=False, allow_blank=True)
 
 
 class CommentCreatedSerializer(CommentSerializer):

@@ -22,6 +22,7 @@ from errata.api.serializers.outbound import (
     WebhookEndpointSerializer,
     WebhookEndpointUpdateSerializer,
 )
+from errata.api.throttling import TokenCreateRateThrottle
 from errata.api.tokens import api_token_create, api_token_revoke
 from errata.api.views.base import ApiViewSet
 from errata.models import ApiToken, WebhookDelivery, WebhookEndpoint
@@ -39,6 +40,12 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
 
     def get_queryset(self) -> QuerySet:
         return selectors.api_tokens_for_user(self.request.user)
+
+    def get_throttles(self) -> list:
+        throttles = super().get_throttles()
+        if self.action == "create":
+            throttles.append(TokenCreateRateThrottle())
+        return throttles
 
     @extend_schema(
         request=ApiTokenSerializer,

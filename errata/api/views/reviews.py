@@ -113,7 +113,7 @@ class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 text=data["text"],
                 reviewer=reviewer,
                 guest_name=data["author_name"],
-                guest_email=data["email"],
+                guest_email=data.get("email") or "",
                 timestamp_s=data.get("timestamp_s"),
                 parent=data.get("parent"),
                 source=Comment.Source.API,

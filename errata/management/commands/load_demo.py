@@ -1,14 +1,22 @@
 """Load the demo: the video nn-part1, its early-view cut, 41 scenes, the seed comments and a
-creator account. Running it again changes nothing."""
+creator account. Running it again changes nothing.
+
+The creator is a superuser. With DEBUG on (`make run`) its password is the well-known
+`errata-demo`; with DEBUG off (a server) the command refuses unless given `--password`, or
+`--generate-password` to have a random one made and printed once, so no production site ever
+has a superuser whose password is in the README."""
 
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from errata.catalog.services import timeline_import
@@ -31,9 +39,38 @@ DEMO_LINK_LABEL = "Patreon early access (demo)"
 class Command(BaseCommand):
     help = "Create the demo video nn-part1 with its cut, scenes, seed comments and a creator."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--password",
+            help="the creator's password (required with DEBUG off, unless --generate-password)",
+        )
+        parser.add_argument(
+            "--generate-password",
+            action="store_true",
+            help="make a random password for the creator and print it once",
+        )
+
+    def _password(self, options: dict) -> str:
+        if options["generate_password"]:
+            return secrets.token_urlsafe(18)
+        if options["password"]:
+            try:
+                validate_password(options["password"], User(username=DEMO_USERNAME))
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from None
+            return options["password"]
+        if settings.DEBUG:
+            return DEMO_PASSWORD
+        raise CommandError(
+            f"DEBUG is off: the demo's superuser {DEMO_USERNAME!r} would get the published "
+            f"password {DEMO_PASSWORD!r}. Pass --password PASSWORD, or --generate-password to "
+            "have one made and printed."
+        )
+
     def handle(self, *args, **options) -> None:
+        password = self._password(options)
         with transaction.atomic():
-            creator, made_user = self._creator()
+            creator, made_user = self._creator(password)
             cut = self._video_and_cut(creator)
             scenes_before = cut.spans.count()
             if scenes_before == 0:
@@ -51,20 +88,21 @@ class Command(BaseCommand):
             f"{cut.spans.count()} scenes, {cut.comments.count()} comments "
             f"({added} added now)."
         )
-        self.stdout.write(
-            f"Creator login: {DEMO_USERNAME} / {DEMO_PASSWORD}"
-            + (" (created)" if made_user else "")
-            + f"  ->  {settings.SITE_URL}/studio/"
-        )
+        # The password is printed when this run set it, or when it is the public DEBUG one; an
+        # existing creator keeps theirs.
+        shown = made_user or (settings.DEBUG and password == DEMO_PASSWORD)
+        login = f"{DEMO_USERNAME} / {password}" if shown else DEMO_USERNAME
+        login += " (created)" if made_user else ""
+        self.stdout.write(f"Creator login: {login}  ->  {settings.SITE_URL}/studio/")
         self.stdout.write(f"Patron review page: {settings.SITE_URL}{link.get_absolute_url()}")
 
-    def _creator(self) -> tuple[User, bool]:
+    def _creator(self, password: str) -> tuple[User, bool]:
         user = User.objects.filter(username=DEMO_USERNAME).first()
         if user is not None:
             return user, False
         user = User.objects.create_user(
             username=DEMO_USERNAME,
-            password=DEMO_PASSWORD,
+            password=password,
             display_name="3blue1brown",
             email="creator@example.com",
             is_staff=True,

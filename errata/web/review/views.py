@@ -46,6 +46,7 @@ from errata.reviews.text import clock, typed_time
 from errata.triage.timestamps import parse_time
 from errata.web.review.forms import ReviewCommentForm
 from errata.web.review.ratelimits import (
+    guest_cookie_give,
     review_lookup_limit_hit,
     review_post_count_new_viewer,
     review_post_limit_hit,
@@ -231,6 +232,8 @@ def review_page(request: HttpRequest, link: ReviewLink) -> HttpResponse:
     )
     response = render(request, "errata/review/page.html", context)
     _review_headers(response, source)
+    if viewer.needs_name:
+        guest_cookie_give(request, response, path=link.get_absolute_url())
     return response
 
 

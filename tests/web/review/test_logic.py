@@ -19,7 +19,7 @@ from errata.media.sources import (
 )
 from errata.reviews.selectors import Cursor
 from errata.reviews.text import comment_html, comment_time
-from errata.web.review.ratelimits import client_ip, review_post_limit_hit
+from errata.web.review.ratelimits import client_ip, login_client_ip, review_post_limit_hit
 from tests import factories
 from tests.paths import ROOT
 
@@ -198,3 +198,15 @@ def test_a_malformed_cache_url_stops_start_up_naming_it():
     result = _settings_start(CACHE_URL="localhost:6379")
     assert result.returncode != 0
     assert "CACHE_URL" in result.stderr
+
+
+def test_the_address_django_axes_records_is_a_valid_ip_or_none(settings):
+    settings.RATE_LIMIT_TRUST_X_FORWARDED_FOR = True
+    forged = RequestFactory().get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="not-an-ip")
+    assert login_client_ip(forged) == "10.0.0.9"
+    # force_login's request has no address at all: None, never "unknown" (PostgreSQL's inet
+    # column refuses it).
+    from django.http import HttpRequest
+
+    assert login_client_ip(HttpRequest()) is None
+    assert client_ip(HttpRequest()) == "unknown"
