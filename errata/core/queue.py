@@ -14,7 +14,7 @@ module stays the thin interface on top and nothing below it imports it.
 from __future__ import annotations
 
 import logging
-from functools import partial
+from collections.abc import Callable
 
 from celery import current_app
 from celery.exceptions import Retry
@@ -66,11 +66,22 @@ def publish(task_name: str, *args: object, countdown: float | None = None) -> bo
     return True
 
 
-def enqueue(task_name: str, *args: object, countdown: float | None = None) -> None:
+def enqueue(
+    task_name: str,
+    *args: object,
+    countdown: float | None = None,
+    on_refused: Callable[[], object] | None = None,
+) -> None:
     """Queue a task once the current transaction commits (at once when none is open), so a
-    worker never sees a row that was rolled back. Never raises on the broker's account."""
+    worker never sees a row that was rolled back. Never raises on the broker's account;
+    `on_refused` runs when the task could not be sent (to mark its row for the sweep)."""
     _task(task_name)  # a wrong name is a bug: say so here, not after the commit
-    transaction.on_commit(partial(publish, task_name, *args, countdown=countdown), robust=True)
+
+    def publish_after_commit() -> None:
+        if not publish(task_name, *args, countdown=countdown) and on_refused is not None:
+            on_refused()
+
+    transaction.on_commit(publish_after_commit, robust=True)
 
 
 def enqueue_each(task_name: str, ids: list[int]) -> None:

@@ -27,6 +27,7 @@ from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from errata.core.bulk import rows_delete
 from errata.core.queue import enqueue_each, publish
 from errata.core.text import shorten
 from errata.fixes.reporters import Reporter, erratum_reporters
@@ -379,3 +380,20 @@ def notifications_sweep(*, now: datetime | None = None) -> int:
         .values_list("pk", flat=True)[:1000]
     )
     return notifications_queue(notification_ids=stale)
+
+
+def notifications_expire(*, now: datetime | None = None) -> int:
+    """Delete notifications sent, skipped or failed more than RETENTION_NOTIFICATIONS_DAYS ago.
+    (Each row also stops its event from being told twice: an event is not told again that
+    long after.) Pending ones stay."""
+    now = now or timezone.now()
+    return rows_delete(
+        Notification.objects.filter(
+            state__in=(
+                Notification.State.SENT,
+                Notification.State.SKIPPED,
+                Notification.State.FAILED,
+            ),
+            created_at__lt=now - timedelta(days=settings.RETENTION_NOTIFICATIONS_DAYS),
+        )
+    )
