@@ -12,7 +12,7 @@ from itertools import zip_longest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q, Value, Window
+from django.db.models import Count, F, Min, Q, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
@@ -205,7 +205,13 @@ def comments_sweep_untriaged(
         triage_state=Comment.TriageState.PENDING,
         created_at__lte=now - timedelta(seconds=older_than_s),
     )
-    per_cut = dict(waiting.values_list("cut_id").annotate(n=Count("pk")).values_list("cut_id", "n"))
+    # The cut that has waited longest goes first in every round.
+    per_cut = dict(
+        waiting.values("cut_id")
+        .annotate(n=Count("pk"), oldest=Min("created_at"))
+        .order_by("oldest", "cut_id")
+        .values_list("cut_id", "n")
+    )
     share = _fair_shares(per_cut, limit=limit, batch_size=batch_size)
     if not share:
         return 0
@@ -231,7 +237,9 @@ def comments_sweep_untriaged(
         cut_batches[-1].append(pk)
     queued = 0
     # Round by round: every cut's first batch, then every cut's second...
-    in_turn = [[(cut_id, ids) for ids in cut_batches] for cut_id, cut_batches in batches.items()]
+    in_turn = [
+        [(cut_id, ids) for ids in batches[cut_id]] for cut_id in per_cut if cut_id in batches
+    ]
     for round_batches in zip_longest(*in_turn):
         for cut_id, comment_ids in filter(None, round_batches):
             if not publish(TRIAGE_BATCH_TASK, cut_id, comment_ids):
@@ -242,13 +250,13 @@ def comments_sweep_untriaged(
 
 
 def _fair_shares(waiting: dict[int, int], *, limit: int, batch_size: int) -> dict[int, int]:
-    """How many of its waiting comments each cut gets queued: a batch each in turn until
-    `limit` is reached or nothing waits."""
+    """How many of its waiting comments each cut gets queued: a batch each in turn (in the
+    order of `waiting`) until `limit` is reached or nothing waits."""
     share = dict.fromkeys(waiting, 0)
     left = limit
     while left > 0:
         grew = False
-        for cut_id in sorted(waiting):
+        for cut_id in waiting:
             more = min(batch_size, waiting[cut_id] - share[cut_id], left)
             if more > 0:
                 share[cut_id] += more
