@@ -286,6 +286,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=3),
     },
 }
+# Mail still pending this long after it was stored is queued again (its task was lost).
+NOTIFICATION_SWEEP_AFTER_SECONDS = env_int("NOTIFICATION_SWEEP_AFTER_SECONDS", 600, minimum=0)
 # Deliveries and jobs still waiting this long after they were queued are queued again.
 QUEUE_SWEEP_AFTER_SECONDS = env_int("QUEUE_SWEEP_AFTER_SECONDS", 60, minimum=0)
 # Members who chose immediate digests hear this long after a comment arrives: triage is done by

@@ -58,7 +58,6 @@ NOTIFIED_STATUSES = (
 
 # The sweep re-queues messages pending longer than this (their task was lost: the broker was
 # down, a worker died) and gives up on those older than a day.
-SWEEP_AFTER = timedelta(minutes=10)
 SWEEP_GIVE_UP_AFTER = timedelta(days=1)
 
 
@@ -373,7 +372,7 @@ def notifications_sweep(*, now: datetime | None = None) -> int:
     stale = list(
         Notification.objects.filter(
             state=Notification.State.PENDING,
-            created_at__lte=now - SWEEP_AFTER,
+            created_at__lte=now - timedelta(seconds=settings.NOTIFICATION_SWEEP_AFTER_SECONDS),
             created_at__gte=now - SWEEP_GIVE_UP_AFTER,
         )
         .order_by("created_at")
