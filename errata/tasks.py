@@ -35,6 +35,7 @@ def triage_comment_task(comment_id: int) -> dict:
     except Comment.DoesNotExist:
         # Deleted between queueing and running: nothing to triage.
         return {"comment_id": comment_id, "missing": True}
+    logger.info("Comment %s triaged: %s findings made", comment_id, result.created)
     return {
         "comment_id": result.comment_id,
         "created": result.created,

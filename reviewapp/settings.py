@@ -224,6 +224,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_keepalive": True,
 }
 CELERY_TASK_PUBLISH_RETRY = False
+# Redis brokers go through kombu's Redis transport with a repair that keeps a worker alive when
+# the connection drops while it holds unacknowledged messages (see reviewapp/broker.py).
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT = "reviewapp.broker:Transport"
 # The logging below is the workers' too: one format for every process.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -350,6 +354,9 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on.")
+# Where django.core.mail.backends.filebased.EmailBackend writes (a staging server, the chaos
+# suite): one file per message.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Errata <errata@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -7,6 +7,7 @@ import functools
 import logging
 from collections.abc import Callable
 
+from django.db import InterfaceError, OperationalError, connection
 from django.dispatch import receiver
 
 from errata.core.events import (
@@ -24,14 +25,29 @@ logger = logging.getLogger(__name__)
 def _best_effort(receiver_function: Callable) -> Callable:
     """A receiver runs after the action's transaction committed: the comment or erratum exists
     whatever happens here, so a failure to record its webhooks is logged, not raised into the
-    request that made it."""
+    request that made it. A database connection that dropped in between (a restart, a network
+    cut) is opened again and the recording tried once more, or the event would be lost."""
 
     @functools.wraps(receiver_function)
     def wrapper(*args, **kwargs) -> None:
-        try:
-            receiver_function(*args, **kwargs)
-        except Exception:
-            logger.exception("Could not record webhook deliveries (%s)", receiver_function.__name__)
+        for attempt in (1, 2):
+            try:
+                receiver_function(*args, **kwargs)
+            except (OperationalError, InterfaceError):
+                if attempt == 2 or connection.in_atomic_block:
+                    logger.exception(
+                        "Could not record webhook deliveries (%s)", receiver_function.__name__
+                    )
+                    return
+                logger.warning("Database connection lost; recording webhook deliveries again")
+                connection.close()
+            except Exception:
+                logger.exception(
+                    "Could not record webhook deliveries (%s)", receiver_function.__name__
+                )
+                return
+            else:
+                return
 
     return wrapper
 
