@@ -10,6 +10,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from pathlib import Path
+
+from reviewapp.environment import env_file_load
+
+# The same .env as the app's settings (the environment wins over it), read here because gunicorn
+# reads this file before the app is loaded.
+env_file_load(Path(__file__).resolve().parent)
 
 
 def _int(name: str, default: int) -> int:
