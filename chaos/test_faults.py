@@ -212,6 +212,46 @@ def test_redis_down_during_posts(stack, world, report):
     assert stack.workers_answering() >= {"triage", "bulk", "outbound"}
 
 
+def test_redis_hung_during_posts(stack, world, report):
+    """Redis hung (SIGSTOP: connections taken, never answered) during posts"""
+    report.bound_s = RECOVERY_S
+    pids = {queue: p.popen.pid for queue, p in stack.workers.items()}
+    before = snapshot(world)
+    assert stack.redis is not None
+    stack.redis.signal_group(signal.SIGSTOP)
+    try:
+        posted = [
+            timed(lambda n=n: world.post_by_api(f"At 8:0{n} 'lenght' (hung {n})")) for n in range(9)
+        ]
+        during = snapshot(world)
+    finally:
+        stack.redis.signal_group(signal.SIGCONT)
+    assert [r.status_code for r, _ in posted] == [201] * 9
+    slowest = max(seconds for _, seconds in posted)
+    total = sum(seconds for _, seconds in posted)
+    # Each web process waits out the socket timeouts once, then leaves the broker alone for a
+    # moment (errata.core.queue.BROKER_PAUSE_S) and the cache too (errata.core.cache).
+    assert slowest < 2 * ANSWER_S, f"a post took {slowest:.1f} s"
+    report.recovered_s = wait_for(
+        lambda: (
+            not Comment.objects.filter(cut=world.cut, triage_state="pending").exists()
+            and len(stack.receiver.requests) >= 9
+        ),
+        seconds=RECOVERY_S,
+        what="every comment triaged and its webhook delivered",
+    )
+    time.sleep(2)
+    after = snapshot(world)
+    report.record(before, during, after)
+    report.notes.append(f"9 posts while Redis hung: slowest {slowest:.2f} s, all {total:.1f} s")
+    told = [e["data"]["id"] for e in stack.receiver.events() if e["event"] == "comment.created"]
+    texts = Comment.objects.filter(cut=world.cut).values_list("text", flat=True)
+    report.lost = 9 - len(set(told))
+    report.duplicated = duplicates(told) + duplicates(texts)
+    assert (report.lost, report.duplicated) == (0, 0)
+    assert_workers_stayed_up(stack, pids)
+
+
 def test_redis_down_during_imports(stack, world, report):
     """Redis down when an import is uploaded, and again while it runs"""
     report.bound_s = RECOVERY_S

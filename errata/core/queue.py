@@ -14,6 +14,7 @@ module stays the thin interface on top and nothing below it imports it.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from celery import current_app
@@ -40,10 +41,24 @@ def is_eager() -> bool:
     return bool(current_app.conf.task_always_eager)
 
 
+# After the broker failed to take a task, this process leaves it alone for this long: the rows
+# wait for their sweeps, and requests do not each wait out a socket timeout on a broker that
+# hangs (a post publishes two or three tasks).
+BROKER_PAUSE_S = 5.0
+_broker_failed: dict[str, float] = {}
+
+
+def _broker_paused() -> bool:
+    return time.monotonic() < _broker_failed.get(current_app.conf.broker_url, 0.0)
+
+
 def publish(task_name: str, *args: object, countdown: float | None = None) -> bool:
     """Send a task to the broker now. False (and a log line) when it could not be sent, or,
     without a broker, when it failed in-process: its row stays pending for the sweep."""
     task = _task(task_name)
+    if not is_eager() and _broker_paused():
+        logger.warning("Broker unreachable a moment ago; %s%r left for its sweep", task_name, args)
+        return False
     options: dict = {"retry": False}
     if countdown:
         options["countdown"] = countdown
@@ -56,6 +71,7 @@ def publish(task_name: str, *args: object, countdown: float | None = None) -> bo
         if is_eager():
             logger.exception("%s%r failed in-process; left for its sweep", task_name, args)
         else:
+            _broker_failed[current_app.conf.broker_url] = time.monotonic() + BROKER_PAUSE_S
             logger.warning(
                 "Broker unreachable (%s); %s%r left for its sweep",
                 type(error).__name__,
