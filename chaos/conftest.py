@@ -52,6 +52,13 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
     stack.stop()
 
 
+@pytest.fixture
+def world(stack):
+    from chaos.world import World
+
+    return World(stack)
+
+
 @dataclass
 class FaultReport:
     fault: str
