@@ -278,6 +278,10 @@ def job_cancel(*, job: Job, user) -> Job:
 def job_retry(*, job: Job) -> Job:
     """Queue a failed or cancelled job again, from the start (an import skips what it stored)."""
     model, task = _job_model_and_task(job)
+    if not job.can_retry:
+        raise ErrataConflict(
+            f"This job is {job.status}: only a failed or cancelled job can be retried."
+        )
     if isinstance(job, ImportJob) and not job.file.storage.exists(job.file.name):
         raise ValidationError({"file": "The uploaded file is no longer kept; upload it again."})
     fields: dict = {}
