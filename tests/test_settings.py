@@ -246,6 +246,8 @@ def test_sentry_hears_of_errors_when_a_dsn_is_set(receiver):
     script = (
         "import django; django.setup()\n"
         "import sentry_sdk\n"
+        "from errata.core.requestid import request_id_begin\n"
+        "request_id_begin('req-7f3a')\n"
         "sentry_sdk.capture_message('chaos check')\n"
         "sentry_sdk.flush(timeout=10)\n"
     )
@@ -262,6 +264,7 @@ def test_sentry_hears_of_errors_when_a_dsn_is_set(receiver):
     body = "".join(_envelope(r) for r in receiver.requests)
     assert "chaos check" in body
     assert '"environment":"test"' in body
+    assert '"request_id":"req-7f3a"' in body  # the request's id as a tag
     assert "django" in body and "celery" in body
 
 

@@ -11,6 +11,7 @@ import re
 import uuid
 from typing import Any
 
+import sentry_sdk
 from celery.signals import before_task_publish, task_postrun, task_prerun
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -29,9 +30,15 @@ def request_id_get() -> str:
     return _current.get()
 
 
+def _tag_errors(value: str) -> None:
+    # Errors sent to Sentry (SENTRY_DSN) carry the id too; without Sentry this does nothing.
+    sentry_sdk.set_tag("request_id", value)
+
+
 def request_id_begin(offered: str | None = None) -> tuple[str, contextvars.Token]:
     """Start a request's id: the proxy's, when it is acceptable, else a new one."""
     value = offered if offered and _ACCEPTABLE.fullmatch(offered) else uuid.uuid4().hex
+    _tag_errors(value)
     return value, _current.set(value)
 
 
@@ -63,6 +70,7 @@ def _task_begins(task_id: str | None = None, task: Any = None, **kwargs: Any) ->
     )
     # A task run in-process keeps its request's id; one without any gets its own task id.
     value = carried or _current.get() or f"task-{task_id}"
+    _tag_errors(value)
     if task_id:
         _task_tokens[task_id] = _current.set(value)
 
