@@ -14,5 +14,8 @@ class ErrataConfig(AppConfig):
         # Connect the receivers that turn domain events (errata.core.events) into webhook
         # deliveries and mail, and register the API's representations as event payloads.
         from errata.api import payloads  # noqa: F401
+
+        # Carries a request's id into the Celery tasks it queues (signal receivers).
+        from errata.core import requestid  # noqa: F401
         from errata.notifications import receivers as notification_receivers  # noqa: F401
         from errata.webhooks import receivers as webhook_receivers  # noqa: F401

@@ -11,9 +11,10 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.db import OperationalError as DatabaseOperationalError
 
 # Feature modules, not their functions, so each task reads as "<feature>.<service>(...)".
+from errata.findings import batch as findings_batch
 from errata.findings import services as findings
 from errata.io import jobs
-from errata.models import Comment
+from errata.models import Comment, Cut
 from errata.notifications import digests
 from errata.notifications import services as notifications
 from errata.webhooks import channels
@@ -21,12 +22,6 @@ from errata.webhooks import services as webhooks
 from errata.youtube import services as youtube
 
 logger = logging.getLogger(__name__)
-
-
-@shared_task(name="errata.ping", ignore_result=False)
-def ping() -> str:
-    """The health check's round trip through a worker."""
-    return "pong"
 
 
 @shared_task(
@@ -42,12 +37,29 @@ def triage_comment_task(comment_id: int) -> dict:
     except Comment.DoesNotExist:
         # Deleted between queueing and running: nothing to triage.
         return {"comment_id": comment_id, "missing": True}
+    logger.info("Comment %s triaged: %s findings made", comment_id, result.created)
     return {
         "comment_id": result.comment_id,
         "created": result.created,
         "updated": result.updated,
         "removed": result.removed,
     }
+
+
+@shared_task(
+    name="errata.triage_batch",
+    autoretry_for=(DatabaseOperationalError,),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    max_retries=5,
+)
+def triage_batch_task(cut_id: int, comment_ids: list[int]) -> dict:
+    """Many pending comments of one cut (the sweep's batches), triaged together."""
+    cut = Cut.objects.filter(pk=cut_id).first()
+    if cut is None:
+        return {"cut_id": cut_id, "missing": True}
+    result = findings_batch.findings_triage_batch(cut=cut, comment_ids=comment_ids)
+    return {"cut_id": cut_id, "comments": result.comments, "findings": result.findings}
 
 
 @shared_task(name="errata.triage_sweep")
@@ -169,3 +181,14 @@ def youtube_pull_task(connection_id: int) -> dict:
 @shared_task(name="errata.channel_digests")
 def channel_digests_task() -> int:
     return channels.channel_digests_send()
+
+
+@shared_task(name="errata.retention_sweep")
+def retention_sweep_task() -> dict:
+    """What is kept only for a while: files of finished jobs, then the rows of old jobs,
+    deliveries and notifications (periods in settings, RETENTION_*)."""
+    return {
+        **jobs.jobs_expire(),
+        "deliveries": webhooks.deliveries_expire(),
+        "notifications": notifications.notifications_expire(),
+    }

@@ -7,7 +7,8 @@ start-up with a message that says what to fix instead of failing later somewhere
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -118,7 +119,41 @@ def env_cache(name: str, *, environ: Mapping[str, str] | None = None) -> dict:
             f"{name}={raw!r} is not a cache URL; expected redis://host:6379/1."
         )
     return {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's Redis cache, falling back to this process's memory while Redis is away, so
+        # a rate limit or an API throttle never turns a Redis outage into a 500.
+        "BACKEND": "errata.core.cache.FallbackRedisCache",
         "LOCATION": raw,
         "KEY_PREFIX": "errata",
+        # A cache that does not answer at once is treated as away; requests do not wait on it.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
+
+
+def env_choice(
+    name: str, default: str, choices: tuple[str, ...], *, environ: Mapping[str, str] | None = None
+) -> str:
+    raw = env_str(name, default, environ=environ).lower()
+    if raw not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not one of {', '.join(choices)}.")
+    return raw
+
+
+def env_file_load(
+    base_dir: Path, *, environ: MutableMapping[str, str] | None = None
+) -> Path | None:
+    """Read a developer's .env file (the one `make run` writes) into the environment, without
+    overriding what the environment already says. ERRATA_ENV_FILE names another file (relative
+    to the project), or none when it is set empty. Returns the file read, if any."""
+    from dotenv import dotenv_values
+
+    environ = os.environ if environ is None else environ
+    name = environ.get("ERRATA_ENV_FILE", ".env").strip()
+    if not name:
+        return None
+    path = base_dir / name
+    if not path.is_file():
+        return None
+    for key, value in dotenv_values(path).items():
+        if value is not None:
+            environ.setdefault(key, value)
+    return path

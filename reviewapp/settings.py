@@ -7,6 +7,7 @@ variable is listed in .env.example. A malformed value stops start-up with a mess
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -18,7 +19,9 @@ from reviewapp.environment import (
     env_bool,
     env_broker_url,
     env_cache,
+    env_choice,
     env_database,
+    env_file_load,
     env_int,
     env_list,
     env_rate,
@@ -26,6 +29,12 @@ from reviewapp.environment import (
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# `make run` writes a .env (DEBUG on, a generated SECRET_KEY) so that every management command
+# works afterwards as the README writes it; the environment still wins over the file. The test
+# suite sets up its own settings and must not pick up a developer's .env.
+if "pytest" not in sys.modules:
+    env_file_load(BASE_DIR)
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -84,6 +93,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the orchestrator's probes answer before host validation and the HTTPS redirect
+    # (they come by container address over plain HTTP), and every request gets its id.
+    "errata.core.middleware.HealthProbeMiddleware",
+    "errata.core.middleware.RequestIdMiddleware",
     # First: a path or header no honest client sends is answered before anything reads it.
     "errata.web.hygiene.RequestHygieneMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -98,6 +111,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Pages show times in the signed-in member's own time zone.
     "errata.web.timezones.MemberTimeZoneMiddleware",
+    # A database that went away mid-request is a 503 "try again", not a 500.
+    "errata.core.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its 429 answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -130,6 +145,10 @@ DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db
 DATABASES["default"]["CONN_MAX_AGE"] = env_int(
     "DATABASE_CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"], minimum=0
 )
+# A password apart from the URL, taken as it is: docker-compose passes POSTGRES_PASSWORD here,
+# where a "/", "#", "?" or "%" in it cannot break or silently change DATABASE_URL.
+if os.environ.get("DATABASE_PASSWORD"):
+    DATABASES["default"]["PASSWORD"] = os.environ["DATABASE_PASSWORD"]
 # The test database's name, fixed so that CI's Celery worker can connect to the same one.
 if env_str("DATABASE_TEST_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME")}
@@ -236,10 +255,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # Behind TLS (SITE_URL is https://, the proxy sets X-Forwarded-Proto) and not in DEBUG: plain
 # http is redirected and browsers are told to use https only (HSTS). Each can be set on its own.
-# /healthz stays reachable over plain http for the container's own health check.
+# /healthz stays reachable over plain http for the container's own health check (the probes
+# /healthz/live and /healthz/ready are answered by a middleware before the redirect).
 _BEHIND_TLS = SITE_URL.startswith("https://") and not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _BEHIND_TLS)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
 SECURE_HSTS_SECONDS = env_int(
     "SECURE_HSTS_SECONDS", 365 * 24 * 3600 if _BEHIND_TLS else 0, minimum=0
 )
@@ -255,10 +275,10 @@ _BROKER_FROM_ENVIRONMENT = env_broker_url("CELERY_BROKER_URL")
 CELERY_BROKER_URL = _BROKER_FROM_ENVIRONMENT or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not _BROKER_FROM_ENVIRONMENT
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", _BROKER_FROM_ENVIRONMENT) or None
+# No result backend: no task's result is ever read (the health check asks the workers over the
+# broker's control channel), so nothing can hang publishing on one, or on its being down.
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_RESULT_EXPIRES = 3600
-# Results are read only by the health check's ping; nothing else waits on (or publishes to) the
-# result backend, so a result backend that is down cannot hold up queueing work.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -267,9 +287,60 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing must not hang a request when the broker is down: the sweep re-queues later.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# A worker that loses the broker waits for it for ever (Celery's default gives up after 100
+# tries and exits); its tasks are safe meanwhile: they are acknowledged late, or swept again.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Tasks that were running when the connection dropped finish; their acknowledgement is lost
+# and the task comes round again, which the claims and idempotent services make harmless.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Publishing must not hang a request when the broker is down or hung: one quick try, short
+# socket timeouts, then the row waits for its sweep. (A worker's blocking read of a queue waits
+# one second at a time, so three seconds leave room for it.)
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 3,
+    "socket_keepalive": True,
+}
 CELERY_TASK_PUBLISH_RETRY = False
+# Redis brokers go through kombu's Redis transport with a repair that keeps a worker alive when
+# the connection drops while it holds unacknowledged messages (see reviewapp/broker.py).
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT = "reviewapp.broker:Transport"
+# The logging below is the workers' too: one format for every process.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Queues, so that a 200 MB import, webhook retries to a dead receiver and a comment's triage do
+# not wait behind each other; each has workers of its own (docker-compose.yml, the README's
+# production start). `triage`: a comment's triage and the sweeps that keep things moving;
+# `bulk`: imports, exports and clean-up; `outbound`: mail and webhooks.
+CELERY_TASK_DEFAULT_QUEUE = "triage"
+CELERY_TASK_ROUTES = {
+    "errata.triage_comment": {"queue": "triage"},
+    "errata.triage_batch": {"queue": "triage"},
+    "errata.triage_sweep": {"queue": "triage"},
+    "errata.jobs_sweep": {"queue": "triage"},
+    "errata.import_comments": {"queue": "bulk"},
+    "errata.export_checklist": {"queue": "bulk"},
+    "errata.retention_sweep": {"queue": "bulk"},
+    "errata.webhook_deliver": {"queue": "outbound"},
+    "errata.webhooks_sweep": {"queue": "outbound"},
+    "errata.send_notification": {"queue": "outbound"},
+    "errata.notify_erratum_status": {"queue": "outbound"},
+    "errata.notifications_sweep": {"queue": "outbound"},
+    "errata.digest_immediate": {"queue": "outbound"},
+    "errata.digest_daily": {"queue": "outbound"},
+    "errata.channel_digests": {"queue": "outbound"},
+    "errata.youtube_pulls_queue": {"queue": "triage"},
+    "errata.youtube_pull": {"queue": "bulk"},
+}
+# The queues workers must consume; /healthz says which have no worker.
+WORKER_QUEUES = ("triage", "bulk", "outbound")
+# Beat's times (the daily digest's hour) are in the site's time zone.
 CELERY_TIMEZONE = TIME_ZONE
 # The team's daily digest goes out at this hour (0-23) of each member's own time zone (their
 # account's, else TIME_ZONE); at most one a day per member. Beat looks every hour.
@@ -295,9 +366,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "errata.webhooks_sweep",
         "schedule": env_int("QUEUE_SWEEP_SECONDS", 120, minimum=10),
     },
+    # Also finds running jobs whose worker died (no heartbeat) and resumes or fails them.
     "jobs-sweep": {
         "task": "errata.jobs_sweep",
-        "schedule": env_int("QUEUE_SWEEP_SECONDS", 120, minimum=10),
+        "schedule": env_int("JOBS_SWEEP_SECONDS", 30, minimum=5),
+    },
+    # Old import and export files, and old job, delivery and notification rows.
+    "retention-sweep": {
+        "task": "errata.retention_sweep",
+        "schedule": crontab(minute=30, hour=3),
     },
     # Discord and Slack channels: the errata created since each channel's last message.
     "channel-digests": {
@@ -307,13 +384,38 @@ CELERY_BEAT_SCHEDULE = {
     # Queue the YouTube pulls that are due (each connection keeps its own time and backoff).
     "youtube-pulls": {"task": "errata.youtube_pulls_queue", "schedule": 60},
 }
+# Mail still pending this long after it was stored is queued again (its task was lost).
+NOTIFICATION_SWEEP_AFTER_SECONDS = env_int("NOTIFICATION_SWEEP_AFTER_SECONDS", 600, minimum=0)
 # Deliveries and jobs still waiting this long after they were queued are queued again.
 QUEUE_SWEEP_AFTER_SECONDS = env_int("QUEUE_SWEEP_AFTER_SECONDS", 60, minimum=0)
 # Members who chose immediate digests hear this long after a comment arrives: triage is done by
 # then, and a burst of comments makes one message.
 DIGEST_IMMEDIATE_DELAY_SECONDS = env_int("DIGEST_IMMEDIATE_DELAY_SECONDS", 120, minimum=0)
-# A comment still untriaged this long after it was stored is re-queued by the sweep.
+# A comment still untriaged this long after it was stored is re-queued by the sweep, in tasks of
+# TRIAGE_SWEEP_BATCH comments, at most TRIAGE_SWEEP_MAX_COMMENTS a sweep, shared fairly between
+# cuts. A comment queued is not queued again for TRIAGE_QUEUED_LEASE_SECONDS (its task may be
+# waiting behind others); after that its task counts as lost.
 TRIAGE_SWEEP_AFTER_SECONDS = env_int("TRIAGE_SWEEP_AFTER_SECONDS", 120, minimum=0)
+TRIAGE_SWEEP_BATCH = env_int("TRIAGE_SWEEP_BATCH", 500, minimum=1)
+TRIAGE_SWEEP_MAX_COMMENTS = env_int("TRIAGE_SWEEP_MAX_COMMENTS", 20000, minimum=1)
+TRIAGE_QUEUED_LEASE_SECONDS = env_int("TRIAGE_QUEUED_LEASE_SECONDS", 1800, minimum=10)
+# Import and export jobs: a running job's worker writes a heartbeat every JOB_HEARTBEAT_SECONDS;
+# one silent for JOB_STALE_AFTER_SECONDS has lost its worker and is resumed, up to
+# JOB_MAX_ATTEMPTS runs in all, then failed with the reason (and can be retried by hand).
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10, minimum=1)
+JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", 60, minimum=2)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
+if JOB_STALE_AFTER_SECONDS <= 2 * JOB_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        f"JOB_STALE_AFTER_SECONDS={JOB_STALE_AFTER_SECONDS} must be more than twice "
+        f"JOB_HEARTBEAT_SECONDS={JOB_HEARTBEAT_SECONDS}, or live jobs would be taken for dead."
+    )
+# Retention, in days: uploaded and exported files of finished jobs; finished job rows; finished
+# webhook deliveries; sent, failed or skipped notifications.
+RETENTION_JOB_FILES_DAYS = env_int("RETENTION_JOB_FILES_DAYS", 7, minimum=1)
+RETENTION_JOBS_DAYS = env_int("RETENTION_JOBS_DAYS", 90, minimum=1)
+RETENTION_DELIVERIES_DAYS = env_int("RETENTION_DELIVERIES_DAYS", 30, minimum=1)
+RETENTION_NOTIFICATIONS_DAYS = env_int("RETENTION_NOTIFICATIONS_DAYS", 180, minimum=1)
 
 # --- Cache --------------------------------------------------------------------------------------
 # Rate limits (review pages) and API throttle counts live in the cache, so every web process must
@@ -345,6 +447,8 @@ AXES_CLIENT_IP_CALLABLE = "errata.web.review.ratelimits.login_client_ip"
 # The account an attempt names, whether allauth's form (`login`: a username or an address) or
 # the admin's (`username`) sent it.
 AXES_USERNAME_CALLABLE = "errata.teams.accounts.axes_username"
+# No banner in every process's log at start (a JSON log line per process start is noise).
+AXES_VERBOSE = False
 # allauth's own failed-login limit counts per account whatever the address, which would let
 # anyone lock the creator out; axes does that per (account, address) above. allauth keeps only
 # a per-address ceiling.
@@ -366,6 +470,9 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on.")
+# Where django.core.mail.backends.filebased.EmailBackend writes (a staging server, the chaos
+# suite): one file per message.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Errata <errata@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -471,14 +578,49 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(
         f"LOG_LEVEL={LOG_LEVEL!r} is not one of DEBUG, INFO, WARNING, ERROR."
     )
+# human: one line per event for a person (a traceback follows on its own lines); json: one JSON
+# object per line for a log store, the traceback inside it. Both carry the request id, which
+# tasks inherit from the request that queued them.
+LOG_FORMAT = env_choice("LOG_FORMAT", "human", ("human", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "errata.core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "human": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # In eager mode every task would log a line in the web process; a worker keeps them.
         "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else LOG_LEVEL},
     },
 }
+
+# --- Errors to Sentry (optional) ----------------------------------------------------------------
+# With SENTRY_DSN set, unhandled errors of the web app and of the tasks go to Sentry, tagged with
+# the request id. Nothing personal is sent (no cookies, no user's address).
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        traces_sample_rate=0.0,
+    )

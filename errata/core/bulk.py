@@ -44,3 +44,16 @@ def rows_insert(model: type, rows: list[dict], *, chunk_size: int = 1000) -> Non
     with connection.cursor() as cursor:
         for start in range(0, len(params), chunk_size):
             cursor.executemany(sql, params[start : start + chunk_size])
+
+
+def rows_delete(queryset, *, batch_size: int = 2000) -> int:
+    """Delete the rows of `queryset` a batch at a time (short transactions, no long lock on a
+    table the app is writing to). Returns how many rows of its model went."""
+    model = queryset.model
+    deleted = 0
+    while True:
+        batch = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return deleted
+        _, per_model = model.objects.filter(pk__in=batch).delete()
+        deleted += per_model.get(model._meta.label, 0)

@@ -14,7 +14,8 @@ module stays the thin interface on top and nothing below it imports it.
 from __future__ import annotations
 
 import logging
-from functools import partial
+import time
+from collections.abc import Callable
 
 from celery import current_app
 from celery.exceptions import Retry
@@ -40,10 +41,24 @@ def is_eager() -> bool:
     return bool(current_app.conf.task_always_eager)
 
 
+# After the broker failed to take a task, this process leaves it alone for this long: the rows
+# wait for their sweeps, and requests do not each wait out a socket timeout on a broker that
+# hangs (a post publishes two or three tasks).
+BROKER_PAUSE_S = 5.0
+_broker_failed: dict[str, float] = {}
+
+
+def _broker_paused() -> bool:
+    return time.monotonic() < _broker_failed.get(current_app.conf.broker_url, 0.0)
+
+
 def publish(task_name: str, *args: object, countdown: float | None = None) -> bool:
     """Send a task to the broker now. False (and a log line) when it could not be sent, or,
     without a broker, when it failed in-process: its row stays pending for the sweep."""
     task = _task(task_name)
+    if not is_eager() and _broker_paused():
+        logger.warning("Broker unreachable a moment ago; %s%r left for its sweep", task_name, args)
+        return False
     options: dict = {"retry": False}
     if countdown:
         options["countdown"] = countdown
@@ -56,6 +71,7 @@ def publish(task_name: str, *args: object, countdown: float | None = None) -> bo
         if is_eager():
             logger.exception("%s%r failed in-process; left for its sweep", task_name, args)
         else:
+            _broker_failed[current_app.conf.broker_url] = time.monotonic() + BROKER_PAUSE_S
             logger.warning(
                 "Broker unreachable (%s); %s%r left for its sweep",
                 type(error).__name__,
@@ -66,11 +82,22 @@ def publish(task_name: str, *args: object, countdown: float | None = None) -> bo
     return True
 
 
-def enqueue(task_name: str, *args: object, countdown: float | None = None) -> None:
+def enqueue(
+    task_name: str,
+    *args: object,
+    countdown: float | None = None,
+    on_refused: Callable[[], object] | None = None,
+) -> None:
     """Queue a task once the current transaction commits (at once when none is open), so a
-    worker never sees a row that was rolled back. Never raises on the broker's account."""
+    worker never sees a row that was rolled back. Never raises on the broker's account;
+    `on_refused` runs when the task could not be sent (to mark its row for the sweep)."""
     _task(task_name)  # a wrong name is a bug: say so here, not after the commit
-    transaction.on_commit(partial(publish, task_name, *args, countdown=countdown), robust=True)
+
+    def publish_after_commit() -> None:
+        if not publish(task_name, *args, countdown=countdown) and on_refused is not None:
+            on_refused()
+
+    transaction.on_commit(publish_after_commit, robust=True)
 
 
 def enqueue_each(task_name: str, ids: list[int]) -> None:

@@ -1,23 +1,24 @@
-"""Batch triage: many comments of one cut in one pass (a large import), with duplicate matching
-in memory instead of several queries per finding, and rows written in bulk.
+"""Batch triage: many comments of one cut in one pass (a large import, the sweep), with duplicate
+matching in memory instead of several queries per finding, and rows written in bulk.
+
+It runs in the calling process. (It once forked a pool of two processes ahead of the writes;
+a Celery prefork worker's processes are daemons and may not have children, so in a worker,
+where every large import runs, the pool never started and each import logged a traceback.)
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
-from collections import deque
 from collections.abc import Callable, Hashable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from errata.catalog.selectors import cut_transcript
 from errata.core.bulk import rows_insert
+from errata.core.locks import cut_duplicates_lock
 from errata.findings.grouping import finding_lookup_tokens
 from errata.findings.services import findings_triage
 from errata.models import Comment, Cut, DuplicateGroup, Finding, FindingToken, ImportJob, SceneSpan
@@ -91,8 +92,20 @@ class _BatchEngine:
         for item in seed:
             self.index.add(item)
 
-    def run(self, texts: list[tuple[int, str, float | None]]) -> dict[int, list[_Drafted]]:
-        return self.match(_triage_texts(texts, self.duration_s, self.transcript))
+    def analyse(
+        self, texts: list[tuple[int, str, float | None]]
+    ) -> dict[int, list[TriagedFinding]]:
+        """The engine's analysis of comments' texts (splitting, times, categories, a quoted
+        line found in the transcript)."""
+        return {
+            pk: triage_comment(
+                text,
+                duration_s=self.duration_s,
+                player_time_s=player_s,
+                transcript=self.transcript if self.transcript and quoted_phrases(text) else (),
+            )
+            for pk, text, player_s in texts
+        }
 
     def match(self, analysed: dict[int, list[TriagedFinding]]) -> dict[int, list[_Drafted]]:
         """Place each finding in a scene and a duplicate group, in comment order."""
@@ -115,120 +128,81 @@ class _BatchEngine:
         return drafted
 
 
-def _triage_texts(
-    texts: list[tuple[int, str, float | None]],
-    duration_s: float,
-    transcript: tuple[TranscriptCue, ...] = (),
-) -> dict[int, list[TriagedFinding]]:
-    """The engine's analysis of comments' texts (splitting, times, categories, a quoted line
-    found in the transcript): pure Python and independent per comment, so it can run in a
-    worker of its own."""
-    return {
-        pk: triage_comment(
-            text,
-            duration_s=duration_s,
-            player_time_s=player_s,
-            transcript=transcript if transcript and quoted_phrases(text) else (),
-        )
-        for pk, text, player_s in texts
-    }
+class _CutGrouping:
+    """The labels the in-memory index uses, to the rows behind them: a stored group's label to
+    its DuplicateGroup, the label of a finding alone so far to that Finding. Kept in step with
+    what other transactions store in the cut: they hold the cut's lock to assign duplicates,
+    so they do it between two of this triage's batches, and catch_up() reads what they did."""
 
+    def __init__(self, cut_id: int) -> None:
+        self.cut_id = cut_id
+        self.groups: dict[Hashable, int] = {}
+        self.starters: dict[Hashable, int] = {}
+        self._seen_finding = 0
+        self._seen_group = 0
 
-# The matching half of a batch triage running in a worker process (see _engine_pools).
-_worker_engine: _BatchEngine | None = None
-
-
-def _engine_start(duration_s: float, spans: list[SpanRef], seed: list[GroupingItem]) -> None:
-    global _worker_engine
-    _worker_engine = _BatchEngine(duration_s, spans, seed)
-
-
-def _engine_match(analysed: dict[int, list[TriagedFinding]]) -> dict[int, list[_Drafted]]:
-    assert _worker_engine is not None
-    return _worker_engine.match(analysed)
-
-
-# Batches from which a batch triage runs the engine in worker processes (below, in this one).
-TRIAGE_POOL_MIN_BATCHES = 8
-
-
-def _engine_pools(
-    duration_s: float, spans: list[SpanRef], seed: list[GroupingItem]
-) -> tuple[ProcessPoolExecutor, ProcessPoolExecutor] | None:
-    """Two forked workers: one analyses the texts of the next batches, one matches their
-    findings against the cut's (it holds the DuplicateIndex, so batches reach it in order),
-    while this process writes the batch before. They touch no database. The three take
-    about as long each. None when there is one core, or this process may not have children
-    (some daemonised workers): the batch then runs in-process."""
-    if (os.cpu_count() or 1) < 2:
-        return None
-    context = multiprocessing.get_context("fork")
-    pools: list[ProcessPoolExecutor] = []
-    try:
-        pools.append(ProcessPoolExecutor(max_workers=1, mp_context=context))
-        pools.append(
-            ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=context,
-                initializer=_engine_start,
-                initargs=(duration_s, spans, seed),
+    def catch_up(self) -> list[GroupingItem]:
+        """The cut's findings stored since the last look (every one, the first time) as index
+        items: they keep the group they have; an ungrouped one is a group of its own. And the
+        groups founded meanwhile that took in a finding this index holds alone."""
+        alone = {pk: label for label, pk in self.starters.items()}
+        if alone and self._seen_group:
+            joined = Finding.objects.filter(
+                cut_id=self.cut_id,
+                pk__lte=self._seen_finding,
+                duplicate_group_id__gt=self._seen_group,
+            ).values_list("pk", "duplicate_group_id")
+            for pk, group_id in joined:
+                if pk in alone:
+                    self.groups[alone[pk]] = group_id
+                    del self.starters[alone[pk]]
+        items: list[GroupingItem] = []
+        stored = (
+            Finding.objects.filter(cut_id=self.cut_id, pk__gt=self._seen_finding)
+            .exclude(state=Finding.State.DISMISSED)
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "comment_id",
+                "text",
+                "timestamp_s",
+                "category",
+                "suggested_category",
+                "scene_id",
+                "suggested_scene_id",
+                "duplicate_group_id",
             )
         )
-        # Workers start on the first task: start them now, so a refusal shows here.
-        for pool in pools:
-            pool.submit(int).result(timeout=60)
-    except Exception:  # a daemonised process, no memory for a fork, a worker that died
-        logger.warning("Batch triage runs in-process: no worker processes", exc_info=True)
-        for pool in pools:
-            pool.shutdown(cancel_futures=True)
-        return None
-    return pools[0], pools[1]
-
-
-def _stored_grouping(
-    cut: Cut,
-) -> tuple[list[GroupingItem], dict[Hashable, int], dict[Hashable, int]]:
-    """The cut's stored findings as the index sees them (they keep the group they have; an
-    ungrouped one is a group of its own), with the labels of stored groups and of ungrouped
-    findings, to the DuplicateGroup and Finding ids behind them."""
-    seed: list[GroupingItem] = []
-    groups: dict[Hashable, int] = {}
-    starters: dict[Hashable, int] = {}
-    stored = (
-        Finding.objects.filter(cut=cut)
-        .exclude(state=Finding.State.DISMISSED)
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "comment_id",
-            "text",
-            "timestamp_s",
-            "category",
-            "suggested_category",
-            "scene_id",
-            "suggested_scene_id",
-            "duplicate_group_id",
-        )
-    )
-    for row in stored.iterator(chunk_size=2000):
-        pk, comment_id, text, at, category, suggested, scene, suggested_scene, group_id = row
-        key = (comment_id, "s", pk)
-        label: Hashable = ("g", group_id) if group_id else key
-        if group_id:
-            groups[label] = group_id
-        else:
-            starters[key] = pk
-        seed.append(
-            GroupingItem(
-                key=key,
-                text=text,
-                timestamp_s=at,
-                category=category or suggested,
-                scene=scene or suggested_scene,
-                group=label,
+        for row in stored.iterator(chunk_size=2000):
+            pk, comment_id, text, at, category, suggested, scene, suggested_scene, group_id = row
+            key = (comment_id, "s", pk)
+            label: Hashable = ("g", group_id) if group_id else key
+            if group_id:
+                self.groups[label] = group_id
+            else:
+                self.starters[key] = pk
+            items.append(
+                GroupingItem(
+                    key=key,
+                    text=text,
+                    timestamp_s=at,
+                    category=category or suggested,
+                    scene=scene or suggested_scene,
+                    group=label,
+                )
             )
+        self.mark_seen()
+        return items
+
+    def mark_seen(self) -> None:
+        """Everything stored in the cut so far is known (call it under the cut's lock, after
+        this triage's own writes, so that they are not read back as someone else's)."""
+        self._seen_finding = (
+            Finding.objects.filter(cut_id=self.cut_id).aggregate(top=Max("pk"))["top"] or 0
         )
-    return seed, groups, starters
+        self._seen_group = (
+            DuplicateGroup.objects.filter(cut_id=self.cut_id).aggregate(top=Max("pk"))["top"] or 0
+        )
 
 
 def findings_triage_batch(
@@ -237,19 +211,18 @@ def findings_triage_batch(
     comment_ids: Sequence[int],
     progress: ImportProgress | None = None,
     batch_size: int = TRIAGE_BATCH_SIZE,
-    in_worker: bool | None = None,
 ) -> BatchTriageResult:
     """Triage many comments of one cut in one pass: what findings_triage does for each, with
     duplicate matching done in memory by the engine's DuplicateIndex (seeded with the cut's
     stored findings) instead of several queries per finding, and rows written in bulk.
 
     For the 100,000 comments of a large import this replaces 100,000 tasks of a dozen queries
-    each (bench/import_export.py compares the two). The engine runs in worker processes for
-    large batches (`in_worker`), ahead of the writes. Comments no longer pending are left
-    alone; a pending comment that already has findings goes through findings_triage. Each
-    batch of comments is one transaction holding their row locks, so a worker triaging one of
-    them at the same time waits, then finds it done; an interruption leaves the rest pending
-    for the sweep.
+    each (bench/import_export.py compares the two). Comments no longer pending are left alone;
+    a pending comment that already has findings goes through findings_triage. Each batch of
+    comments is one transaction holding their row locks and the cut's duplicate-assignment
+    lock: a worker triaging one of them at the same time waits, then finds it done, and one
+    triaging other comments of the cut takes turns with the batches, each seeing what the
+    other stored. An interruption leaves the rest pending for the sweep.
     """
     progress = progress or no_progress
     ids = sorted(set(comment_ids))
@@ -260,82 +233,64 @@ def findings_triage_batch(
             "scene_id", "start_s", "end_s"
         )
     ]
-    seed, groups, starters = _stored_grouping(cut)
+    grouping = _CutGrouping(cut.pk)
     transcript = tuple(cut_transcript(cut=cut)) if cut.transcript_line_count else ()
-    use_worker = len(chunks) >= TRIAGE_POOL_MIN_BATCHES if in_worker is None else in_worker
-    pools = _engine_pools(cut.duration_s, spans, seed) if use_worker else None
-    engine = None if pools is not None else _BatchEngine(cut.duration_s, spans, seed, transcript)
-    del seed
+    engine = _BatchEngine(cut.duration_s, spans, grouping.catch_up(), transcript)
     progress(ImportJob.Phase.TRIAGING, 0, len(ids))
-    analysing: deque[Future] = deque()
-    matching: deque[Future | dict[int, list[_Drafted]]] = deque()
-    submitted = 0
 
-    def analyse_ahead() -> None:
-        # Texts are read ahead without locks: comments never change, only their triage state,
-        # which the batch's own transaction checks again under lock.
-        nonlocal submitted
-        while submitted < len(chunks) and len(analysing) + len(matching) < 4:
-            texts = list(
-                Comment.objects.filter(
-                    pk__in=chunks[submitted], triage_state=Comment.TriageState.PENDING
-                )
+    triaged = made = groups_made = 0
+    for number, chunk in enumerate(chunks):
+        # Texts are read and analysed before the transaction, without locks: comments never
+        # change, only their triage state, which the transaction checks again under lock.
+        analysed = engine.analyse(
+            list(
+                Comment.objects.filter(pk__in=chunk, triage_state=Comment.TriageState.PENDING)
                 .exclude(author_role=Comment.Role.CREATOR)
                 .order_by("pk")
                 .values_list("pk", "text", "timestamp_s")
             )
-            if pools is not None:
-                analysing.append(pools[0].submit(_triage_texts, texts, cut.duration_s, transcript))
-            else:
-                matching.append(engine.run(texts))  # type: ignore[union-attr]
-            submitted += 1
-        while pools is not None and analysing and (len(matching) < 2 or analysing[0].done()):
-            matching.append(pools[1].submit(_engine_match, analysing.popleft().result()))
-
-    triaged = made = groups_made = 0
-    try:
-        for number, chunk in enumerate(chunks):
-            analyse_ahead()
-            matched = matching.popleft()
-            drafted = matched.result() if isinstance(matched, Future) else matched
-            singles: list[int] = []
-            with transaction.atomic():
-                comments = list(
-                    Comment.objects.select_for_update()
-                    .filter(pk__in=chunk, triage_state=Comment.TriageState.PENDING)
-                    .annotate(has_findings=Exists(Finding.objects.filter(comment=OuterRef("pk"))))
-                    .order_by("pk")
-                    .values_list("pk", "author_role", "has_findings")
-                )
-                done: list[int] = []
-                skipped: list[int] = []
-                new: list[_Drafted] = []
-                for pk, role, has_findings in comments:
-                    if has_findings:
-                        singles.append(pk)
-                    elif role == Comment.Role.CREATOR:
-                        skipped.append(pk)
-                    elif pk in drafted:
-                        done.append(pk)
-                        new.extend(drafted[pk])
-                    # (Else it became pending after the texts were read: the sweep triages it.)
-                groups_made += _store_drafted(cut, new, groups=groups, starters=starters)
-                now = timezone.now()
-                Comment.objects.filter(pk__in=done).update(
-                    triage_state=Comment.TriageState.DONE, triaged_at=now
-                )
-                Comment.objects.filter(pk__in=skipped).update(
-                    triage_state=Comment.TriageState.SKIPPED, triaged_at=now
-                )
-                triaged += len(done) + len(skipped)
-                made += len(new)
-            for pk in singles:
-                made += findings_triage(comment_id=pk).created
-                triaged += 1
-            progress(ImportJob.Phase.TRIAGING, min((number + 1) * batch_size, len(ids)), len(ids))
-    finally:
-        for pool in pools or ():
-            pool.shutdown(cancel_futures=True)
+        )
+        singles: list[int] = []
+        with transaction.atomic():
+            comments = list(
+                Comment.objects.select_for_update()
+                .filter(pk__in=chunk, triage_state=Comment.TriageState.PENDING)
+                .annotate(has_findings=Exists(Finding.objects.filter(comment=OuterRef("pk"))))
+                .order_by("pk")
+                .values_list("pk", "author_role", "has_findings")
+            )
+            done: list[int] = []
+            skipped: list[int] = []
+            for pk, role, has_findings in comments:
+                if has_findings:
+                    singles.append(pk)
+                elif role == Comment.Role.CREATOR:
+                    skipped.append(pk)
+                elif pk in analysed:
+                    done.append(pk)
+                # (Else it became pending after the texts were read: the sweep triages it.)
+            cut_duplicates_lock(cut_id=cut.pk)
+            for item in grouping.catch_up():
+                engine.index.add(item)
+            drafted = engine.match({pk: analysed[pk] for pk in done})
+            new = [finding for pk in done for finding in drafted[pk]]
+            groups_made += _store_drafted(
+                cut, new, groups=grouping.groups, starters=grouping.starters
+            )
+            grouping.mark_seen()
+            now = timezone.now()
+            Comment.objects.filter(pk__in=done).update(
+                triage_state=Comment.TriageState.DONE, triaged_at=now
+            )
+            Comment.objects.filter(pk__in=skipped).update(
+                triage_state=Comment.TriageState.SKIPPED, triaged_at=now
+            )
+            triaged += len(done) + len(skipped)
+            made += len(new)
+        for pk in singles:
+            made += findings_triage(comment_id=pk).created
+            triaged += 1
+        progress(ImportJob.Phase.TRIAGING, min((number + 1) * batch_size, len(ids)), len(ids))
     return BatchTriageResult(comments=triaged, findings=made, groups=groups_made)
 
 

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
+from itertools import zip_longest
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Min, Q, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from errata.catalog.selectors import cut_scene_locator, cut_transcript
 from errata.core.errors import ErrataConflict
+from errata.core.locks import cut_duplicates_lock
 from errata.core.queue import publish
 from errata.findings.grouping import finding_grouping_item, finding_lookup_tokens
 from errata.findings.selectors import finding_duplicate_candidates
@@ -114,6 +117,9 @@ def findings_triage(*, comment_id: int) -> TriageResult:
 
         for finding in kept:
             finding_tokens_store(finding=finding)
+        if kept:
+            # One cut's duplicates are assigned by one transaction at a time (see the lock).
+            cut_duplicates_lock(cut_id=cut.pk)
         for finding in kept:
             if finding.duplicate_group_id is None and finding.state != Finding.State.DISMISSED:
                 finding_assign_duplicate_group(finding=finding)
@@ -177,22 +183,91 @@ def finding_assign_duplicate_group(*, finding: Finding) -> DuplicateGroup | None
     return group
 
 
-def comments_sweep_untriaged(*, older_than_s: int | None = None, limit: int = 1000) -> int:
-    """Queue triage again for comments left pending (the broker was down, a worker died).
-    Returns how many were queued."""
+TRIAGE_BATCH_TASK = "errata.triage_batch"
+
+
+def comments_sweep_untriaged(
+    *,
+    older_than_s: int | None = None,
+    limit: int | None = None,
+    batch_size: int | None = None,
+) -> int:
+    """Queue triage for comments left pending (the broker was down, a worker died), in tasks of
+    `batch_size` comments of one cut (triaged together, as an import does). A comment whose
+    triage is queued is left alone until TRIAGE_QUEUED_LEASE_SECONDS have passed (its task may
+    be waiting behind others; after that it counts as lost). Cuts take turns, a batch each, so
+    one cut's 46,000 pending comments do not starve a cut with three. At most `limit` comments
+    a sweep. Returns how many comments were queued."""
     older_than_s = settings.TRIAGE_SWEEP_AFTER_SECONDS if older_than_s is None else older_than_s
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_s)
-    pending = list(
-        Comment.objects.filter(triage_state=Comment.TriageState.PENDING, created_at__lte=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
+    limit = settings.TRIAGE_SWEEP_MAX_COMMENTS if limit is None else limit
+    batch_size = settings.TRIAGE_SWEEP_BATCH if batch_size is None else batch_size
+    now = timezone.now()
+    waiting = Comment.objects.filter(
+        Q(triage_queued_at__isnull=True)
+        | Q(triage_queued_at__lte=now - timedelta(seconds=settings.TRIAGE_QUEUED_LEASE_SECONDS)),
+        triage_state=Comment.TriageState.PENDING,
+        created_at__lte=now - timedelta(seconds=older_than_s),
     )
+    # The cut that has waited longest goes first in every round.
+    per_cut = dict(
+        waiting.values("cut_id")
+        .annotate(n=Count("pk"), oldest=Min("created_at"))
+        .order_by("oldest", "cut_id")
+        .values_list("cut_id", "n")
+    )
+    share = _fair_shares(per_cut, limit=limit, batch_size=batch_size)
+    if not share:
+        return 0
+    # Each cut's oldest comments, up to its share (one query: rank within the cut).
+    ranked = (
+        waiting.filter(cut_id__in=list(share))
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("cut_id")], order_by=[F("created_at"), F("pk")]
+            )
+        )
+        .filter(rank__lte=max(share.values()))
+        .order_by("cut_id", "rank")
+        .values_list("cut_id", "pk", "rank")
+    )
+    batches: dict[int, list[list[int]]] = {}
+    for cut_id, pk, rank in ranked:
+        if rank > share[cut_id]:
+            continue
+        cut_batches = batches.setdefault(cut_id, [])
+        if not cut_batches or len(cut_batches[-1]) >= batch_size:
+            cut_batches.append([])
+        cut_batches[-1].append(pk)
     queued = 0
-    for comment_id in pending:
-        if not publish("errata.triage_comment", comment_id):
-            break
-        queued += 1
+    # Round by round: every cut's first batch, then every cut's second...
+    in_turn = [
+        [(cut_id, ids) for ids in batches[cut_id]] for cut_id in per_cut if cut_id in batches
+    ]
+    for round_batches in zip_longest(*in_turn):
+        for cut_id, comment_ids in filter(None, round_batches):
+            if not publish(TRIAGE_BATCH_TASK, cut_id, comment_ids):
+                return queued  # the broker is away: the rest wait for the next sweep
+            Comment.objects.filter(pk__in=comment_ids).update(triage_queued_at=timezone.now())
+            queued += len(comment_ids)
     return queued
+
+
+def _fair_shares(waiting: dict[int, int], *, limit: int, batch_size: int) -> dict[int, int]:
+    """How many of its waiting comments each cut gets queued: a batch each in turn (in the
+    order of `waiting`) until `limit` is reached or nothing waits."""
+    share = dict.fromkeys(waiting, 0)
+    left = limit
+    while left > 0:
+        grew = False
+        for cut_id in waiting:
+            more = min(batch_size, waiting[cut_id] - share[cut_id], left)
+            if more > 0:
+                share[cut_id] += more
+                left -= more
+                grew = True
+        if not grew:
+            break
+    return {cut_id: n for cut_id, n in share.items() if n}
 
 
 def finding_split_from_group(*, finding: Finding) -> DuplicateGroup:

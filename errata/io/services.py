@@ -134,8 +134,9 @@ def _import_check(
     cut: Cut,
     known: dict[str, int],
     progress: ImportProgress,
-) -> tuple[int, int]:
-    """Read every record and refuse the file at the first bad one. Returns (total, new)."""
+) -> tuple[int, int, set[str]]:
+    """Read every record and refuse the file at the first bad one. Returns (total, new, the
+    file's external ids)."""
     seen: set[str] = set()
     parents_wanted: dict[str, str] = {}
     # Each reply in the file: the comment it answers, and where the reply is.
@@ -167,7 +168,7 @@ def _import_check(
     _import_check_reply_cycles(replies)
     if total == 0:
         raise CommentFileError("the file holds no comments")
-    return total, new
+    return total, new, seen
 
 
 def _import_check_reply_cycles(replies: dict[str, tuple[str, str]]) -> None:
@@ -259,6 +260,8 @@ def _import_write(
                 Comment.TriageState.SKIPPED if is_creator else Comment.TriageState.PENDING
             ),
             "triaged_at": now if is_creator else None,
+            # The import triages its comments itself: the sweep leaves them to it for a while.
+            "triage_queued_at": now,
         }
 
     def flush(chunk: list[ImportedComment]) -> None:
@@ -313,6 +316,18 @@ def _import_write(
     return written
 
 
+def _untriaged(comment_ids: list[int]) -> list[int]:
+    """Of these comments, those still waiting for triage."""
+    pending: list[int] = []
+    for start in range(0, len(comment_ids), 5000):
+        pending.extend(
+            Comment.objects.filter(
+                pk__in=comment_ids[start : start + 5000], triage_state=Comment.TriageState.PENDING
+            ).values_list("pk", flat=True)
+        )
+    return pending
+
+
 def comments_import(
     *,
     cut: Cut,
@@ -321,16 +336,19 @@ def comments_import(
     creator_name: str | None = None,
     triage: bool = True,
     progress: ImportProgress | None = None,
+    on_written: Callable[[int], None] | None = None,
 ) -> CommentImportResult:
     """Import a comment file (COMMENT_FORMATS) into a cut, all or nothing, then triage it.
 
     `open_file` opens the file for reading in binary; it is called twice, because the file is
     streamed twice rather than held in memory: once to check every record (a bad one raises
     CommentFileError naming its line or record, and nothing is written), once to write the
-    new ones in one transaction with bulk inserts. Comments imported before (same cut, source
-    and external id) are skipped, so re-importing a file adds nothing. The new comments are
-    then triaged in batches (findings_triage_batch), each batch its own transaction: if that
-    is interrupted the rest stay pending and the periodic sweep triages them.
+    new ones in one transaction with bulk inserts (`on_written(added)` is called inside it).
+    Comments imported before (same cut, source and external id) are skipped, so re-importing a
+    file adds nothing. Then the file's comments still untriaged (the new ones, and those an
+    interrupted import left) are triaged in batches (findings_triage_batch), each batch its own
+    transaction: if that is interrupted, importing the file again (or the import job's resume)
+    triages the rest, and so does the periodic sweep.
     """
     if fmt not in COMMENT_FORMATS:
         raise ValidationError({"format": f"Use one of {', '.join(COMMENT_FORMATS)}."})
@@ -342,7 +360,7 @@ def comments_import(
     progress(ImportJob.Phase.CHECKING, 0, 0)
     with open_file() as stream:
         records = comments_read(stream, fmt=fmt, creator_name=creator_name)
-        total, new = _import_check(records, cut=cut, known=known, progress=progress)
+        total, new, file_ids = _import_check(records, cut=cut, known=known, progress=progress)
 
     written = _ImportWrite(added_ids=[])
     if new:
@@ -353,6 +371,8 @@ def comments_import(
                 written = _import_write(
                     records, cut=cut, source=source, known=known, new=new, progress=progress
                 )
+                if on_written is not None:
+                    on_written(len(written.added_ids))
         except IntegrityError:
             raise ErrataConflict(
                 "Some of these comments were imported by another import running at the same "
@@ -360,10 +380,11 @@ def comments_import(
             ) from None
 
     findings = 0
-    if triage and written.added_ids:
-        findings = findings_triage_batch(
-            cut=cut, comment_ids=written.added_ids, progress=progress
-        ).findings
+    # The file's comments still untriaged: those just added, and those an earlier, interrupted
+    # import of the same file stored but did not triage.
+    untriaged = _untriaged(sorted(known[i] for i in file_ids if i in known)) if triage else []
+    if untriaged:
+        findings = findings_triage_batch(cut=cut, comment_ids=untriaged, progress=progress).findings
     return CommentImportResult(
         total=total,
         added=len(written.added_ids),

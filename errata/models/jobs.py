@@ -15,11 +15,16 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class Job(models.Model):
-    """What every job has: who started it, its format, its status, its error and its times. The
-    run claims a queued job with a conditional update, so a task delivered twice runs it once."""
+    """What every job has: who started it, its format, its status, its error and its times.
+
+    A run claims a queued job with a conditional update that counts the attempt, so a task
+    delivered twice runs it once; the run owns the job while it is running under that attempt
+    number, and writes its heartbeat meanwhile. A running job whose heartbeat stopped lost its
+    worker: the jobs sweep queues it again (the runs are idempotent) or fails it."""
 
     Status = JobStatus
 
@@ -31,6 +36,11 @@ class Job(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When its task was last handed to the broker (creation, a resume, a retry).
+    queued_at = models.DateTimeField(default=timezone.now)
+    # Runs so far, counting the one under way; and the running worker's last sign of life.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -44,7 +54,15 @@ class Job(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.CANCELLED)
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status in (self.Status.FAILED, self.Status.CANCELLED)
 
 
 class ImportJobPhase(models.TextChoices):

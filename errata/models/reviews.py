@@ -142,6 +142,9 @@ class Comment(models.Model):
         max_length=16, choices=TriageState.choices, default=TriageState.PENDING
     )
     triaged_at = models.DateTimeField(null=True, blank=True)
+    # When its triage was last queued (a post queues it at once, an import triages its own, the
+    # sweep queues what was lost): the sweep leaves it alone for TRIAGE_QUEUED_LEASE_SECONDS.
+    triage_queued_at = models.DateTimeField(null=True, blank=True)
     # When the person wrote it (an import keeps the source's date); created_at is when we stored it.
     posted_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)

@@ -28,6 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from errata.core.bulk import rows_delete
 from errata.core.queue import enqueue_each, publish
 from errata.core.text import shorten
 from errata.fixes.reporters import Reporter, erratum_reporters
@@ -64,7 +65,6 @@ NOTIFIED_STATUSES = (
 
 # The sweep re-queues messages pending longer than this (their task was lost: the broker was
 # down, a worker died) and gives up on those older than a day.
-SWEEP_AFTER = timedelta(minutes=10)
 SWEEP_GIVE_UP_AFTER = timedelta(days=1)
 
 
@@ -415,10 +415,27 @@ def notifications_sweep(*, now: datetime | None = None) -> int:
     stale = list(
         Notification.objects.filter(
             state=Notification.State.PENDING,
-            created_at__lte=now - SWEEP_AFTER,
+            created_at__lte=now - timedelta(seconds=settings.NOTIFICATION_SWEEP_AFTER_SECONDS),
             created_at__gte=now - SWEEP_GIVE_UP_AFTER,
         )
         .order_by("created_at")
         .values_list("pk", flat=True)[:1000]
     )
     return notifications_queue(notification_ids=stale)
+
+
+def notifications_expire(*, now: datetime | None = None) -> int:
+    """Delete notifications sent, skipped or failed more than RETENTION_NOTIFICATIONS_DAYS ago.
+    (Each row also stops its event from being told twice: an event is not told again that
+    long after.) Pending ones stay."""
+    now = now or timezone.now()
+    return rows_delete(
+        Notification.objects.filter(
+            state__in=(
+                Notification.State.SENT,
+                Notification.State.SKIPPED,
+                Notification.State.FAILED,
+            ),
+            created_at__lt=now - timedelta(days=settings.RETENTION_NOTIFICATIONS_DAYS),
+        )
+    )

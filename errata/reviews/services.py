@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -83,10 +85,23 @@ def comment_create(
             parent=parent,
             review_link=review_link,
             posted_at=posted_at or timezone.now(),
+            # Queued below; the sweep leaves it to that task unless the broker refuses it.
+            triage_queued_at=timezone.now(),
         )
-        enqueue("errata.triage_comment", comment.pk)
+        enqueue(
+            "errata.triage_comment",
+            comment.pk,
+            on_refused=partial(_triage_not_queued, comment_id=comment.pk),
+        )
         send_on_commit(comment_created, Comment, comment_id=comment.pk)
     return comment
+
+
+def _triage_not_queued(*, comment_id: int) -> None:
+    """The broker refused the comment's triage: the sweep queues it at its next round."""
+    Comment.objects.filter(pk=comment_id, triage_state=Comment.TriageState.PENDING).update(
+        triage_queued_at=None
+    )
 
 
 class ReviewLinkClosed(PermissionDenied):

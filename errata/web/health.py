@@ -1,4 +1,5 @@
-"""/healthz: the checks are in errata.core.health."""
+"""/healthz: the checks are in errata.core.health (the probes /healthz/live and /healthz/ready
+are answered by errata.core.middleware.HealthProbeMiddleware, before host validation)."""
 
 from __future__ import annotations
 

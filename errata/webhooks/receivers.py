@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 
+from django.db import InterfaceError, OperationalError, connection
 from django.dispatch import receiver
 
 from errata.core.events import (
@@ -22,17 +24,40 @@ from errata.webhooks.services import deliveries_create_for_event, endpoints_list
 logger = logging.getLogger(__name__)
 
 
+# Tries at recording an event's deliveries when the database connection drops, and the pause
+# before each new try: a restart or a failover usually takes a moment, not the request's life.
+RECORD_RETRY_PAUSES_S = (0.1, 0.5)
+
+
 def _best_effort(receiver_function: Callable) -> Callable:
     """A receiver runs after the action's transaction committed: the comment or erratum exists
     whatever happens here, so a failure to record its webhooks is logged, not raised into the
-    request that made it."""
+    request that made it. A database connection that dropped in between (a restart, a network
+    cut) is opened again and the recording tried again, twice, or the event would be lost: it is
+    recorded in a transaction of its own after the action's (errata.core.events)."""
 
     @functools.wraps(receiver_function)
     def wrapper(*args, **kwargs) -> None:
-        try:
-            receiver_function(*args, **kwargs)
-        except Exception:
-            logger.exception("Could not record webhook deliveries (%s)", receiver_function.__name__)
+        pauses = list(RECORD_RETRY_PAUSES_S)
+        while True:
+            try:
+                receiver_function(*args, **kwargs)
+            except (OperationalError, InterfaceError):
+                if not pauses or connection.in_atomic_block:
+                    logger.exception(
+                        "Could not record webhook deliveries (%s)", receiver_function.__name__
+                    )
+                    return
+                logger.warning("Database connection lost; recording webhook deliveries again")
+                connection.close()
+                time.sleep(pauses.pop(0))
+            except Exception:
+                logger.exception(
+                    "Could not record webhook deliveries (%s)", receiver_function.__name__
+                )
+                return
+            else:
+                return
 
     return wrapper
 

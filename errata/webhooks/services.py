@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from errata.core.bulk import rows_delete
 from errata.core.errors import ErrataConflict
 from errata.core.queue import enqueue, publish
 from errata.models import WebhookDelivery, WebhookEndpoint, webhook_secret_new
@@ -133,6 +134,18 @@ def deliveries_sweep(*, older_than_s: int | None = None, limit: int = 500) -> in
             break
         queued += 1
     return queued
+
+
+def deliveries_expire(*, now=None) -> int:
+    """Delete finished deliveries (delivered or given up) older than RETENTION_DELIVERIES_DAYS.
+    Pending and retrying ones stay, whatever their age."""
+    now = now or timezone.now()
+    return rows_delete(
+        WebhookDelivery.objects.filter(
+            status__in=(WebhookDelivery.Status.SUCCEEDED, WebhookDelivery.Status.FAILED),
+            created_at__lt=now - timedelta(days=settings.RETENTION_DELIVERIES_DAYS),
+        )
+    )
 
 
 def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:

@@ -159,6 +159,32 @@ CALLS = [
         lambda w: f"/api/export-jobs/{w.export_job.pk}/download/",
         members(200),
     ),
+    # The world's jobs are done, so they can be neither cancelled nor retried: members get past
+    # the permissions to the job's own answer (tests/io/test_jobs.py has the rest).
+    Call(
+        "import jobs cancel",
+        "post",
+        lambda w: f"/api/import-jobs/{w.import_job.pk}/cancel/",
+        members(409),
+    ),
+    Call(
+        "import jobs retry",
+        "post",
+        lambda w: f"/api/import-jobs/{w.import_job.pk}/retry/",
+        members(409),
+    ),
+    Call(
+        "export jobs cancel",
+        "post",
+        lambda w: f"/api/export-jobs/{w.export_job.pk}/cancel/",
+        members(409),
+    ),
+    Call(
+        "export jobs retry",
+        "post",
+        lambda w: f"/api/export-jobs/{w.export_job.pk}/retry/",
+        members(409),
+    ),
     # Scenes and spans
     Call("scenes list", "get", lambda w: "/api/scenes/", members(200, outsider=200), **LIST),
     Call(

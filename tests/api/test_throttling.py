@@ -85,8 +85,9 @@ def test_a_malformed_rate_stops_start_up_naming_the_variable(value):
 def test_the_cache_is_redis_from_a_url_and_memory_without_one():
     assert env_cache("CACHE_URL", environ={})["BACKEND"].endswith("LocMemCache")
     redis = env_cache("CACHE_URL", environ={"CACHE_URL": "redis://redis:6379/1"})
+    # Django's Redis cache, with a fallback to memory while Redis is away (errata.core.cache).
     assert (redis["BACKEND"], redis["LOCATION"]) == (
-        "django.core.cache.backends.redis.RedisCache",
+        "errata.core.cache.FallbackRedisCache",
         "redis://redis:6379/1",
     )
     with pytest.raises(ImproperlyConfigured, match="CACHE_URL"):

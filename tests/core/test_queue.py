@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from errata.core import queue
 from errata.core.queue import enqueue, publish
 from errata.findings.services import comments_sweep_untriaged
 from errata.fixes.services import erratum_create_from_findings
@@ -33,8 +34,9 @@ from errata.models import (
 )
 from errata.notifications.services import notifications_sweep
 from errata.webhooks.services import deliveries_sweep
+from reviewapp.celery import app as celery_app
 from tests import factories
-from tests.brokers import dead_broker
+from tests.brokers import dead_broker, hung_broker
 
 CSV = "id,author,text\nc1,Ben,At 1:02 the axis label reads 'nueron'.\nc2,Cy,Lovely video!\n"
 EVENTS = ["comment.created", "erratum.created", "erratum.status_changed", "erratum.fixed"]
@@ -96,6 +98,26 @@ def test_publishing_to_an_unreachable_broker_says_so_quickly_and_raises_nothing(
         assert publish("errata.triage_comment", 1) is False
     assert time.monotonic() - started < 5
     assert "Broker unreachable" in caplog.text
+
+
+def test_a_broker_that_hangs_costs_one_timeout_then_is_left_alone_for_a_moment(monkeypatch, caplog):
+    with hung_broker(monkeypatch):
+        started = time.monotonic()
+        assert publish("errata.triage_comment", 1) is False
+        first = time.monotonic() - started
+        started = time.monotonic()
+        with caplog.at_level(logging.WARNING, logger="errata.core.queue"):
+            assert [publish("errata.triage_comment", n) for n in (2, 3, 4)] == [False] * 3
+        rest = time.monotonic() - started
+        # The socket timeouts bound the first try; the next ones do not even connect.
+        assert first < 10
+        assert rest < first / 3
+        assert caplog.text.count("Broker unreachable a moment ago") == 3
+        # Once the pause is over, the broker is tried again.
+        monkeypatch.setattr(queue, "_broker_failed", {celery_app.conf.broker_url: 0.0})
+        started = time.monotonic()
+        assert publish("errata.triage_comment", 5) is False
+        assert time.monotonic() - started > rest
 
 
 # --- a broker outage, action by action -------------------------------------------------------

@@ -344,19 +344,21 @@ def _finding_summary(cut) -> dict:
     return {"findings": rows, "grouped": sorted(sorted(g) for g in groups.values())}
 
 
-def test_batch_triage_in_a_worker_process_stores_what_it_stores_in_process(cut, creator):
+def test_batch_triage_in_small_batches_stores_what_one_batch_stores(cut, creator):
+    """Between two batches the index catches up with the cut's stored findings (its own
+    included, once each): small batches must group exactly as one batch does."""
     paste = PASTE.read_bytes()
     _import(cut, "patreon", paste, triage=False)
     ids = list(cut.comments.values_list("pk", flat=True))
-    in_process = findings_triage_batch(cut=cut, comment_ids=ids, in_worker=False)
+    at_once = findings_triage_batch(cut=cut, comment_ids=ids)
     expected = _finding_summary(cut)
 
     other = factories.CutFactory(video=cut.video, number=2, duration_s=1153.0)
     _import(other, "patreon", paste, triage=False)
     ids = list(other.comments.values_list("pk", flat=True))
-    in_worker = findings_triage_batch(cut=other, comment_ids=ids, in_worker=True, batch_size=10)
+    in_tens = findings_triage_batch(cut=other, comment_ids=ids, batch_size=10)
 
-    assert in_worker == in_process
+    assert in_tens == at_once
     assert _finding_summary(other) == expected
 
 

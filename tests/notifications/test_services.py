@@ -5,6 +5,7 @@ transient SMTP errors without duplicates; stopped by a one-click unsubscribe."""
 from __future__ import annotations
 
 import smtplib
+from datetime import timedelta
 from email import message_from_string, policy
 
 import pytest
@@ -20,7 +21,6 @@ from errata.models import Notification, Reviewer
 from errata.notifications import services as notification_services
 from errata.notifications.links import reports_token, unsubscribe_token, unsubscribe_url
 from errata.notifications.services import (
-    SWEEP_AFTER,
     erratum_notifications_create,
     notification_send,
     notifications_sweep,
@@ -307,7 +307,7 @@ def test_only_network_trouble_and_4xx_replies_are_transient(error, transient):
 
 
 def test_the_sweep_queues_again_what_a_lost_task_left_pending(
-    erratum, cut2, monkeypatch, django_capture_on_commit_callbacks
+    erratum, cut2, monkeypatch, settings, django_capture_on_commit_callbacks
 ):
     from kombu.exceptions import OperationalError
 
@@ -322,7 +322,7 @@ def test_the_sweep_queues_again_what_a_lost_task_left_pending(
     assert row.state == "pending"
 
     assert notifications_sweep(now=row.created_at) == 0  # too recent to be lost
-    later = row.created_at + SWEEP_AFTER
+    later = row.created_at + timedelta(seconds=settings.NOTIFICATION_SWEEP_AFTER_SECONDS)
     with django_capture_on_commit_callbacks(execute=True):
         assert notifications_sweep(now=later) == 1
     assert len(mail.outbox) == 1

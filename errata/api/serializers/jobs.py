@@ -60,6 +60,14 @@ class CommentImportResultSerializer(serializers.Serializer):
     findings = serializers.IntegerField(help_text="Findings triage made from the added comments.")
 
 
+JOB_RECOVERY_HELP = {
+    "attempts": {
+        "help_text": "Runs so far: more than 1 when a worker died under it and it was resumed."
+    },
+    "heartbeat_at": {"help_text": "The running worker's last sign of life."},
+}
+
+
 class ImportJobSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     created_by = started_by_field()
@@ -81,6 +89,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "skipped",
             "findings",
             "error",
+            "attempts",
+            "heartbeat_at",
             "created_by",
             "created_at",
             "started_at",
@@ -91,8 +101,10 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "format": {"help_text": "patreon, csv or youtube"},
             "total": {"help_text": "Comments in the file (known once it is checked)."},
             "error": {
-                "help_text": "Why it failed (the line or record at fault); nothing was written."
+                "help_text": "Why it failed (the line or record at fault; nothing of the file "
+                "was written) or who cancelled it."
             },
+            **JOB_RECOVERY_HELP,
         }
 
     @extend_schema_field(OpenApiTypes.URI)
@@ -123,11 +135,14 @@ class ExportJobSerializer(serializers.ModelSerializer):
             "content_type",
             "download_url",
             "error",
+            "attempts",
+            "heartbeat_at",
             "created_by",
             "created_at",
             "finished_at",
         ]
         read_only_fields = fields
+        extra_kwargs = JOB_RECOVERY_HELP
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, job: ExportJob) -> str:

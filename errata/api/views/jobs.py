@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from errata.api import selectors
 from errata.api.exceptions import Conflict
@@ -21,10 +22,30 @@ from errata.api.views.base import (
     ApiViewSet,
     export_file_responses,
 )
+from errata.io.jobs import job_cancel, job_retry
 from errata.models import ExportJob, ImportJob
 
 
-class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class _JobActions:
+    """Cancel a queued or running job; retry a failed or cancelled one (409 otherwise)."""
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Stop a queued or running job. A running import stops at its next step; the comments
+        it had stored stay (and are triaged), those it was storing are not stored."""
+        job = job_cancel(job=self.get_object(), user=request.user)
+        return Response(self.get_serializer(job).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str) -> Response:
+        """Queue a failed or cancelled job again; an import adds only what is still missing."""
+        job = job_retry(job=self.get_object())
+        return Response(self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportJobViewSet(_JobActions, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     """Large comment imports, run by a Celery task: status, phase, percentage, counts, and the
     error of a failed one. Start one with POST /api/cuts/{id}/import/."""
 
@@ -38,7 +59,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         return selectors.import_jobs_for_user(self.request.user)
 
 
-class ExportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class ExportJobViewSet(_JobActions, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     """Large exports, rendered by a Celery task; once done, `download_url` gives the file.
     Start one with GET /api/cuts/{id}/export/?format=... on a cut with many errata."""
 

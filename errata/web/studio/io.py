@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from errata.core.errors import ErrataConflict, error_text
 from errata.io.exports import EXPORT_FORMATS, export_render, export_size
-from errata.io.jobs import export_job_create, export_runs_inline, import_job_create
+from errata.io.jobs import (
+    export_job_create,
+    export_runs_inline,
+    import_job_create,
+    job_cancel,
+    job_retry,
+)
 from errata.io.readers import COMMENT_FORMATS
 from errata.io.selectors import (
     export_job_of_cut,
@@ -163,3 +171,28 @@ def export_job_download(request: HttpRequest, slug: str, number: int, job_id: in
         filename=job.filename,
         content_type=job.content_type,
     )
+
+
+JOB_ACTIONS = ("cancel", "retry")
+
+
+@studio_view
+@require_http_methods(["POST"])
+def job_action(
+    request: HttpRequest, slug: str, number: int, kind: str, job_id: int, verb: str
+) -> HttpResponse:
+    """Cancel a queued or running import or export, or retry a failed or cancelled one."""
+    cut = member_cut(request, slug, number)
+    find = import_job_of_cut if kind == "import" else export_job_of_cut
+    job = find(cut=cut, pk=job_id)
+    if job is None or verb not in JOB_ACTIONS:
+        raise Http404("No such job on this cut.")
+    try:
+        if verb == "cancel":
+            job_cancel(job=job, user=request.user)
+        else:
+            job_retry(job=job)
+    except (ErrataConflict, ValidationError) as error:
+        messages.error(request, error_text(error))
+    page = "errata:io_import_job" if kind == "import" else "errata:io_export_job"
+    return redirect(page, slug=slug, number=number, job_id=job_id)

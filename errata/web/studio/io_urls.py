@@ -12,6 +12,12 @@ CUT = "studio/videos/<slug:slug>/cuts/<int:number>"
 urlpatterns = [
     path(f"{CUT}/import/", io.comment_import, name="io_import"),
     path(f"{CUT}/import/<int:job_id>/", io.import_job, name="io_import_job"),
+    path(
+        f"{CUT}/import/<int:job_id>/<str:verb>/",
+        io.job_action,
+        {"kind": "import"},
+        name="io_import_job_action",
+    ),
     path(f"{CUT}/export/", io.export_page, name="io_export"),
     path(f"{CUT}/export/download/<str:fmt>/", io.export_download, name="io_export_download"),
     path(f"{CUT}/export/jobs/", io.export_job_start, name="io_export_job_start"),
@@ -20,5 +26,12 @@ urlpatterns = [
         f"{CUT}/export/jobs/<int:job_id>/download/",
         io.export_job_download,
         name="io_export_job_download",
+    ),
+    # After the download: "download" is not a verb.
+    path(
+        f"{CUT}/export/jobs/<int:job_id>/<str:verb>/",
+        io.job_action,
+        {"kind": "export"},
+        name="io_export_job_action",
     ),
 ]
