@@ -21,7 +21,13 @@ from errata.findings.grouping import finding_lookup_tokens
 from errata.findings.services import findings_triage
 from errata.models import Comment, Cut, DuplicateGroup, Finding, FindingToken, ImportJob, SceneSpan
 from errata.triage import TriagedFinding, triage_comment
-from errata.triage.duplicates import DuplicateIndex, GroupingItem, GroupingProfile, score_pair
+from errata.triage.duplicates import (
+    DuplicateIndex,
+    GroupingItem,
+    GroupingProfile,
+    Rarity,
+    score_pair,
+)
 from errata.triage.scenes import SceneLocator, SpanRef
 
 logger = logging.getLogger(__name__)
@@ -44,12 +50,14 @@ class BatchTriageResult:
     groups: int
 
 
-def _score_across_comments(first: GroupingProfile, second: GroupingProfile) -> float:
+def _score_across_comments(
+    first: GroupingProfile, second: GroupingProfile, rarity: Rarity
+) -> float:
     # As in findings_triage: the points of one comment are never duplicates of each other.
     # (Grouping keys are (comment id, ...), see _BatchEngine.)
     if first.item.key[0] == second.item.key[0]:  # type: ignore[index]
         return float("-inf")
-    return score_pair(first, second)
+    return score_pair(first, second, rarity)
 
 
 @dataclass(frozen=True)

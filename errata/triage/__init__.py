@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from errata.triage.categories import suggest_category
+from errata.triage.corrections import Correction, extract_correction
 from errata.triage.findings import FindingDraft, split_findings
+from errata.triage.model import ScoreAdjuster, suggest_category
 from errata.triage.timestamps import Timestamp
 
 __all__ = ["TriagedFinding", "triage_comment"]
@@ -27,9 +28,17 @@ class TriagedFinding:
     timestamps: tuple[Timestamp, ...]
     category: str
     confidence: float
+    # What the report says is wrong and what is right, when it says so.
+    correction: Correction | None = None
 
     @classmethod
-    def from_draft(cls, draft: FindingDraft, category: str, confidence: float) -> TriagedFinding:
+    def from_draft(
+        cls,
+        draft: FindingDraft,
+        category: str,
+        confidence: float,
+        correction: Correction | None = None,
+    ) -> TriagedFinding:
         return cls(
             text=draft.text,
             start=draft.start,
@@ -39,6 +48,7 @@ class TriagedFinding:
             timestamps=draft.timestamps,
             category=category,
             confidence=confidence,
+            correction=correction,
         )
 
 
@@ -48,8 +58,10 @@ def triage_comment(
     duration_s: float | None = None,
     player_time_s: float | None = None,
     author_is_creator: bool = False,
+    adjuster: ScoreAdjuster | None = None,
 ) -> list[TriagedFinding]:
-    """Split a comment into findings and suggest a category for each.
+    """Split a comment into findings; suggest a category for each (the learned model, shifted
+    by `adjuster` for the creator's team) and the correction it states, if any.
 
     The creator's own replies are answers, not reports: they yield no findings.
     """
@@ -57,8 +69,10 @@ def triage_comment(
         return []
     findings = []
     for draft in split_findings(text, duration_s=duration_s, player_time_s=player_time_s):
-        suggestion = suggest_category(draft.text)
+        suggestion = suggest_category(draft.text, adjuster)
         findings.append(
-            TriagedFinding.from_draft(draft, suggestion.category, suggestion.confidence)
+            TriagedFinding.from_draft(
+                draft, suggestion.category, suggestion.confidence, extract_correction(draft.text)
+            )
         )
     return findings
