@@ -11,6 +11,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.db import OperationalError as DatabaseOperationalError
 
 # Feature modules, not their functions, so each task reads as "<feature>.<service>(...)".
+from errata.findings import learning
 from errata.findings import services as findings
 from errata.io import jobs
 from errata.models import Comment
@@ -51,6 +52,16 @@ def triage_comment_task(comment_id: int) -> dict:
 @shared_task(name="errata.triage_sweep")
 def triage_sweep_task() -> int:
     return findings.comments_sweep_untriaged()
+
+
+@shared_task(name="errata.triage_learn")
+def triage_learn_task(team_id: int) -> int:
+    return learning.team_triage_learn(team_id=team_id)
+
+
+@shared_task(name="errata.triage_learn_sweep")
+def triage_learn_sweep_task() -> int:
+    return learning.triage_learn_sweep()
 
 
 @shared_task(name="errata.webhook_deliver", bind=True, max_retries=None)

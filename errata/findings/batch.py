@@ -18,10 +18,13 @@ from django.utils import timezone
 
 from errata.core.bulk import rows_insert
 from errata.findings.grouping import finding_lookup_tokens
-from errata.findings.services import findings_triage
+from errata.findings.learning import team_adapter
+from errata.findings.services import findings_triage, suggested_correction
 from errata.models import Comment, Cut, DuplicateGroup, Finding, FindingToken, ImportJob, SceneSpan
 from errata.triage import TriagedFinding, triage_comment
+from errata.triage.adaptation import TeamAdapter
 from errata.triage.duplicates import (
+    MATCH_THRESHOLD,
     DuplicateIndex,
     GroupingItem,
     GroupingProfile,
@@ -83,15 +86,25 @@ class _BatchEngine:
     group ("g", id), or the key of the finding that started a group of its own:
     (comment id, "s", finding id) when stored, (comment id, "n", position) when new."""
 
-    def __init__(self, duration_s: float, spans: list[SpanRef], seed: list[GroupingItem]):
+    def __init__(
+        self,
+        duration_s: float,
+        spans: list[SpanRef],
+        seed: list[GroupingItem],
+        adapter: TeamAdapter | None = None,
+    ):
         self.duration_s = duration_s
+        self.adapter = adapter
         self.locator = SceneLocator(spans)
-        self.index = DuplicateIndex(scorer=_score_across_comments)
+        self.index = DuplicateIndex(
+            scorer=_score_across_comments,
+            threshold=MATCH_THRESHOLD + (adapter.threshold_offset if adapter else 0.0),
+        )
         for item in seed:
             self.index.add(item)
 
     def run(self, texts: list[tuple[int, str, float | None]]) -> dict[int, list[_Drafted]]:
-        return self.match(_triage_texts(texts, self.duration_s))
+        return self.match(_triage_texts(texts, self.duration_s, self.adapter))
 
     def match(self, analysed: dict[int, list[TriagedFinding]]) -> dict[int, list[_Drafted]]:
         """Place each finding in a scene and a duplicate group, in comment order."""
@@ -115,12 +128,15 @@ class _BatchEngine:
 
 
 def _triage_texts(
-    texts: list[tuple[int, str, float | None]], duration_s: float
+    texts: list[tuple[int, str, float | None]],
+    duration_s: float,
+    adapter: TeamAdapter | None = None,
 ) -> dict[int, list[TriagedFinding]]:
-    """The engine's analysis of comments' texts (splitting, times, categories): pure Python
-    and independent per comment, so it can run in a worker of its own."""
+    """The engine's analysis of comments' texts (splitting, times, categories, as the team
+    taught them): pure Python and independent per comment, so it can run in a worker of its
+    own."""
     return {
-        pk: triage_comment(text, duration_s=duration_s, player_time_s=player_s)
+        pk: triage_comment(text, duration_s=duration_s, player_time_s=player_s, adjuster=adapter)
         for pk, text, player_s in texts
     }
 
@@ -129,9 +145,14 @@ def _triage_texts(
 _worker_engine: _BatchEngine | None = None
 
 
-def _engine_start(duration_s: float, spans: list[SpanRef], seed: list[GroupingItem]) -> None:
+def _engine_start(
+    duration_s: float,
+    spans: list[SpanRef],
+    seed: list[GroupingItem],
+    adapter: TeamAdapter | None = None,
+) -> None:
     global _worker_engine
-    _worker_engine = _BatchEngine(duration_s, spans, seed)
+    _worker_engine = _BatchEngine(duration_s, spans, seed, adapter)
 
 
 def _engine_match(analysed: dict[int, list[TriagedFinding]]) -> dict[int, list[_Drafted]]:
@@ -144,7 +165,10 @@ TRIAGE_POOL_MIN_BATCHES = 8
 
 
 def _engine_pools(
-    duration_s: float, spans: list[SpanRef], seed: list[GroupingItem]
+    duration_s: float,
+    spans: list[SpanRef],
+    seed: list[GroupingItem],
+    adapter: TeamAdapter | None = None,
 ) -> tuple[ProcessPoolExecutor, ProcessPoolExecutor] | None:
     """Two forked workers: one analyses the texts of the next batches, one matches their
     findings against the cut's (it holds the DuplicateIndex, so batches reach it in order),
@@ -162,7 +186,7 @@ def _engine_pools(
                 max_workers=1,
                 mp_context=context,
                 initializer=_engine_start,
-                initargs=(duration_s, spans, seed),
+                initargs=(duration_s, spans, seed, adapter),
             )
         )
         # Workers start on the first task: start them now, so a refusal shows here.
@@ -252,9 +276,10 @@ def findings_triage_batch(
         )
     ]
     seed, groups, starters = _stored_grouping(cut)
+    adapter = team_adapter(video_id=cut.video_id)
     use_worker = len(chunks) >= TRIAGE_POOL_MIN_BATCHES if in_worker is None else in_worker
-    pools = _engine_pools(cut.duration_s, spans, seed) if use_worker else None
-    engine = None if pools is not None else _BatchEngine(cut.duration_s, spans, seed)
+    pools = _engine_pools(cut.duration_s, spans, seed, adapter) if use_worker else None
+    engine = None if pools is not None else _BatchEngine(cut.duration_s, spans, seed, adapter)
     del seed
     progress(ImportJob.Phase.TRIAGING, 0, len(ids))
     analysing: deque[Future] = deque()
@@ -275,7 +300,7 @@ def findings_triage_batch(
                 .values_list("pk", "text", "timestamp_s")
             )
             if pools is not None:
-                analysing.append(pools[0].submit(_triage_texts, texts, cut.duration_s))
+                analysing.append(pools[0].submit(_triage_texts, texts, cut.duration_s, adapter))
             else:
                 matching.append(engine.run(texts))  # type: ignore[union-attr]
             submitted += 1
@@ -371,6 +396,7 @@ def _store_drafted(
                 ],
                 "suggested_category": d.draft.category,
                 "category_confidence": round(d.draft.confidence, 4),
+                **suggested_correction(d.draft),
                 "category": "",
                 "suggested_scene_id": d.scene_id,
                 "scene_id": None,

@@ -461,6 +461,14 @@ def _still_in_cut(row: _Row, cut: Cut) -> bool:
     return True
 
 
+def _stated_correction(erratum: Erratum) -> str:
+    """The erratum's correction as the line says it: “maybe” (not “mabye”)."""
+    if not erratum.correction_right:
+        return ""
+    wrong = f" (not “{erratum.correction_wrong}”)" if erratum.correction_wrong else ""
+    return f"“{erratum.correction_right}”{wrong}"
+
+
 def render_corrections(checklist: _Checklist) -> str:
     rows = [r for r in checklist.rows if _still_in_cut(r, checklist.cut)]
     rows.sort(key=lambda r: (r.erratum.timestamp_s is None, r.erratum.timestamp_s or 0))
@@ -469,7 +477,7 @@ def render_corrections(checklist: _Checklist) -> str:
     lines = ["Corrections:"]
     for row in rows:
         e = row.erratum
-        right = " ".join((e.fix_note or e.description).split())
+        right = " ".join((_stated_correction(e) or e.fix_note or e.description).split())
         time = f"{format_time(e.timestamp_s)} " if e.timestamp_s is not None else ""
         text = f"{Category(e.category).label}: {short_description(e)}".rstrip(".\u2026 ")
         lines.append(f"{time}\u2013 {text}" + (f". Correct: {right}" if right else "."))

@@ -30,6 +30,8 @@ from errata.models.findings import (
     FindingToken,
     MeToo,
     Remedy,
+    TeamTriageModel,
+    TriageExample,
 )
 from errata.models.jobs import (
     ExportJob,
@@ -84,6 +86,8 @@ __all__ = [
     "Scene",
     "SceneSpan",
     "Team",
+    "TeamTriageModel",
+    "TriageExample",
     "User",
     "Video",
     "WebhookDelivery",

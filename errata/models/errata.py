@@ -59,6 +59,10 @@ class Erratum(models.Model):
     )
     remedy = models.CharField(max_length=16, choices=Remedy.choices, default=Remedy.RERENDER)
     fix_note = models.TextField(blank=True)
+    # What is wrong and what is right ("mabye" -> "maybe"): suggested from the reports, edited
+    # by the creator, and what the corrections export says. A wrong part needs a right one.
+    correction_wrong = models.CharField(max_length=200, blank=True)
+    correction_right = models.CharField(max_length=200, blank=True)
     # Why it is wontfix / not_an_error; required for those statuses.
     resolution_reason = models.TextField(blank=True)
     # Merging errata moves the findings and leaves this redirect behind.
@@ -106,6 +110,10 @@ class Erratum(models.Model):
                 name="erratum_closed_has_reason",
             ),
             models.CheckConstraint(condition=~Q(title=""), name="erratum_title_not_empty"),
+            models.CheckConstraint(
+                condition=Q(correction_wrong="") | ~Q(correction_right=""),
+                name="erratum_correction_has_right",
+            ),
         ]
         indexes = [
             # The errata board: a cut's errata by status, in time order.

@@ -273,6 +273,8 @@ def _from_rule(kind: str, match: re.Match[str], text: str) -> Correction | None:
         return None
     if kind == "arrow" and sum(_sentence(text, match).count(a) for a in _ARROWS) > 1:
         return None  # a breadcrumb ("Academy -> Senior -> E-Commerce"), not a correction
+    if unquoted and set(wrong.casefold().split()) < set(right.casefold().split()):
+        return None  # "the last row should be the k-th row" describes; it corrects nothing
     return Correction(*_narrowed(wrong, right))
 
 

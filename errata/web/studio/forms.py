@@ -154,6 +154,10 @@ class ErratumEditForm(_SceneOfVideoForm):
     scene = SceneNameField()
     timestamp = TimeField(required=False, label="Time")
     fix_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    correction_wrong = forms.CharField(max_length=200, required=False, label="Wrong (as it is)")
+    correction_right = forms.CharField(
+        max_length=200, required=False, label="Right (as it should be)"
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     @classmethod
@@ -167,6 +171,8 @@ class ErratumEditForm(_SceneOfVideoForm):
             "scene": erratum.scene.name if erratum.scene_id else "",
             "timestamp": erratum.timestamp_s,
             "fix_note": erratum.fix_note,
+            "correction_wrong": erratum.correction_wrong,
+            "correction_right": erratum.correction_right,
             "version": erratum.version,
         }
 
