@@ -111,6 +111,14 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.I | re.S,
         ),
     ),
+    # "I said "sine" but meant "cosine"" (wrong, then right)
+    (
+        "said_meant",
+        re.compile(
+            rf"\b(?:say|said|says|wrote|write|writes)\s+{_QUOTED}\s*,?\s*(?:but|and|when|where)?\s*(?:you\s+|i\s+)?(?:meant|mean|intended)\s+(?:to\s+(?:say|write)\s+)?{_QUOTED}",
+            re.I,
+        ),
+    ),
     # "'outputes' instead of 'outputs'" (wrong, then right)
     ("instead", re.compile(rf"{_SIDE}\s+(?:instead\s+of|rather\s+than)\s+{_SIDE_AFTER}", re.I)),
     # "'mabye' -> 'maybe'" (wrong, then right)
@@ -134,6 +142,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "said_if_said": ("you say", "you said", "you wrote", "you write"),
     "instead": ("instead", "rather than"),
     "arrow": ("->", "\u2192", "=>", "\u27f6"),
+    "said_meant": ("mean", "intended"),
     "meant": ("mean",),
 }
 _ANY_NEEDED = tuple(sorted({w for words in _NEEDS.values() for w in words} | {"expected"}))
@@ -247,7 +256,7 @@ def _from_rule(kind: str, match: re.Match[str], text: str) -> Correction | None:
         if spoken and _plausible(first, first_quoted) and _a_value(first, first_quoted):
             return Correction("", first)
         return None
-    if kind == "said_if_said":
+    if kind in ("said_if_said", "said_meant"):
         first, first_quoted = _side((*groups[0:3], None))
         second, second_quoted = _side((*groups[3:6], None))
         if first and second and first.casefold() != second.casefold():

@@ -57,14 +57,22 @@ class Command(BaseCommand):
             "--train-also",
             action="append",
             type=Path,
-            help="with --cross-validate: a data set always in training (default: the seed)",
+            help="with --cross-validate or --replay: a data set always in training "
+            "(default: the seed)",
+        )
+        parser.add_argument(
+            "--replay",
+            metavar="COLLECTION",
+            help="hold out the videos of one collection (one team), fit on the rest, then "
+            "replay its findings in order with the creator correcting each suggestion: "
+            "accuracy of the untouched model and of the team-adapted one, per half",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         dataset = load_dataset(Path(options["path"]))
         if options["folds"] is not None and options["folds"] < 2:
             raise CommandError("--folds must be at least 2.")
-        if not options["cross_validate"]:
+        if not (options["cross_validate"] or options["replay"]):
             categorize = rule_category if options["rules"] else None
             metrics = evaluate(dataset, categorize=categorize)
             self.stdout.write(_table(metrics))
@@ -75,12 +83,15 @@ class Command(BaseCommand):
             from errata.triage.training import labelled_items
         except ImportError as error:  # pragma: no cover - depends on the environment
             raise CommandError(
-                '--cross-validate needs scikit-learn: pip install -e ".[train]"'
+                '--cross-validate needs scikit-learn: pip install -e ".[dev]"'
             ) from error
         extra: list[tuple[str, str]] = []
         for path in options["train_also"] or [SEED_FILE]:
             if Path(path).resolve() != Path(options["path"]).resolve():
                 extra += [(t, c) for t, c, _ in labelled_items(load_dataset(Path(path)))]
+        if options["replay"]:
+            self.stdout.write(_replay(dataset, options["replay"], extra))
+            return
         result = cross_validate(
             dataset,
             extra_training=extra,
@@ -91,6 +102,31 @@ class Command(BaseCommand):
         self.stdout.write(_comparison(result))
         if options["json"]:
             self.stdout.write(json.dumps(result, sort_keys=False))
+
+
+def _replay(dataset: dict[str, Any], collection: str, extra: list[tuple[str, str]]) -> str:
+    from errata.triage.adaptation import replay
+    from errata.triage.training import fit_category_model, labelled_items
+
+    def of_team(video: dict[str, Any]) -> bool:
+        return collection in (video.get("collection"), video.get("source"))
+
+    held = {"videos": [v for v in dataset["videos"] if of_team(v)]}
+    rest = {"videos": [v for v in dataset["videos"] if not of_team(v)]}
+    labelled = [(t, c) for t, c, _ in labelled_items(held)]
+    if len(labelled) < 4:
+        raise CommandError(f"--replay: {collection!r} has fewer than 4 labelled findings.")
+    model = fit_category_model([(t, c) for t, c, _ in labelled_items(rest)] + extra)
+    untouched, adapted = replay(model, labelled)
+    half = len(labelled) // 2
+    rows = [
+        f"replay of {collection!r}: {len(labelled)} findings in {len(held['videos'])} videos",
+        f"{'':24} {'first half':>10} {'later half':>10}",
+    ]
+    for name, hits in (("untouched model", untouched), ("adapted to the team", adapted)):
+        first, later = hits[:half], hits[half:]
+        rows.append(f"{name:24} {sum(first) / len(first):10.3f} {sum(later) / len(later):10.3f}")
+    return "\n".join(rows)
 
 
 def load_dataset(path: Path) -> dict[str, Any]:

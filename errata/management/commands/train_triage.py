@@ -44,7 +44,7 @@ class Command(BaseCommand):
             from errata.triage.training import fit_category_model
         except ImportError as error:  # pragma: no cover - depends on the environment
             raise CommandError(
-                'train_triage needs scikit-learn: pip install -e ".[train]"'
+                'train_triage needs scikit-learn: pip install -e ".[dev]"'
             ) from error
         paths = options["data"] or [CORPUS, SEED]
         examples = training_examples(*paths)
