@@ -73,10 +73,11 @@ class CategoryModel:
     cue_scale: tuple[float, ...]
     cue_weights: tuple[tuple[float, ...], ...]
     meta: dict[str, Any] = field(default_factory=dict)
-    _pieces: dict[str, tuple[float, ...] | None] = field(default_factory=dict, repr=False)
+    _pieces: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False)
 
     _cue_base: tuple[float, ...] = field(default=(), repr=False)
-    _cue_terms: tuple[tuple[float, tuple[float, ...]], ...] = field(default=(), repr=False)
+    _cue_inverse_scale: tuple[float, ...] = field(default=(), repr=False)
+    _cue_columns: tuple[tuple[float, ...], ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         # (value - mean) / scale * weights, summed over cues, is a constant (every cue at 0)
@@ -87,46 +88,48 @@ class CategoryModel:
         ):
             base = [b - mean / scale * w for b, w in zip(base, weights, strict=True)]
         self._cue_base = tuple(base)
-        self._cue_terms = tuple(
-            (1.0 / scale, weights)
-            for scale, weights in zip(self.cue_scale, self.cue_weights, strict=True)
-        )
+        self._cue_inverse_scale = tuple(1.0 / scale for scale in self.cue_scale)
+        self._cue_columns = tuple(zip(*self.cue_weights, strict=True))
 
-    def _piece_vector(self, piece: str) -> tuple[float, ...] | None:
-        # Words recur across comments: their n-grams are summed once and remembered.
-        cached = self._pieces.get(piece, False)
-        if cached is not False:
-            return cached  # type: ignore[return-value]
+    def _piece_vector(self, piece: str) -> tuple[float, ...]:
+        """The summed n-gram weights of one piece; () when none of its n-grams is known."""
         total: list[float] | None = None
         for gram in char_ngrams(piece):
             weights = self.grams.get(gram)
             if weights is not None:
                 total = list(weights) if total is None else _add(total, weights)
-        result = tuple(total) if total is not None else None
+        result = tuple(total) if total is not None else ()
         if len(self._pieces) > _PIECE_CACHE_LIMIT:
             self._pieces.clear()
+        # Words recur across comments: their n-grams are summed once and remembered.
         self._pieces[piece] = result
         return result
 
     def raw_scores(self, features: TextFeatures) -> list[float]:
         """Class scores before temperature: the logistic regression's decision function.
-        (Columns are summed with zip and sum, which run in C: this is the hot path of triage.)"""
+        (Lookups go through map and columns are summed with zip and sum, which run in C: this
+        is the hot path of triage.)"""
         vectors: list[Sequence[float]] = [self.intercept, self._cue_base]
-        get = self.words.get
-        entries = [entry for entry in map(get, features.words) if entry is not None]
+        entries = [entry for entry in map(self.words.get, features.words) if entry is not None]
         if entries:
             norm = 1.0 / math.sqrt(sum(entry[0] for entry in entries))
             columns = zip(*(entry[1] for entry in entries), strict=True)
             vectors.append([sum(c) * norm for c in columns])
         if features.pieces:
-            pieces = [v for v in map(self._piece_vector, features.pieces) if v is not None]
+            found = list(map(self._pieces.get, features.pieces))
+            if None in found:  # pieces not seen before: sum their n-grams once
+                found = [
+                    v if v is not None else self._piece_vector(p)
+                    for p, v in zip(features.pieces, found, strict=True)
+                ]
+            pieces = [v for v in found if v]
             if pieces:
                 norm = 1.0 / math.sqrt(len(features.pieces))
                 vectors.append([sum(c) * norm for c in zip(*pieces, strict=True)])
-        for value, (inverse_scale, weights) in zip(features.cues, self._cue_terms, strict=True):
-            if value:
-                factor = value * inverse_scale
-                vectors.append([factor * w for w in weights])
+        # The cues' part: their standardised values times their weights, one dot product per
+        # class (columns of the cue weights, precomputed).
+        values = list(map(operator.mul, features.cues, self._cue_inverse_scale))
+        vectors.append([sum(map(operator.mul, values, column)) for column in self._cue_columns])
         return [sum(column) for column in zip(*vectors, strict=True)]
 
     def probabilities(self, text: str, adjuster: ScoreAdjuster | None = None) -> list[float]:
