@@ -60,6 +60,9 @@ MAX_KEYWORD_CANDIDATES = 24
 MAX_KEYWORD_POSTINGS = 16
 MAX_CANDIDATES = 96
 REPRESENTATIVES_PER_GROUP = 5
+# Two untimed reports of one erratum category in a cut of at most SMALL_CUT findings.
+UNTIMED_SAME_KIND = 1.5
+SMALL_CUT = 10
 
 
 @dataclass(frozen=True)
@@ -372,6 +375,16 @@ def score_pair(first: GroupingProfile, second: GroupingProfile, rarity: Rarity =
     )
     score += _token_score(first.tokens, second.tokens, disagreement)
     score += _category_score(first, second)
+    if (
+        first.item.timestamp_s is None
+        and second.item.timestamp_s is None
+        and first.category == second.category
+        and first.category in ERRATUM_CATEGORIES
+    ):
+        # Neither says where: in a cut with few findings there are few problems of one kind,
+        # so two reports of that kind are likely one (a prior that fades as the cut grows).
+        small = min(1.0, SMALL_CUT / max(rarity.documents, 1))
+        score += UNTIMED_SAME_KIND * min(first.certainty, second.certainty) * small
     if first.item.scene is not None and second.item.scene is not None:
         score += 0.5 if first.item.scene == second.item.scene else -2.0
     score += _text_score(first, second, rarity)
