@@ -119,6 +119,7 @@ class _BatchEngine:
                         text=draft.text,
                         timestamp_s=draft.timestamp_s,
                         category=draft.category,
+                        certainty=draft.confidence,
                         scene=scene_id,
                     )
                 )
@@ -220,13 +221,25 @@ def _stored_grouping(
             "timestamp_s",
             "category",
             "suggested_category",
+            "category_confidence",
             "scene_id",
             "suggested_scene_id",
             "duplicate_group_id",
         )
     )
     for row in stored.iterator(chunk_size=2000):
-        pk, comment_id, text, at, category, suggested, scene, suggested_scene, group_id = row
+        (
+            pk,
+            comment_id,
+            text,
+            at,
+            category,
+            suggested,
+            confidence,
+            scene,
+            suggested_scene,
+            group_id,
+        ) = row
         key = (comment_id, "s", pk)
         label: Hashable = ("g", group_id) if group_id else key
         if group_id:
@@ -239,6 +252,7 @@ def _stored_grouping(
                 text=text,
                 timestamp_s=at,
                 category=category or suggested,
+                certainty=1.0 if category else confidence,
                 scene=scene or suggested_scene,
                 group=label,
             )

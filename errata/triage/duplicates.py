@@ -75,6 +75,8 @@ class GroupingItem:
     category: str | None = None
     scene: Hashable | None = None
     group: Hashable | None = None
+    # How sure `category` is: 1 when the creator decided it, else the suggestion's confidence.
+    certainty: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -252,7 +254,7 @@ Categorizer = Callable[[str], CategorySuggestion]
 def profile_item(item: GroupingItem, categorize: Categorizer | None = None) -> GroupingProfile:
     """`categorize` suggests the category of an item that has none (default: what triage uses)."""
     if item.category:
-        category, certainty = item.category, 1.0
+        category, certainty = item.category, item.certainty
     else:
         suggestion = (categorize or suggest_category)(item.text)
         category, certainty = suggestion.category, suggestion.confidence
