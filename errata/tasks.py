@@ -12,6 +12,7 @@ from django.db import OperationalError as DatabaseOperationalError
 
 # Feature modules, not their functions, so each task reads as "<feature>.<service>(...)".
 from errata.findings import batch as findings_batch
+from errata.findings import learning
 from errata.findings import services as findings
 from errata.io import jobs
 from errata.models import Comment, Cut
@@ -65,6 +66,16 @@ def triage_batch_task(cut_id: int, comment_ids: list[int]) -> dict:
 @shared_task(name="errata.triage_sweep")
 def triage_sweep_task() -> int:
     return findings.comments_sweep_untriaged()
+
+
+@shared_task(name="errata.triage_learn")
+def triage_learn_task(team_id: int) -> int:
+    return learning.team_triage_learn(team_id=team_id)
+
+
+@shared_task(name="errata.triage_learn_sweep")
+def triage_learn_sweep_task() -> int:
+    return learning.triage_learn_sweep()
 
 
 @shared_task(name="errata.webhook_deliver", bind=True, max_retries=None)

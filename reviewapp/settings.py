@@ -352,6 +352,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "errata.triage_sweep",
         "schedule": env_int("TRIAGE_SWEEP_SECONDS", 300, minimum=10),
     },
+    # Folds creators' category changes, merges and splits into their team's triage model
+    # (each decision also queues it at once; this catches a lost task).
+    "triage-learn-sweep": {
+        "task": "errata.triage_learn_sweep",
+        "schedule": env_int("TRIAGE_SWEEP_SECONDS", 300, minimum=10),
+    },
     "digest-daily": {
         "task": "errata.digest_daily",
         "schedule": crontab(minute=0),

@@ -20,10 +20,19 @@ from errata.catalog.selectors import cut_transcript
 from errata.core.bulk import rows_insert
 from errata.core.locks import cut_duplicates_lock
 from errata.findings.grouping import finding_lookup_tokens
-from errata.findings.services import findings_triage
+from errata.findings.learning import team_adapter
+from errata.findings.services import findings_triage, suggested_correction
 from errata.models import Comment, Cut, DuplicateGroup, Finding, FindingToken, ImportJob, SceneSpan
 from errata.triage import TriagedFinding, triage_comment
-from errata.triage.duplicates import DuplicateIndex, GroupingItem, GroupingProfile, score_pair
+from errata.triage.adaptation import TeamAdapter
+from errata.triage.duplicates import (
+    MATCH_THRESHOLD,
+    DuplicateIndex,
+    GroupingItem,
+    GroupingProfile,
+    Rarity,
+    score_pair,
+)
 from errata.triage.scenes import SceneLocator, SpanRef
 from errata.triage.transcripts import TranscriptCue, quoted_phrases
 
@@ -47,12 +56,14 @@ class BatchTriageResult:
     groups: int
 
 
-def _score_across_comments(first: GroupingProfile, second: GroupingProfile) -> float:
+def _score_across_comments(
+    first: GroupingProfile, second: GroupingProfile, rarity: Rarity
+) -> float:
     # As in findings_triage: the points of one comment are never duplicates of each other.
     # (Grouping keys are (comment id, ...), see _BatchEngine.)
     if first.item.key[0] == second.item.key[0]:  # type: ignore[index]
         return float("-inf")
-    return score_pair(first, second)
+    return score_pair(first, second, rarity)
 
 
 @dataclass(frozen=True)
@@ -84,11 +95,16 @@ class _BatchEngine:
         spans: list[SpanRef],
         seed: list[GroupingItem],
         transcript: tuple[TranscriptCue, ...] = (),
+        adapter: TeamAdapter | None = None,
     ):
         self.duration_s = duration_s
         self.transcript = transcript
+        self.adapter = adapter
         self.locator = SceneLocator(spans)
-        self.index = DuplicateIndex(scorer=_score_across_comments)
+        self.index = DuplicateIndex(
+            scorer=_score_across_comments,
+            threshold=MATCH_THRESHOLD + (adapter.threshold_offset if adapter else 0.0),
+        )
         for item in seed:
             self.index.add(item)
 
@@ -103,6 +119,7 @@ class _BatchEngine:
                 duration_s=self.duration_s,
                 player_time_s=player_s,
                 transcript=self.transcript if self.transcript and quoted_phrases(text) else (),
+                adjuster=self.adapter,
             )
             for pk, text, player_s in texts
         }
@@ -120,6 +137,7 @@ class _BatchEngine:
                         text=draft.text,
                         timestamp_s=draft.timestamp_s,
                         category=draft.category,
+                        certainty=draft.confidence,
                         scene=scene_id,
                     )
                 )
@@ -168,13 +186,25 @@ class _CutGrouping:
                 "timestamp_s",
                 "category",
                 "suggested_category",
+                "category_confidence",
                 "scene_id",
                 "suggested_scene_id",
                 "duplicate_group_id",
             )
         )
         for row in stored.iterator(chunk_size=2000):
-            pk, comment_id, text, at, category, suggested, scene, suggested_scene, group_id = row
+            (
+                pk,
+                comment_id,
+                text,
+                at,
+                category,
+                suggested,
+                confidence,
+                scene,
+                suggested_scene,
+                group_id,
+            ) = row
             key = (comment_id, "s", pk)
             label: Hashable = ("g", group_id) if group_id else key
             if group_id:
@@ -187,6 +217,7 @@ class _CutGrouping:
                     text=text,
                     timestamp_s=at,
                     category=category or suggested,
+                    certainty=1.0 if category else confidence,
                     scene=scene or suggested_scene,
                     group=label,
                 )
@@ -235,7 +266,8 @@ def findings_triage_batch(
     ]
     grouping = _CutGrouping(cut.pk)
     transcript = tuple(cut_transcript(cut=cut)) if cut.transcript_line_count else ()
-    engine = _BatchEngine(cut.duration_s, spans, grouping.catch_up(), transcript)
+    adapter = team_adapter(video_id=cut.video_id)
+    engine = _BatchEngine(cut.duration_s, spans, grouping.catch_up(), transcript, adapter)
     progress(ImportJob.Phase.TRIAGING, 0, len(ids))
 
     triaged = made = groups_made = 0
@@ -343,6 +375,7 @@ def _store_drafted(
                 "erratum_id": None,
                 "state": Finding.State.NEW,
                 "dismissed_reason": "",
+                **suggested_correction(d.draft),
             }
             for d in new
         ],

@@ -23,6 +23,7 @@ def finding_grouping_item(finding: Finding) -> GroupingItem:
         text=finding.text,
         timestamp_s=finding.timestamp_s,
         category=finding.effective_category,
+        certainty=1.0 if finding.category else finding.category_confidence,
         scene=finding.effective_scene_id,
         group=finding.duplicate_group_id or ("finding", finding.pk),
     )

@@ -21,6 +21,7 @@ from errata.core.errors import ErrataConflict
 from errata.core.locks import cut_duplicates_lock
 from errata.core.queue import publish
 from errata.findings.grouping import finding_grouping_item, finding_lookup_tokens
+from errata.findings.learning import team_adapter, triage_examples_record
 from errata.findings.selectors import finding_duplicate_candidates
 from errata.models import (
     CATEGORY_VALUES,
@@ -30,10 +31,12 @@ from errata.models import (
     Finding,
     FindingToken,
     Scene,
+    TriageExample,
 )
 from errata.reviews.services import comment_validate_timestamp
-from errata.triage import triage_comment
-from errata.triage.duplicates import match_group
+from errata.triage import TriagedFinding, triage_comment
+from errata.triage.adaptation import TeamAdapter
+from errata.triage.duplicates import MATCH_THRESHOLD, match_group
 from errata.triage.transcripts import quoted_phrases
 
 
@@ -43,6 +46,15 @@ class TriageResult:
     created: int
     updated: int
     removed: int
+
+
+def suggested_correction(draft: TriagedFinding) -> dict[str, str]:
+    """The Finding fields holding the correction a report states (empty when it states none)."""
+    correction = draft.correction
+    return {
+        "suggested_correction_wrong": correction.wrong[:200] if correction else "",
+        "suggested_correction_right": correction.right[:200] if correction else "",
+    }
 
 
 def findings_triage(*, comment_id: int) -> TriageResult:
@@ -58,15 +70,18 @@ def findings_triage(*, comment_id: int) -> TriageResult:
         cut = comment.cut
         existing = {f.position: f for f in comment.findings.all()}
 
+        adapter = None
         if comment.author_role == Comment.Role.CREATOR:
             drafts = []
         else:
+            adapter = team_adapter(video_id=cut.video_id)
             drafts = triage_comment(
                 comment.text,
                 duration_s=cut.duration_s,
                 player_time_s=comment.timestamp_s,
                 # Only a comment that quotes something can match the transcript.
                 transcript=cut_transcript(cut=cut) if quoted_phrases(comment.text) else (),
+                adjuster=adapter,
             )
 
         locator = cut_scene_locator(cut) if drafts else None
@@ -93,6 +108,7 @@ def findings_triage(*, comment_id: int) -> TriageResult:
                     suggested_category=draft.category,
                     category_confidence=round(draft.confidence, 4),
                     suggested_scene_id=suggested_scene_id,
+                    **suggested_correction(draft),
                 )
                 created += 1
             else:
@@ -101,6 +117,8 @@ def findings_triage(*, comment_id: int) -> TriageResult:
                 finding.parsed_timestamps = parsed
                 finding.suggested_category = draft.category
                 finding.category_confidence = round(draft.confidence, 4)
+                for name, value in suggested_correction(draft).items():
+                    setattr(finding, name, value)
                 if finding.timestamp_source != Finding.TimestampSource.MANUAL:
                     finding.timestamp_s = draft.timestamp_s
                     finding.timestamp_source = draft.timestamp_source
@@ -122,7 +140,7 @@ def findings_triage(*, comment_id: int) -> TriageResult:
             cut_duplicates_lock(cut_id=cut.pk)
         for finding in kept:
             if finding.duplicate_group_id is None and finding.state != Finding.State.DISMISSED:
-                finding_assign_duplicate_group(finding=finding)
+                finding_assign_duplicate_group(finding=finding, adapter=adapter)
 
         Comment.objects.filter(pk=comment.pk).update(
             triage_state=(
@@ -160,13 +178,18 @@ def _duplicate_candidates(finding: Finding) -> list[Finding]:
     )
 
 
-def finding_assign_duplicate_group(*, finding: Finding) -> DuplicateGroup | None:
-    """Match one finding against its cut's stored findings and join (or found) a group."""
+def finding_assign_duplicate_group(
+    *, finding: Finding, adapter: TeamAdapter | None = None
+) -> DuplicateGroup | None:
+    """Match one finding against its cut's stored findings and join (or found) a group, as
+    strictly as the team's merges and splits taught (`adapter`)."""
     candidates = _duplicate_candidates(finding)
     if not candidates:
         return None
     match = match_group(
-        finding_grouping_item(finding), [finding_grouping_item(c) for c in candidates]
+        finding_grouping_item(finding),
+        [finding_grouping_item(c) for c in candidates],
+        threshold=MATCH_THRESHOLD + (adapter.threshold_offset if adapter else 0.0),
     )
     if match is None:
         return None
@@ -272,10 +295,12 @@ def _fair_shares(waiting: dict[int, int], *, limit: int, batch_size: int) -> dic
 
 def finding_split_from_group(*, finding: Finding) -> DuplicateGroup:
     """The creator says this finding is not the same problem as the rest of its group. It gets a
-    group of its own, so re-triage (which only groups ungrouped findings) leaves it apart."""
+    group of its own, so re-triage (which only groups ungrouped findings) leaves it apart; the
+    team's grouping learns to be stricter."""
     with transaction.atomic():
         group = DuplicateGroup.objects.create(cut_id=finding.cut_id)
         Finding.objects.filter(pk=finding.pk).update(duplicate_group=group)
+        triage_examples_record(findings=[finding], kind=TriageExample.Kind.SPLIT)
     finding.duplicate_group = group
     return group
 
@@ -299,6 +324,11 @@ def findings_dismiss(
                 f"{len(ids) - changed} of these findings were already triaged by someone else; "
                 "nothing was changed."
             )
+        # What triage suggested otherwise is a lesson for the team's categories.
+        taught = Finding.objects.filter(pk__in=ids).exclude(suggested_category=category)
+        triage_examples_record(
+            findings=list(taught), kind=TriageExample.Kind.CATEGORY, category=category
+        )
     return changed
 
 
@@ -325,6 +355,11 @@ def finding_update(
         raise ValidationError({"category": f"Unknown category {category!r}."})
     with transaction.atomic():
         finding = Finding.objects.select_for_update().select_related("cut").get(pk=finding.pk)
+        if category is not None and category != finding.effective_category:
+            # The creator corrected triage's category: a labelled example for their team.
+            triage_examples_record(
+                findings=[finding], kind=TriageExample.Kind.CATEGORY, category=category
+            )
         if category is not None:
             finding.category = category
         if timestamp_s is not None:

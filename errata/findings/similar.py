@@ -71,7 +71,11 @@ def _similar_groups(
             exclude_reviewer_id=reviewer_id,
         )
         item = GroupingItem(
-            key="draft", text=draft.text, timestamp_s=draft.timestamp_s, category=draft.category
+            key="draft",
+            text=draft.text,
+            timestamp_s=draft.timestamp_s,
+            category=draft.category,
+            certainty=draft.confidence,
         )
         pool = [finding_grouping_item(c) for c in candidates]
         while pool and len(groups) < SIMILAR_LIMIT:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from errata.core.text import shorten
 from errata.models import REMEDY_FOR_CATEGORY, Category, Finding
 from errata.triage.categories import ERRATUM_CATEGORIES, quoted_strings
+from errata.triage.corrections import Correction, extract_correction
 from errata.triage.timestamps import format_time
 
 
@@ -18,10 +19,19 @@ def majority(values: Iterable, *, default=None):
     return counts.most_common(1)[0][0] if counts else default
 
 
+def finding_correction(finding: Finding) -> Correction | None:
+    """The correction a finding states: as triage stored it, else read from its text now (for
+    findings stored before triage read corrections)."""
+    if finding.suggested_correction_right:
+        return Correction(finding.suggested_correction_wrong, finding.suggested_correction_right)
+    return extract_correction(finding.text)
+
+
 def erratum_defaults_from_findings(findings: list[Finding]) -> dict:
     """What the inbox prefills when a group becomes an erratum: the category most reports give
     (an erratum category over content or none), the median time, the scene most reports fall in,
-    and a title naming the problem and where it is."""
+    the correction most reports state, and a title naming the problem and where it is, the way
+    a creator would write it ("Typo at 6:03: “mabye” should be “maybe”")."""
     categories = [f.effective_category for f in findings]
     erratum_like = [c for c in categories if c in ERRATUM_CATEGORIES]
     category = majority(erratum_like or categories, default=Category.CONTENT)
@@ -32,9 +42,16 @@ def erratum_defaults_from_findings(findings: list[Finding]) -> dict:
     quoted = majority(
         q.strip(" .,;:!?") for f in findings for q in quoted_strings(f.text) if len(q) <= 40
     )
+    # Reports that state a correction mostly agree on it; ties go to the earliest report.
+    earliest_first = sorted(findings, key=lambda f: f.pk or 0)
+    correction = majority(c for c in map(finding_correction, earliest_first) if c is not None)
     label = Category(category).label
     where = f" at {format_time(timestamp_s)}" if timestamp_s is not None else ""
-    if quoted:
+    if correction is not None and correction.wrong:
+        title = f"{label}{where}: “{correction.wrong}” should be “{correction.right}”"
+    elif correction is not None:
+        title = f"{label}{where}: should be “{correction.right}”"
+    elif quoted:
         title = f"{label}{where}: “{quoted}”"
     else:
         first = min(findings, key=lambda f: (f.timestamp_s is None, f.pk or 0))
@@ -47,4 +64,6 @@ def erratum_defaults_from_findings(findings: list[Finding]) -> dict:
         "remedy": REMEDY_FOR_CATEGORY[Category(category)],
         # The inbox names the group by it ("3 reports near 6:00 — typo — 'mabye'").
         "quoted": quoted or "",
+        "correction_wrong": correction.wrong[:200] if correction else "",
+        "correction_right": correction.right[:200] if correction else "",
     }

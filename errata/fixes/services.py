@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from errata.core.errors import ErrataConflict, StaleVersion
 from errata.core.events import erratum_created, erratum_status_changed, send_on_commit
+from errata.findings.learning import triage_examples_record
 from errata.findings.titles import erratum_defaults_from_findings
 from errata.models import (
     CATEGORY_VALUES,
@@ -24,6 +25,7 @@ from errata.models import (
     ErratumEvent,
     Finding,
     Scene,
+    TriageExample,
 )
 from errata.reviews.services import comment_validate_timestamp
 
@@ -48,7 +50,23 @@ ERRATUM_EDITABLE_FIELDS = {
     "remedy",
     "fix_note",
     "corrected_line",
+    "correction_wrong",
+    "correction_right",
 }
+CORRECTION_MAX_LENGTH = 200
+
+
+def _validate_correction(*, wrong: str, right: str) -> tuple[str, str]:
+    """A correction names what is right, and may name what is wrong; both fit a line."""
+    wrong, right = (wrong or "").strip(), (right or "").strip()
+    for name, value in (("correction_wrong", wrong), ("correction_right", right)):
+        if len(value) > CORRECTION_MAX_LENGTH:
+            raise ValidationError(
+                {name: f"Keep the correction under {CORRECTION_MAX_LENGTH} characters."}
+            )
+    if wrong and not right:
+        raise ValidationError({"correction_right": "Say what is right, too."})
+    return wrong, right
 
 
 def _event(erratum: Erratum, *, actor, kind: str, changes: dict | None = None) -> None:
@@ -104,8 +122,11 @@ def erratum_create_from_findings(
     remedy: str | None = None,
     scene_id: int | None = None,
     timestamp_s: float | None = None,
+    correction_wrong: str | None = None,
+    correction_right: str | None = None,
 ) -> Erratum:
-    """Accept findings (a suggested group, or a hand-picked set) as one new erratum."""
+    """Accept findings (a suggested group, or a hand-picked set) as one new erratum. What is
+    left out comes from the findings, the correction they state included."""
     findings = _findings_of_one_cut(finding_ids)
     cut = findings[0].cut
     defaults = erratum_defaults_from_findings(findings)
@@ -114,6 +135,14 @@ def erratum_create_from_findings(
         raise ValidationError({"category": f"Unknown category {category!r}."})
     timestamp_s = defaults["timestamp_s"] if timestamp_s is None else timestamp_s
     comment_validate_timestamp(cut=cut, timestamp_s=timestamp_s)
+    if correction_wrong is None and correction_right is None:
+        correction_wrong, correction_right = (
+            defaults["correction_wrong"],
+            defaults["correction_right"],
+        )
+    correction_wrong, correction_right = _validate_correction(
+        wrong=correction_wrong or "", right=correction_right or ""
+    )
     in_video = Scene.objects.filter(pk=scene_id, video_id=cut.video_id)
     if scene_id is not None and not in_video.exists():
         raise ValidationError({"scene": "That scene is not in this video."})
@@ -129,6 +158,8 @@ def erratum_create_from_findings(
             remedy=remedy or REMEDY_FOR_CATEGORY[Category(category)],
             scene_id=scene_id if scene_id is not None else defaults["scene_id"],
             timestamp_s=timestamp_s,
+            correction_wrong=correction_wrong,
+            correction_right=correction_right,
             created_by=actor,
         )
         _lock_new_findings(finding_ids=[f.pk for f in findings], erratum=erratum)
@@ -171,6 +202,15 @@ def erratum_add_findings(
             )
         if expected_version is not None:
             _check_version(erratum, expected_version)
+        grouped = set(erratum.findings.values_list("duplicate_group_id", flat=True))
+        apart = [
+            f
+            for f in findings
+            if f.duplicate_group_id is None or f.duplicate_group_id not in grouped
+        ]
+        if apart:
+            # Reports triage did not group with this erratum's: one lesson for the team.
+            triage_examples_record(findings=apart[:1], kind=TriageExample.Kind.MERGE)
         _lock_new_findings(finding_ids=[f.pk for f in findings], erratum=erratum)
         _event(
             erratum,
@@ -216,6 +256,12 @@ def erratum_update(
         raise ValidationError({"title": "An erratum needs a title."})
     if "timestamp_s" in fields:
         comment_validate_timestamp(cut=erratum.cut, timestamp_s=fields["timestamp_s"])
+    if "correction_wrong" in fields or "correction_right" in fields:
+        # Checked as the pair the erratum will hold (the constraint wants a right part).
+        fields["correction_wrong"], fields["correction_right"] = _validate_correction(
+            wrong=fields.get("correction_wrong", erratum.correction_wrong),
+            right=fields.get("correction_right", erratum.correction_right),
+        )
     if fields.get("scene") is not None and fields["scene"].video_id != erratum.video_id:
         raise ValidationError({"scene": "That scene is not in this video."})
     with transaction.atomic():
@@ -353,6 +399,11 @@ def erratum_merge(
                     f"Erratum #{erratum.pk} was already merged into #{erratum.merged_into_id} "
                     "(perhaps by someone else just now); nothing was changed."
                 )
+        # Two errata of one problem: triage kept their reports apart, a lesson for the team.
+        triage_examples_record(
+            findings=list(Finding.objects.filter(erratum=source).order_by("id")[:1]),
+            kind=TriageExample.Kind.MERGE,
+        )
         moved = Finding.objects.filter(erratum=source).update(
             erratum=target, updated_at=timezone.now()
         )

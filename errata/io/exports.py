@@ -618,6 +618,14 @@ def _still_in_cut(row: _Row, cut: Cut) -> bool:
     return True
 
 
+def _stated_correction(erratum: Erratum) -> str:
+    """The erratum's correction as the line says it: “maybe” (not “mabye”)."""
+    if not erratum.correction_right:
+        return ""
+    wrong = f" (not “{erratum.correction_wrong}”)" if erratum.correction_wrong else ""
+    return f"“{erratum.correction_right}”{wrong}"
+
+
 def render_corrections(checklist: _Checklist) -> str:
     rows = [r for r in checklist.rows if _still_in_cut(r, checklist.cut)]
     rows.sort(key=lambda r: (r.erratum.timestamp_s is None, r.erratum.timestamp_s or 0))
@@ -626,7 +634,7 @@ def render_corrections(checklist: _Checklist) -> str:
     lines = ["Corrections:"]
     for row in rows:
         e = row.erratum
-        right = _one_line(e.fix_note or e.description)
+        right = _one_line(_stated_correction(e) or e.fix_note or e.description)
         time = f"{format_time(e.timestamp_s)} " if e.timestamp_s is not None else ""
         text = _one_line(f"{Category(e.category).label}: {short_description(e)}").rstrip(".\u2026 ")
         lines.append(f"{time}\u2013 {text}" + (f". Correct: {right}" if right else "."))

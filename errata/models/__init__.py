@@ -30,6 +30,8 @@ from errata.models.findings import (
     FindingToken,
     MeToo,
     Remedy,
+    TeamTriageModel,
+    TriageExample,
 )
 from errata.models.jobs import (
     ExportJob,
@@ -93,7 +95,9 @@ __all__ = [
     "Scene",
     "SceneSpan",
     "Team",
+    "TeamTriageModel",
     "TranscriptLine",
+    "TriageExample",
     "User",
     "Video",
     "WebhookDelivery",

@@ -62,6 +62,10 @@ class Erratum(models.Model):
     # For the caption-fix remedy: the subtitle line as it should read (the corrected subtitle
     # export puts it in place of the line spoken at timestamp_s).
     corrected_line = models.TextField(blank=True)
+    # What is wrong and what is right ("mabye" -> "maybe"): suggested from the reports, edited
+    # by the creator, and what the corrections export says. A wrong part needs a right one.
+    correction_wrong = models.CharField(max_length=200, blank=True)
+    correction_right = models.CharField(max_length=200, blank=True)
     # Why it is wontfix / not_an_error; required for those statuses.
     resolution_reason = models.TextField(blank=True)
     # Merging errata moves the findings and leaves this redirect behind.
@@ -109,6 +113,10 @@ class Erratum(models.Model):
                 name="erratum_closed_has_reason",
             ),
             models.CheckConstraint(condition=~Q(title=""), name="erratum_title_not_empty"),
+            models.CheckConstraint(
+                condition=Q(correction_wrong="") | ~Q(correction_right=""),
+                name="erratum_correction_has_right",
+            ),
         ]
         indexes = [
             # The errata board: a cut's errata by status, in time order.

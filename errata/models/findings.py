@@ -94,6 +94,9 @@ class Finding(models.Model):
     suggested_category = models.CharField(max_length=16, choices=Category.choices, default="none")
     category_confidence = models.FloatField(default=0)
     category = models.CharField(max_length=16, choices=Category.choices, blank=True)
+    # The correction the report states, if any ("'mabye' should be 'maybe'"), as triage read it.
+    suggested_correction_wrong = models.CharField(max_length=200, blank=True)
+    suggested_correction_right = models.CharField(max_length=200, blank=True)
     suggested_scene = models.ForeignKey(
         Scene, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -200,3 +203,62 @@ class MeToo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} on finding {self.finding_id}"
+
+
+class TriageExample(models.Model):
+    """A decision a creator of a team made about triage's suggestions (a category changed, two
+    reports merged, one split off), kept as a labelled example that team's triage learns from
+    (errata/findings/learning.py)."""
+
+    class Kind(models.TextChoices):
+        CATEGORY = "category", "Category chosen"
+        MERGE = "merge", "Reports merged"
+        SPLIT = "split", "Report split off"
+
+    team = models.ForeignKey("errata.Team", on_delete=models.CASCADE, related_name="+")
+    finding = models.ForeignKey(
+        Finding, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    text = models.TextField(blank=True)
+    # The category the creator chose (kind "category"); blank otherwise.
+    category = models.CharField(max_length=16, blank=True)
+    # Folded into the team's TeamTriageModel yet.
+    learned = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["category", "merge", "split"]),
+                name="triage_example_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="category") | Q(category__in=CATEGORY_VALUES),
+                name="triage_example_category_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["team", "id"],
+                condition=Q(learned=False),
+                name="triage_example_unlearned",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} example for team {self.team_id}"
+
+
+class TeamTriageModel(models.Model):
+    """What one team's triage learned from its examples: a TeamAdapter's state (per-category
+    score corrections and a duplicate-threshold offset) on top of the shared model."""
+
+    team = models.OneToOneField("errata.Team", on_delete=models.CASCADE, related_name="+")
+    state = models.JSONField(default=dict, blank=True)
+    examples = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"triage model of team {self.team_id} ({self.examples} examples)"

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from errata.triage.categories import suggest_category
+from errata.triage.corrections import Correction, extract_correction
 from errata.triage.findings import FindingDraft, split_findings
+from errata.triage.model import ScoreAdjuster, suggest_category
 from errata.triage.timestamps import Timestamp
 from errata.triage.transcripts import NARRATION_CONFIDENCE, TranscriptCue, narration_match
 
@@ -29,9 +30,17 @@ class TriagedFinding:
     timestamps: tuple[Timestamp, ...]
     category: str
     confidence: float
+    # What the report says is wrong and what is right, when it says so.
+    correction: Correction | None = None
 
     @classmethod
-    def from_draft(cls, draft: FindingDraft, category: str, confidence: float) -> TriagedFinding:
+    def from_draft(
+        cls,
+        draft: FindingDraft,
+        category: str,
+        confidence: float,
+        correction: Correction | None = None,
+    ) -> TriagedFinding:
         return cls(
             text=draft.text,
             start=draft.start,
@@ -41,6 +50,7 @@ class TriagedFinding:
             timestamps=draft.timestamps,
             category=category,
             confidence=confidence,
+            correction=correction,
         )
 
 
@@ -51,8 +61,10 @@ def triage_comment(
     player_time_s: float | None = None,
     author_is_creator: bool = False,
     transcript: Sequence[TranscriptCue] = (),
+    adjuster: ScoreAdjuster | None = None,
 ) -> list[TriagedFinding]:
-    """Split a comment into findings and suggest a category for each.
+    """Split a comment into findings; suggest a category for each (the learned model, shifted
+    by `adjuster` for the creator's team) and the correction it states, if any.
 
     The creator's own replies are answers, not reports: they yield no findings. With the cut's
     transcript, a finding quoting what is said near its time is narration, at that line's time.
@@ -61,8 +73,10 @@ def triage_comment(
         return []
     findings = []
     for draft in split_findings(text, duration_s=duration_s, player_time_s=player_time_s):
-        suggestion = suggest_category(draft.text)
-        finding = TriagedFinding.from_draft(draft, suggestion.category, suggestion.confidence)
+        suggestion = suggest_category(draft.text, adjuster)
+        finding = TriagedFinding.from_draft(
+            draft, suggestion.category, suggestion.confidence, extract_correction(draft.text)
+        )
         if transcript:
             finding = _with_transcript(finding, transcript, player_time_s=player_time_s)
         findings.append(finding)

@@ -32,6 +32,7 @@ __all__ = [
     "gather_evidence",
     "is_chatter",
     "quoted_strings",
+    "rule_scores",
     "suggest_category",
 ]
 
@@ -1026,6 +1027,12 @@ def suggest_category(text: str) -> CategorySuggestion:
     if evidence.hedged:
         confidence *= 0.85
     return CategorySuggestion(best, round(min(max(confidence, 0.0), 1.0), 3))
+
+
+def rule_scores(text: str) -> dict[str, float]:
+    """The rule engine's score for every category (what suggest_category picks the best of):
+    the learned categoriser takes them as features."""
+    return _scores(gather_evidence(text))
 
 
 def is_chatter(text: str) -> bool:

@@ -27,10 +27,11 @@ from functools import lru_cache
 
 from errata.triage.categories import (
     ERRATUM_CATEGORIES,
+    CategorySuggestion,
     correction_pairs,
     quoted_strings,
-    suggest_category,
 )
+from errata.triage.model import suggest_category
 from errata.triage.timestamps import NUMBER_WORDS
 
 __all__ = [
@@ -39,10 +40,12 @@ __all__ = [
     "DuplicateIndex",
     "GroupingItem",
     "GroupingProfile",
+    "Rarity",
     "group_findings",
     "index_tokens",
     "keyword_tokens",
     "match_group",
+    "never_grouped",
     "profile_item",
     "score_pair",
 ]
@@ -57,6 +60,9 @@ MAX_KEYWORD_CANDIDATES = 24
 MAX_KEYWORD_POSTINGS = 16
 MAX_CANDIDATES = 96
 REPRESENTATIVES_PER_GROUP = 5
+# Two untimed reports of one erratum category in a cut of at most SMALL_CUT findings.
+UNTIMED_SAME_KIND = 1.5
+SMALL_CUT = 10
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,8 @@ class GroupingItem:
     category: str | None = None
     scene: Hashable | None = None
     group: Hashable | None = None
+    # How sure `category` is: 1 when the creator decided it, else the suggestion's confidence.
+    certainty: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,11 @@ class GroupingProfile:
     # When a DuplicateIndex stored it (1, 2, ...): ties between candidates go to the most
     # recent. Kept on the profile itself, so it cannot be confused with another's.
     order: int = 0
+    # The summed rarity weight of its terms, taken when it was indexed (0: not yet).
+    weight: float = 0.0
+    # How sure the category is: 1 when the creator decided it, else the suggestion's
+    # calibrated confidence. Disagreeing categories count against a match only that much.
+    certainty: float = 1.0
 
     @property
     def group(self) -> Hashable:
@@ -119,6 +132,11 @@ _NUMBER_PAIR_RE = re.compile(
     re.IGNORECASE,
 )
 _MATH_INDEX_RE = re.compile(r"\b[A-Za-z]_\{[^}\n]{1,12}\}|\b[A-Za-z]_[A-Za-z0-9]{1,3}\b")
+# Powers and derivatives, read with spaces and "*" removed so "20 * t^5" and "20T^5" are one
+# token ("m:20t^5"), as are "dJ/dW2" and "dj / dw2".
+_MATH_COMPACT_RE = re.compile(
+    r"\d+[a-z]\^\d+|(?<![a-z0-9])[a-z]\^\d+|(?<![a-z0-9])d[a-z]\d?/d[a-z]\d?(?![a-z])"
+)
 _CODE_NAME_RE = re.compile(r"\b([A-Za-z_]\w{2,})\(|\b([a-z]+_[a-z]{2,}\w*)\b")
 _NORMALISE_RE = re.compile(r"[^\w\s]+")
 # Positions are compared as numbers by the time score; as words they would only add noise.
@@ -161,6 +179,10 @@ def index_tokens(text: str) -> frozenset[str]:
             tokens.add(f"n:{first}-{second}")
     for match in _MATH_INDEX_RE.finditer(text):
         tokens.add("m:" + match.group().replace(" ", ""))
+    if "^" in text or "/" in text:
+        compact = text.lower().replace(" ", "").replace("*", "")
+        for match in _MATH_COMPACT_RE.finditer(compact):
+            tokens.add("m:" + match.group())
     for match in _CODE_NAME_RE.finditer(text):
         name = match.group(1) or match.group(2)
         if name.lower() not in _STOPWORDS:
@@ -168,13 +190,39 @@ def index_tokens(text: str) -> frozenset[str]:
     return frozenset(tokens)
 
 
+# Words people use for one thing in video reports, read as one term: "the sound cuts out" and
+# "audio drops" share a term, as do "blurry", "fuzzy" and "pixelated".
+_CANONICAL_TEXT = """
+    sound:audio voice:audio volume:audio mic:audio microphone:audio silence:audio
+    silent:audio mute:audio muted:audio
+    subtitle:caption cc:caption transcript:caption
+    blurred:blurry fuzzy:blurry pixelated:blurry pixellated:blurry resolution:blurry
+    unreadable:blurry illegible:blurry
+    twice:repeat duplicate:repeat duplicated:repeat again:repeat same:repeat
+    truncate:cut abrupt:cut abruptly:cut ends:cut end:cut stop:cut
+    misspell:spell misspelled:spell misspelling:spell spelling:spell spelt:spell typo:spell
+    sync:sync synced:sync unsynchronized:sync desync:sync de-synced:sync
+    colour:color colours:color colors:color colorblind:color colourblind:color
+    formula:equation
+    vid:video clip:video recording:video lecture:video
+"""
+_CANONICAL = dict(pair.split(":") for pair in _CANONICAL_TEXT.split())
+
+
 @lru_cache(maxsize=65536)
 def _singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ias")):
-        return word[:-1]
-    return word
+    canonical = _CANONICAL.get(word)
+    if canonical is not None:
+        return canonical
+    if len(word) > 6 and word.endswith("ing"):
+        word = word[:-3]
+    elif len(word) > 5 and word.endswith("ed") and not word.endswith("eed"):
+        word = word[:-2]
+    elif len(word) > 4 and word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ias")):
+        word = word[:-1]
+    return _CANONICAL.get(word, word)
 
 
 @lru_cache(maxsize=65536)
@@ -200,11 +248,58 @@ def keyword_tokens(text: str) -> frozenset[str]:
     return frozenset("k:" + term for term in _terms(text) if " " not in term and len(term) >= 4)
 
 
-def profile_item(item: GroupingItem) -> GroupingProfile:
-    category = item.category or suggest_category(item.text).category
+Categorizer = Callable[[str], CategorySuggestion]
+
+
+def profile_item(item: GroupingItem, categorize: Categorizer | None = None) -> GroupingProfile:
+    """`categorize` suggests the category of an item that has none (default: what triage uses)."""
+    if item.category:
+        category, certainty = item.category, item.certainty
+    else:
+        suggestion = (categorize or suggest_category)(item.text)
+        category, certainty = suggestion.category, suggestion.confidence
     return GroupingProfile(
-        item=item, category=category, tokens=index_tokens(item.text), terms=_terms(item.text)
+        item=item,
+        category=category,
+        tokens=index_tokens(item.text),
+        terms=_terms(item.text),
+        certainty=certainty,
     )
+
+
+class Rarity:
+    """How rare each term is among a cut's findings: a word everyone uses about this video
+    ("neuron" in a video about neurons) says little; a rare one two reports share says a lot.
+    Counts what it is shown; an unknown term counts as rare."""
+
+    def __init__(self, frequencies: dict[str, int] | None = None, documents: int = 0):
+        self.frequencies: dict[str, int] = dict(frequencies or {})
+        self.documents = documents
+
+    def add(self, terms: frozenset[str]) -> None:
+        self.documents += 1
+        frequencies = self.frequencies
+        for term in terms:
+            frequencies[term] = frequencies.get(term, 0) + 1
+
+    def weight(self, term: str) -> float:
+        return math.log((self.documents + 2) / (self.frequencies.get(term, 0) + 1)) + 1.0
+
+    def total(self, terms: frozenset[str]) -> float:
+        return sum(self.weight(t) for t in sorted(terms))
+
+
+_UNIFORM = Rarity()
+
+# A suggested "none" (praise, chatter) below this confidence does not keep a finding out of
+# grouping: the learned categoriser is unsure about short reports in words it never saw
+# ("the label overlaps the arrow"), and the other evidence should still be heard.
+NONE_CERTAINTY = 0.6
+
+
+def never_grouped(profile: GroupingProfile) -> bool:
+    """Praise and chatter (decided, or suggested with confidence) are never grouped."""
+    return profile.category == "none" and profile.certainty >= NONE_CERTAINTY
 
 
 def _time_score(first: float | None, second: float | None) -> float:
@@ -224,9 +319,10 @@ def _time_score(first: float | None, second: float | None) -> float:
     return -2.5
 
 
-def _token_score(first: frozenset[str], second: frozenset[str], agree: bool) -> float:
-    """Shared quoted words, number pairs and symbols; worth less when the categories differ
-    (two people may quote the same on-screen word about different problems)."""
+def _token_score(first: frozenset[str], second: frozenset[str], disagreement: float) -> float:
+    """Shared quoted words, number pairs and symbols; worth up to a quarter less as the
+    categories surely differ (two people may quote one on-screen word about different
+    problems). `disagreement` is 0 when the categories agree, else the lesser certainty."""
     shared = first & second
     score = 0.0
     for token in shared:
@@ -237,7 +333,7 @@ def _token_score(first: frozenset[str], second: frozenset[str], agree: bool) -> 
             score += 2.5
         elif kind in "mc":
             score += 1.5
-    score = min(score, 5.0) * (1.0 if agree else 0.5)
+    score = min(score, 5.0) * (1.0 - 0.25 * disagreement)
     # Both name the word or phrase at fault and the words differ: two different slips.
     words_a = {t for t in first if t[0] in "wq"}
     words_b = {t for t in second if t[0] in "wq"}
@@ -246,61 +342,87 @@ def _token_score(first: frozenset[str], second: frozenset[str], agree: bool) -> 
     return score
 
 
-def _category_score(first: str, second: str) -> float:
-    if first == second:
-        return 1.0 if first in ERRATUM_CATEGORIES else 0.3
-    if first in ERRATUM_CATEGORIES and second in ERRATUM_CATEGORIES:
-        return -2.0
-    return -1.5
+def _category_score(first: GroupingProfile, second: GroupingProfile) -> float:
+    if first.category == second.category:
+        return 1.0 if first.category in ERRATUM_CATEGORIES else 0.3
+    # Two different categories speak against a match as much as the less sure one is sure.
+    sure = min(first.certainty, second.certainty)
+    if first.category in ERRATUM_CATEGORIES and second.category in ERRATUM_CATEGORIES:
+        return -2.0 * sure
+    return -1.5 * sure
 
 
-def _text_score(first: frozenset[str], second: frozenset[str]) -> float:
-    """Shared wording: adjacent word pairs weigh more than single words; long texts share
-    words by chance, so the shared weight is scaled down by the texts' size."""
-    if not first or not second:
+def _text_score(first: GroupingProfile, second: GroupingProfile, rarity: Rarity) -> float:
+    """Shared wording, weighted by rarity within the cut: the cosine of the two texts' term
+    weights (adjacent word pairs are terms too), so long texts do not match by sheer size.
+    A profile's own total weight is taken once, when it is indexed or looked up."""
+    if not first.terms or not second.terms:
         return 0.0
-    shared = first & second
+    shared = first.terms & second.terms
     if not shared:
         return 0.0
-    # Counted, not summed term by term, so the result never depends on set order.
-    pairs = sum(1 for term in shared if " " in term)
-    weight = 1.5 * pairs + 0.6 * (len(shared) - pairs)
-    scale = min(1.0, 30.0 / math.sqrt(len(first) * len(second)))
-    return 3.5 * (1.0 - math.exp(-weight * scale / 4.0))
+    both = sum(rarity.weight(t) for t in sorted(shared))
+    a = first.weight or rarity.total(first.terms)
+    b = second.weight or rarity.total(second.terms)
+    return 4.0 * both / math.sqrt(a * b)
 
 
-def score_pair(first: GroupingProfile, second: GroupingProfile) -> float:
+def score_pair(first: GroupingProfile, second: GroupingProfile, rarity: Rarity = _UNIFORM) -> float:
     """How strongly two findings look like reports of one problem; >= MATCH_THRESHOLD is."""
-    if first.category == "none" or second.category == "none":
+    if never_grouped(first) or never_grouped(second):
         return float("-inf")
     score = _time_score(first.item.timestamp_s, second.item.timestamp_s)
-    score += _token_score(first.tokens, second.tokens, first.category == second.category)
-    score += _category_score(first.category, second.category)
+    disagreement = (
+        0.0 if first.category == second.category else min(first.certainty, second.certainty)
+    )
+    score += _token_score(first.tokens, second.tokens, disagreement)
+    score += _category_score(first, second)
+    if (
+        first.item.timestamp_s is None
+        and second.item.timestamp_s is None
+        and first.category == second.category
+        and first.category in ERRATUM_CATEGORIES
+    ):
+        # Neither says where: in a cut with few findings there are few problems of one kind,
+        # so two reports of that kind are likely one (a prior that fades as the cut grows).
+        small = min(1.0, SMALL_CUT / max(rarity.documents, 1))
+        score += UNTIMED_SAME_KIND * min(first.certainty, second.certainty) * small
     if first.item.scene is not None and second.item.scene is not None:
         score += 0.5 if first.item.scene == second.item.scene else -2.0
-    score += _text_score(first.terms, second.terms)
+    score += _text_score(first, second, rarity)
     return score
 
 
-Scorer = Callable[[GroupingProfile, GroupingProfile], float]
+Scorer = Callable[[GroupingProfile, GroupingProfile, Rarity], float]
 
 
 def _best_group(
-    profile: GroupingProfile, candidates: Sequence[GroupingProfile], scorer: Scorer
+    profile: GroupingProfile,
+    candidates: Sequence[GroupingProfile],
+    scorer: Scorer,
+    rarity: Rarity = _UNIFORM,
+    threshold: float = MATCH_THRESHOLD,
 ) -> Hashable | None:
     best: dict[Hashable, float] = {}
     for candidate in candidates:
-        score = scorer(profile, candidate)
+        score = scorer(profile, candidate, rarity)
         group = candidate.group
         if score > best.get(group, float("-inf")):
             best[group] = score
     if not best:
         return None
     group, score = max(best.items(), key=lambda entry: entry[1])
-    return group if score >= MATCH_THRESHOLD else None
+    return group if score >= threshold else None
 
 
-def match_group(item: GroupingItem, candidates: Sequence[GroupingItem]) -> Hashable | None:
+def match_group(
+    item: GroupingItem,
+    candidates: Sequence[GroupingItem],
+    *,
+    rarity: Rarity | None = None,
+    threshold: float = MATCH_THRESHOLD,
+    categorize: Categorizer | None = None,
+) -> Hashable | None:
     """The best existing group for `item` among `candidates`, or None for a new group.
 
     Candidates carry the group they belong to (`.group`; their own key when None). The
@@ -308,10 +430,16 @@ def match_group(item: GroupingItem, candidates: Sequence[GroupingItem]) -> Hasha
     sharing one of its `index_tokens` (and, to also group reports that name no time,
     findings sharing `keyword_tokens`).
     """
-    profile = profile_item(item)
-    if profile.category == "none":
+    profile = profile_item(item, categorize)
+    if never_grouped(profile):
         return None
-    return _best_group(profile, [profile_item(c) for c in candidates], score_pair)
+    profiles = [profile_item(c, categorize) for c in candidates]
+    if rarity is None:
+        # Without counts from the whole cut, the candidates and the item are the sample.
+        rarity = Rarity()
+        for each in (profile, *profiles):
+            rarity.add(each.terms)
+    return _best_group(profile, profiles, score_pair, rarity, threshold)
 
 
 class DuplicateIndex:
@@ -322,19 +450,34 @@ class DuplicateIndex:
     has a hundred findings or a million.
     """
 
-    def __init__(self, *, scorer: Scorer = score_pair, time_window_s: float = TIME_WINDOW_S):
+    def __init__(
+        self,
+        *,
+        scorer: Scorer = score_pair,
+        time_window_s: float = TIME_WINDOW_S,
+        categorize: Categorizer | None = None,
+        threshold: float = MATCH_THRESHOLD,
+    ):
         self._scorer = scorer
+        self._categorize = categorize
+        self._threshold = threshold
+        # How common each term is among the cut's findings seen so far.
+        self.rarity = Rarity()
         self._window = time_window_s
         self._buckets: dict[int, list[GroupingProfile]] = {}
         self._postings: dict[str, list[GroupingProfile]] = {}
         self._keyword_postings: dict[str, list[GroupingProfile]] = {}
         self._indexed = 0
         self._indexed_per_group: dict[Hashable, int] = {}
+        # While the cut is small, every indexed finding is a candidate (still at most
+        # MAX_CANDIDATES): reports of one problem that share no time, token or keyword pair
+        # (paraphrases, often without a position) then still meet.
+        self._few: list[GroupingProfile] = []
         self.score_calls = 0
 
-    def _score(self, first: GroupingProfile, second: GroupingProfile) -> float:
+    def _score(self, first: GroupingProfile, second: GroupingProfile, rarity: Rarity) -> float:
         self.score_calls += 1
-        return self._scorer(first, second)
+        return self._scorer(first, second, rarity)
 
     def candidates(self, profile: GroupingProfile) -> list[GroupingProfile]:
         """The indexed findings worth comparing with `profile`, nearest in time first."""
@@ -368,25 +511,38 @@ class DuplicateIndex:
         )
         for ident in ranked[:MAX_KEYWORD_CANDIDATES]:
             found[ident] = by_id[ident]
+        if self._indexed <= MAX_CANDIDATES:
+            for other in self._few:
+                found.setdefault(id(other), other)
         return list(found.values())[:MAX_CANDIDATES]
 
     def add(self, item: GroupingItem) -> Hashable:
         """Index `item` and return its group label (its own key when it starts a group)."""
-        profile = profile_item(item)
-        if profile.category == "none":
+        profile = profile_item(item, self._categorize)
+        self.rarity.add(profile.terms)
+        profile = replace(profile, weight=self.rarity.total(profile.terms))
+        if never_grouped(profile):
             return item.group if item.group is not None else item.key
         if item.group is not None:
             # Already grouped (say, by the creator): index it under that group, as it is.
             label = item.group
         else:
             candidates = self.candidates(profile)
-            matched = _best_group(profile, candidates, self._score) if candidates else None
+            matched = (
+                _best_group(profile, candidates, self._score, self.rarity, self._threshold)
+                if candidates
+                else None
+            )
             label = matched if matched is not None else item.key
         indexed = self._indexed_per_group.get(label, 0)
         if indexed < REPRESENTATIVES_PER_GROUP:
             self._indexed_per_group[label] = indexed + 1
             self._indexed += 1
             stored = replace(profile, item=replace(item, group=label), order=self._indexed)
+            if self._indexed <= MAX_CANDIDATES:
+                self._few.append(stored)
+            elif self._few:
+                self._few = []
             if item.timestamp_s is not None:
                 bucket = int(item.timestamp_s // self._window)
                 self._buckets.setdefault(bucket, []).append(stored)
@@ -401,7 +557,9 @@ class DuplicateIndex:
         return label
 
 
-def group_findings(items: Sequence[GroupingItem]) -> list[Hashable]:
+def group_findings(
+    items: Sequence[GroupingItem], *, categorize: Categorizer | None = None
+) -> list[Hashable]:
     """One group label per item, in order: the key of the first item of its group."""
-    index = DuplicateIndex()
+    index = DuplicateIndex(categorize=categorize)
     return [index.add(item) for item in items]

@@ -101,3 +101,18 @@ def test_a_page_past_the_end_is_a_404(api, cut):
     factories.CommentFactory(cut=cut)
     response = api.get("/api/comments/?page=5")
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_an_erratums_correction_is_read_and_edited_as_one_object(api, world):
+    url = f"/api/errata/{world.erratum_open.pk}/"
+    assert api.get(url).json()["correction"] is None
+    response = api.patch(url, {"correction": {"wrong": "mabye", "right": "maybe"}}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["correction"] == {"wrong": "mabye", "right": "maybe"}
+    for bad in ({"wrong": "mabye"}, {"wrong": "x" * 201, "right": "y"}, "maybe", {"right": ""}):
+        refused = api.patch(url, {"correction": bad}, format="json")
+        assert refused.status_code == 400, bad
+        assert "correction" in refused.content.decode()
+    assert api.get(url).json()["correction"] == {"wrong": "mabye", "right": "maybe"}
+    cleared = api.patch(url, {"correction": None}, format="json")
+    assert cleared.json()["correction"] is None

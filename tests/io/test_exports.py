@@ -263,9 +263,10 @@ def test_corrections_list_what_was_wrong_and_what_is_right_by_time(demo):
     text = export_render(cut=demo["cut"], fmt="corrections").content
     lines = text.splitlines()
     assert lines[0] == "Corrections:"
+    # The correction the reports state says what is right; without one, the fix note does.
     assert lines[1] == (
         "0:59 \u2013 Narration: Says “between zero and ten”, should be zero and nine. "
-        "Correct: It is zero through nine."
+        "Correct: “between 0 and 9” (not “between 0 and 10”)"
     )
     times = [line.split(" ", 1)[0] for line in lines[1:]]
     assert times == ["0:59", "6:03", "13:11", "14:20", "14:49", "16:30"]
@@ -350,3 +351,37 @@ def test_export_costs_a_fixed_number_of_queries_however_many_errata(
         with django_assert_max_num_queries(6):
             export_render(cut=cut, fmt=fmt)
     assert Comment.objects.count() == 120
+
+
+def test_accepted_groups_carry_the_correction_their_reports_state_into_the_corrections(demo):
+    # The demo's errata are made from the seed's findings with the correction left out: it
+    # comes from what the patrons wrote ("it should be 'maybe' instead of 'mabye'").
+    mabye, ten = demo["errata"]["mabye"], demo["errata"]["ten"]
+    assert (mabye.correction_wrong, mabye.correction_right) == ("mabye", "maybe")
+    assert "9" in ten.correction_right
+    assert "10" in ten.correction_wrong
+    lines = export_render(cut=demo["cut"], fmt="corrections").content.splitlines()
+    assert "6:03 \u2013 Typo: “mabye” should read “maybe”. Correct: “maybe” (not “mabye”)" in lines
+    zero_to_nine = next(line for line in lines if line.startswith("0:59 "))
+    assert f"Correct: “{ten.correction_right}”" in zero_to_nine
+
+
+def test_a_group_accepted_without_a_title_gets_one_naming_the_correction(demo):
+    cut = demo["cut"]
+    Finding.objects.update(state=Finding.State.NEW, erratum=None)
+    Erratum.objects.all().delete()
+    ids = [_finding(cut, "c03").pk, _finding(cut, "c15", 0).pk, _finding(cut, "c32").pk]
+    erratum = erratum_create_from_findings(finding_ids=ids)
+    assert erratum.title == "Typo at 6:03: “mabye” should be “maybe”"
+
+
+def test_without_a_correction_the_fix_note_says_what_is_right(cut, creator):
+    factories.ErratumFactory(cut=cut, title="Wrong sign", timestamp_s=30, fix_note="Plus.")
+    stated = factories.ErratumFactory(
+        cut=cut, title="Wrong sign", timestamp_s=40, correction_wrong="-", correction_right="+"
+    )
+    lines = export_render(cut=cut, fmt="corrections").content.splitlines()
+    assert lines[1].endswith("Wrong sign. Correct: Plus.")
+    assert lines[2].endswith("Wrong sign. Correct: “+” (not “-”)")
+    erratum_update(erratum=stated, correction_wrong="", correction_right="")
+    assert export_render(cut=cut, fmt="corrections").content.splitlines()[2].endswith("Wrong sign.")

@@ -18,6 +18,7 @@ from errata.triage.duplicates import (
     DuplicateIndex,
     GroupingItem,
     GroupingProfile,
+    Rarity,
     group_findings,
     index_tokens,
     match_group,
@@ -189,9 +190,9 @@ class CountingScorer:
     def __init__(self) -> None:
         self.compared: list[Hashable] = []
 
-    def __call__(self, first: GroupingProfile, second: GroupingProfile) -> float:
+    def __call__(self, first: GroupingProfile, second: GroupingProfile, rarity: Rarity) -> float:
         self.compared.append(second.item.key)
-        return score_pair(first, second)
+        return score_pair(first, second, rarity)
 
 
 def test_a_new_finding_is_compared_only_with_findings_near_it_in_time_or_sharing_a_token() -> None:

@@ -57,3 +57,39 @@ def test_json_that_is_not_a_data_set_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(CommandError, match="videos"):
         run(str(path))
+
+
+CORPUS = SEED.parent / "corpus" / "real-reports.json"
+
+
+def _small_corpus(tmp_path: Path, videos: int = 12) -> Path:
+    data = json.loads(CORPUS.read_text(encoding="utf-8"))
+    path = tmp_path / "small.json"
+    path.write_text(json.dumps({"videos": data["videos"][:videos]}), encoding="utf-8")
+    return path
+
+
+def test_cross_validation_prints_learned_beside_rules_with_a_confusion_matrix(tmp_path) -> None:
+    out = run(str(_small_corpus(tmp_path)), "--cross-validate", "--folds", "2", "--json")
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["folds"] == 2
+    assert set(METRIC_KEYS) <= set(result["learned"]) and set(METRIC_KEYS) <= set(result["rules"])
+    assert result["learned"]["items"] == result["rules"]["items"] > 0
+    assert "confusion" in result["learned"] and "per_category" in result["rules"]
+    assert "learned" in out and "rules" in out
+
+
+def test_folds_below_two_are_refused(tmp_path) -> None:
+    with pytest.raises(CommandError, match="--folds"):
+        run(str(_small_corpus(tmp_path)), "--cross-validate", "--folds", "1")
+
+
+def test_a_replay_of_an_unknown_collection_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(CommandError, match="fewer than 4"):
+        run(str(_small_corpus(tmp_path)), "--replay", "nobody/nothing")
+
+
+def test_the_corpus_is_a_valid_data_set_with_sources_for_every_video() -> None:
+    data = json.loads(CORPUS.read_text(encoding="utf-8"))
+    assert all(video.get("source") for video in data["videos"])
+    assert "items" in run(str(CORPUS))

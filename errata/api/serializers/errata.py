@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from errata.api.serializers.base import (
@@ -97,8 +98,18 @@ class CountSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+class CorrectionSerializer(serializers.Serializer):
+    """What is wrong and what is right ("mabye" -> "maybe"); `wrong` may be left blank."""
+
+    wrong = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    right = serializers.CharField(max_length=200)
+
+
 class ErratumSerializer(serializers.ModelSerializer):
     video = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    correction = serializers.SerializerMethodField(
+        help_text='{"wrong", "right"}: suggested from the reports, editable; null when none.'
+    )
     findings = serializers.SerializerMethodField(help_text="The findings reporting it.")
     report_count = serializers.SerializerMethodField()
 
@@ -120,6 +131,7 @@ class ErratumSerializer(serializers.ModelSerializer):
             "remedy",
             "fix_note",
             "corrected_line",
+            "correction",
             "resolution_reason",
             "merged_into",
             "version",
@@ -137,6 +149,12 @@ class ErratumSerializer(serializers.ModelSerializer):
         if rows is None:  # not loaded through selectors.errata_with_findings
             return list(erratum.findings.order_by("id").values_list("id", flat=True))
         return [f.pk for f in rows]
+
+    @extend_schema_field(CorrectionSerializer(allow_null=True))
+    def get_correction(self, erratum: Erratum) -> dict | None:
+        if not erratum.correction_right:
+            return None
+        return {"wrong": erratum.correction_wrong, "right": erratum.correction_right}
 
     def get_findings(self, erratum: Erratum) -> list[int]:
         return self._finding_ids(erratum)
@@ -159,6 +177,9 @@ class ErratumCreateSerializer(serializers.Serializer):
         scope=scoped_scenes, queryset=Scene.objects.all(), required=False, allow_null=True
     )
     timestamp_s = seconds_field(required=False, allow_null=True)
+    correction = CorrectionSerializer(
+        required=False, allow_null=True, help_text="Left out: the one the reports state."
+    )
 
 
 class ErratumUpdateSerializer(serializers.Serializer):
@@ -173,6 +194,7 @@ class ErratumUpdateSerializer(serializers.Serializer):
     )
     fix_note = serializers.CharField(required=False, allow_blank=True)
     corrected_line = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    correction = CorrectionSerializer(required=False, allow_null=True, help_text="null clears it.")
 
 
 class MergeSerializer(serializers.Serializer):

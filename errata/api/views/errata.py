@@ -45,6 +45,14 @@ from errata.fixes.services import (
 from errata.models import Erratum, Finding
 
 
+def _correction_fields(data: dict) -> dict:
+    """The nested `correction` as the erratum's two fields: left out, nothing; null, cleared."""
+    if "correction" not in data:
+        return {}
+    correction = data.pop("correction") or {"wrong": "", "right": ""}
+    return {"correction_wrong": correction["wrong"], "correction_right": correction["right"]}
+
+
 def _own_finding_ids(request: Request, finding_ids: list[int]) -> list[int]:
     """The ids, all of them findings the caller may see, or a 400 that names none of the others
     (so it does not tell whether another team's finding exists)."""
@@ -184,6 +192,7 @@ class ErratumViewSet(mixins.ListModelMixin, ApiViewSet):
             remedy=data.get("remedy"),
             scene_id=scene.pk if scene else None,
             timestamp_s=data.get("timestamp_s"),
+            **_correction_fields(data),
         )
         return self._answer(erratum, status.HTTP_201_CREATED)
 
@@ -192,6 +201,7 @@ class ErratumViewSet(mixins.ListModelMixin, ApiViewSet):
         erratum = self.get_object()
         version = expected_version(request, erratum)
         fields = self.input(ErratumUpdateSerializer, request)
+        fields.update(_correction_fields(fields))
         erratum = erratum_update(
             erratum=erratum, actor=request.user, expected_version=version, **fields
         )

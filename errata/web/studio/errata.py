@@ -173,6 +173,8 @@ def erratum_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             timestamp_s=data["timestamp"],
             fix_note=data["fix_note"],
             corrected_line=data["corrected_line"],
+            correction_wrong=data["correction_wrong"],
+            correction_right=data["correction_right"],
         )
     except ErrataConflict as error:
         return _erratum_page(request, erratum, alert=str(error), status=409, edit_form=form)

@@ -162,6 +162,10 @@ class ErratumEditForm(_SceneOfVideoForm):
         help_text="For a caption fix: the line as it should read; the corrected subtitle "
         "export puts it in place of the line said at the erratum's time.",
     )
+    correction_wrong = forms.CharField(max_length=200, required=False, label="Wrong (as it is)")
+    correction_right = forms.CharField(
+        max_length=200, required=False, label="Right (as it should be)"
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     @classmethod
@@ -176,6 +180,8 @@ class ErratumEditForm(_SceneOfVideoForm):
             "timestamp": erratum.timestamp_s,
             "fix_note": erratum.fix_note,
             "corrected_line": erratum.corrected_line,
+            "correction_wrong": erratum.correction_wrong,
+            "correction_right": erratum.correction_right,
             "version": erratum.version,
         }
 

@@ -342,3 +342,33 @@ def test_merging_into_an_erratum_of_another_cut_or_none_is_refused(signed_in, cu
         assert response.status_code == 400
         assert f"There is no erratum #{target} on this cut" in response.content.decode()
     assert Erratum.objects.filter(merged_into__isnull=False).count() == 0
+
+
+def test_the_erratum_page_edits_its_correction(signed_in, cut, errata):
+    erratum = errata["intro"]
+    url = f"/studio/videos/{cut.video.slug}/errata/{erratum.pk}/edit/"
+    fields = {
+        "title": erratum.title,
+        "category": "narration",
+        "severity": "low",
+        "remedy": "caption",
+        "version": erratum.version,
+        "correction_wrong": "between 0 and 10",
+        "correction_right": "between 0 and 9",
+    }
+    assert signed_in.post(url, fields).status_code == 302
+    erratum.refresh_from_db()
+    assert (erratum.correction_wrong, erratum.correction_right) == (
+        "between 0 and 10",
+        "between 0 and 9",
+    )
+    assert erratum.events.get(kind="edited").changes["correction_right"] == ["", "between 0 and 9"]
+    page = signed_in.get(f"/studio/videos/{cut.video.slug}/errata/{erratum.pk}/").content.decode()
+    assert 'value="between 0 and 9"' in page
+    # A wrong part without a right one is refused, naming the field, and nothing changes.
+    refused = {**fields, "version": erratum.version, "correction_right": ""}
+    response = signed_in.post(url, refused, headers=HTMX)
+    assert response.status_code == 400
+    assert "Say what is right" in response.content.decode()
+    erratum.refresh_from_db()
+    assert erratum.correction_right == "between 0 and 9"

@@ -63,14 +63,19 @@ def test_a_creator_triages_the_demo_cut_and_the_board_lists_it_by_scene(live_ser
     _wait_for_notice(page, "created from 4 reports")
     expect(_group_with(page, "between 0 and 10")).to_have_count(0)
 
-    # Max Goldstein's comment makes five points, each a finding of its own. His 11:38 question
-    # (why 16 neurons?) is grouped with another patron's asking the same: the creator splits his
-    # out, then handles each point on its own.
-    question = _group_with(page, "Around 11:38")
-    assert question.locator(".finding").count() == 2
-    question.locator(".finding", has_text="Around 11:38").focus()
+    # Two patrons described the matrix indices at 14:09 and 14:20 in their own words: one group.
+    # The creator splits one report out of it with one key.
+    indices = _group_with(page, "indices of the matrix and bias vector")
+    assert indices.locator(".finding").count() == 2
+    indices.locator(".finding", has_text="indices of the matrix and bias vector").focus()
     page.keyboard.press("s")
-    expect(_group_with(page, "Around 11:38").locator(".finding")).to_have_count(1)
+    expect(
+        _group_with(page, "indices of the matrix and bias vector").locator(".finding")
+    ).to_have_count(1)
+
+    # Max Goldstein's comment makes five points, each a finding of its own (his 11:38 question,
+    # why 16 neurons, is worded unlike the other patron's asking it and stays apart): the creator
+    # handles each point on its own.
     points = {
         "1:41, it looks odd": "accept",
         "Around 11:38": "content",

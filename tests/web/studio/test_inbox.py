@@ -64,7 +64,8 @@ def test_the_inbox_shows_a_group_as_one_suggestion_with_its_reports(signed_in, c
         < page.index("Speling erur")
     )
     # The accept form comes prefilled and editable.
-    assert 'name="title" value="Typo at 6:03: “mabye”"' in page
+    # The title names the correction the reports state, as a creator would.
+    assert 'name="title" value="Typo at 6:03: “mabye” should be “maybe”"' in page
     assert 'name="scene" value="BreakUpMacroPatterns"' in page
     assert 'name="timestamp" value="6:03"' in page
 
