@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 
 from errata.core.access import team_ids_for
 from errata.core.queries import count_subquery
@@ -185,3 +185,16 @@ def scene_by_name(*, video: Video, name: str) -> Scene | None:
 
 def cut_span_count(*, cut: Cut) -> int:
     return SceneSpan.objects.filter(cut=cut).count()
+
+
+def cut_furthest_time(*, cut: Cut) -> tuple[float, str] | None:
+    """The latest time anything lies at on a cut (a span's end, a comment, finding or erratum
+    time) and what it is, or None on an empty cut: a new duration must not end before it."""
+    candidates = [
+        (SceneSpan.objects.filter(cut=cut).aggregate(t=Max("end_s"))["t"], "a scene span ends"),
+        (Comment.objects.filter(cut=cut).aggregate(t=Max("timestamp_s"))["t"], "a comment"),
+        (Finding.objects.filter(cut=cut).aggregate(t=Max("timestamp_s"))["t"], "a finding"),
+        (Erratum.objects.filter(cut=cut).aggregate(t=Max("timestamp_s"))["t"], "an erratum"),
+    ]
+    found = [(t, what) for t, what in candidates if t is not None]
+    return max(found, key=lambda item: item[0]) if found else None
