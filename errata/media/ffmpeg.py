@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -130,8 +131,6 @@ def run_ffmpeg_with_progress(
 
 
 def _drain(stream, into: list[bytes]):
-    import threading
-
     def read() -> None:
         for chunk in iter(lambda: stream.read(65536), b""):
             into.append(chunk)

@@ -80,8 +80,7 @@ def probe_from_ffprobe_json(data: dict) -> Probe:
     videos = [
         s
         for s in streams
-        if s.get("codec_type") == "video"
-        and not (s.get("disposition") or {}).get("attached_pic")
+        if s.get("codec_type") == "video" and not (s.get("disposition") or {}).get("attached_pic")
     ]
     if not container or _IMAGE_FORMATS.search(container):
         raise NotAVideo(f"This is not a video file ({container or 'unknown format'}).")

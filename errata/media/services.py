@@ -21,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +32,7 @@ from errata.core.queue import enqueue, publish
 from errata.fixes.carrying import NewCutResult, cut_create_and_carry
 from errata.media.ffmpeg import MediaToolError
 from errata.media.probe import NotAVideo, Probe, probe_file
+from errata.media.selectors import frame_moment_ms
 from errata.media.shots import shots_detect
 from errata.media.storage import local_copy
 from errata.media.transcode import poster_time, proxy_make, sprite_make, sprite_plan, still_make
@@ -44,8 +45,6 @@ logger = logging.getLogger(__name__)
 PROCESS_TASK = "errata.media_process"
 SHOTS_TASK = "errata.media_detect_shots"
 FRAMES_TASK = "errata.frames_grab"
-# Frames are grabbed at tenths of a second: findings a few milliseconds apart share one.
-FRAME_STEP_MS = 100
 # Progress is written at most this often while ffmpeg runs.
 PROGRESS_EVERY_S = 0.5
 # Until its video is probed, a new cut whose duration was not typed is taken to be this long,
@@ -59,7 +58,7 @@ def _delete_files(storage: Storage, names: Iterable[str]) -> None:
     for name in {n for n in names if n}:
         try:
             storage.delete(name)
-        except Exception:  # noqa: BLE001 - a file left behind is garbage, not an error
+        except Exception:
             logger.warning("Could not delete %s from storage", name, exc_info=True)
 
 
@@ -144,9 +143,7 @@ def cut_create_with_media(
 
 def _media_update(media_id: int, source_name: str, **fields) -> bool:
     """Write to the media row only while it still describes `source_name`."""
-    return bool(
-        CutMedia.objects.filter(pk=media_id, source_name=source_name).update(**fields)
-    )
+    return bool(CutMedia.objects.filter(pk=media_id, source_name=source_name).update(**fields))
 
 
 def _store(storage: Storage, folder: str, cut_id: int, path: Path, suffix: str) -> str:
@@ -289,10 +286,6 @@ def cut_media_prefer_url(*, media: CutMedia, prefer_url: bool) -> None:
     """Play the cut's URL (YouTube...) instead of its uploaded video, or back."""
     CutMedia.objects.filter(pk=media.pk).update(prefer_url=prefer_url)
     media.prefer_url = prefer_url
-
-
-def frame_moment_ms(seconds: float) -> int:
-    return int(round(max(0.0, seconds) * 1000 / FRAME_STEP_MS)) * FRAME_STEP_MS
 
 
 def frame_grabs_request(*, moments: Iterable[tuple[int, float]]) -> int:

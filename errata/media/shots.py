@@ -7,6 +7,7 @@ frames) on the proxy, run by a Celery task. Proposing and scoring are plain func
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +50,7 @@ def spans_propose(
     order they are usually played in); spans past the last name are called "Shot N"."""
     edges = [0.0, *sorted(b for b in boundaries if 0 < b < duration_s), duration_s]
     spans = []
-    for number, (start, end) in enumerate(zip(edges, edges[1:], strict=False), start=1):
+    for number, (start, end) in enumerate(itertools.pairwise(edges), start=1):
         if end - start <= 0:
             continue
         name = scene_names[number - 1] if number <= len(scene_names) else f"Shot {number}"

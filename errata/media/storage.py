@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
@@ -73,6 +74,17 @@ def is_local(storage: Storage) -> bool:
     except NotImplementedError:
         return False
     return True
+
+
+def media_store_origin() -> str:
+    """The origin browsers fetch stored files from when they are redirected there (a signed S3
+    address), for the pages' Content-Security-Policy; "" when files come from the app itself."""
+    from django.core.files.storage import default_storage
+
+    if is_local(default_storage):
+        return ""
+    parts = urlsplit(default_storage.url("origin-probe"))
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @contextmanager

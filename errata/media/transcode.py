@@ -26,7 +26,7 @@ STILL_TIMEOUT_S = 120
 
 
 def _even(value: float) -> int:
-    return max(2, int(round(value / 2)) * 2)
+    return max(2, round(value / 2) * 2)
 
 
 def proxy_make(*, source: Path, target: Path, probe: Probe, progress: ProgressCallback) -> None:

@@ -52,7 +52,7 @@ _NOT_A_REPORT = (
 
 def review_link_get(*, token: str) -> ReviewLink | None:
     # The review page shows the cut and its video's title: one query for all three.
-    return ReviewLink.objects.select_related("cut__video").filter(token=token).first()
+    return ReviewLink.objects.select_related("cut__video", "cut__media").filter(token=token).first()
 
 
 def reviewer_get_for_viewer(*, user, key: str | None) -> Reviewer | None:

@@ -54,8 +54,20 @@ def make_cards(folder: Path, colours: list[str], *, seconds_each: float = 2.0) -
         inputs += ["-f", "lavfi", "-t", f"{seconds_each}", "-i", f"color=c={colour}:s=160x90:r=10"]
     graph = "".join(f"[{i}:v]" for i in range(len(colours))) + f"concat=n={len(colours)}:v=1"
     subprocess.run(
-        [FFMPEG, "-loglevel", "error", "-y", *inputs, "-filter_complex", graph,
-         "-c:v", "libx264", "-pix_fmt", "yuv420p", str(target)],
+        [
+            FFMPEG,
+            "-loglevel",
+            "error",
+            "-y",
+            *inputs,
+            "-filter_complex",
+            graph,
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            str(target),
+        ],
         check=True,
         timeout=60,
     )

@@ -28,6 +28,7 @@ def media_link(settings, tmp_path, video):
     cut = factories.CutFactory(video=video, number=5, duration_s=8.0, label="Early view")
     cut.media_file.name = f"cuts/{TEST_VIDEO.name}"
     cut.save()
+    factories.CutMediaFactory(cut=cut)
     return factories.ReviewLinkFactory(cut=cut)
 
 
