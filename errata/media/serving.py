@@ -90,16 +90,18 @@ MEDIA_CSP = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
 INLINE_TYPES = ("video/", "image/jpeg", "image/png", "text/vtt")
 
 
-def _disposition(content_type: str, filename: str | None) -> str:
-    inline = content_type.startswith(INLINE_TYPES)
+def _disposition(content_type: str, filename: str | None, download: bool = False) -> str:
+    inline = content_type.startswith(INLINE_TYPES) and not download
     return content_disposition_header(not inline, filename or "") or (
         "inline" if inline else "attachment"
     )
 
 
-def _safety_headers(response: HttpResponse, content_type: str, filename: str | None) -> None:
+def _safety_headers(
+    response: HttpResponse, content_type: str, filename: str | None, download: bool = False
+) -> None:
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = _disposition(content_type, filename)
+    response["Content-Disposition"] = _disposition(content_type, filename, download)
     if content_type.startswith(INLINE_TYPES):
         response["Content-Security-Policy"] = MEDIA_CSP
 
@@ -110,15 +112,17 @@ def stored_file_response(
     *,
     content_type: str,
     filename: str | None = None,
+    download: bool = False,
 ) -> HttpResponse:
     """Hand a stored file to whoever serves files in this deployment (see the module's
     docstring). The caller has checked access; `content_type` is Errata's own, and anything
-    that is not video, a JPEG/PNG or a WebVTT index is sent as an attachment."""
+    that is not video, a JPEG/PNG or a WebVTT index is sent as an attachment (so is anything
+    with `download`)."""
     storage, name = field_file.storage, field_file.name
     if not is_local(storage):
         parameters = {
             "ResponseContentType": content_type,
-            "ResponseContentDisposition": _disposition(content_type, filename),
+            "ResponseContentDisposition": _disposition(content_type, filename, download),
             "ResponseCacheControl": "private, max-age=3600",
         }
         response = HttpResponseRedirect(storage.url(name, parameters=parameters))
@@ -129,10 +133,12 @@ def stored_file_response(
     if settings.MEDIA_X_ACCEL_REDIRECT:
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = settings.MEDIA_X_ACCEL_PREFIX + quote(name)
-        _safety_headers(response, content_type, filename)
+        _safety_headers(response, content_type, filename, download)
         response["Cache-Control"] = "private, max-age=0, must-revalidate"
         return response
-    return ranged_file_response(request, field_file, content_type=content_type, filename=filename)
+    return ranged_file_response(
+        request, field_file, content_type=content_type, filename=filename, download=download
+    )
 
 
 def ranged_file_response(
@@ -141,6 +147,7 @@ def ranged_file_response(
     *,
     content_type: str,
     filename: str | None = None,
+    download: bool = False,
 ) -> HttpResponse:
     storage, name = field_file.storage, field_file.name
     size = storage.size(name)
@@ -170,7 +177,7 @@ def ranged_file_response(
         )
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
-    _safety_headers(response, content_type, filename)
+    _safety_headers(response, content_type, filename, download)
     response["ETag"] = etag
     if wanted is not None:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from errata.web.studio import cuts, errata, inbox, timeline
+from errata.web.studio import cuts, errata, inbox, media, timeline
 
 app_name = "studio"
 
@@ -22,6 +22,13 @@ urlpatterns = [
     path(CUT + "carry/", cuts.cut_carry, name="cut_carry"),
     path(CUT + "links/", cuts.review_link_new, name="review_link_new"),
     path(CUT + "links/<int:pk>/revoke/", cuts.review_link_revoke, name="review_link_revoke"),
+    path(CUT + "media/", media.cut_media_upload, name="cut_media_upload"),
+    path(CUT + "media/status/", media.cut_media_status, name="cut_media_status"),
+    path(CUT + "media/preference/", media.cut_media_preference, name="cut_media_preference"),
+    path(CUT + "media/<str:kind>/", media.cut_media_file, name="cut_media_file"),
+    path(CUT + "duration/", media.cut_duration, name="cut_duration"),
+    path(CUT + "frames/<int:at_ms>.jpg", media.frame_image, name="frame_image"),
+    path(CUT + "frames/<int:at_ms>/", media.frame_slot, name="frame_slot"),
     path(CUT + "inbox/", inbox.inbox, name="inbox"),
     path(CUT + "inbox/accept/", inbox.inbox_accept, name="inbox_accept"),
     path(CUT + "inbox/add/", inbox.inbox_add_to_erratum, name="inbox_add"),
