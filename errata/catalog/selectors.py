@@ -198,3 +198,34 @@ def cut_furthest_time(*, cut: Cut) -> tuple[float, str] | None:
     ]
     found = [(t, what) for t, what in candidates if t is not None]
     return max(found, key=lambda item: item[0]) if found else None
+
+
+class CutTimeMap:
+    """Where a moment of one cut is in another cut of the same video, by scene: a time keeps
+    its offset inside its scene (scene-relative offset), so 6:03 in cut 1 is where that moment
+    is in cut 2 even if earlier scenes got longer. The rule errata are carried by, and the one
+    the erratum page shows "before" and "after" frames by."""
+
+    def __init__(self, *, from_cut: Cut, to_cut: Cut) -> None:
+        self.to_cut = to_cut
+        self.old_spans = list(SceneSpan.objects.filter(cut=from_cut).order_by("start_s"))
+        self.new_span_by_scene: dict[int, SceneSpan] = {}
+        for span in SceneSpan.objects.filter(cut=to_cut).order_by("start_s"):
+            self.new_span_by_scene.setdefault(span.scene_id, span)
+        self.old_locator = SceneLocator([SpanRef(s.pk, s.start_s, s.end_s) for s in self.old_spans])
+        self.old_span_by_id = {s.pk: s for s in self.old_spans}
+
+    def map(self, timestamp_s: float | None, scene_id: int | None) -> tuple[float | None, bool]:
+        """(the time on the other cut, whether its scene was found there). Items whose scene
+        is not on the other cut's timeline keep their time, clamped to that cut."""
+        if timestamp_s is None:
+            return None, True
+        old_span = self.old_span_by_id.get(self.old_locator.locate(timestamp_s))
+        if scene_id is not None and (old_span is None or old_span.scene_id != scene_id):
+            # The creator named another scene than the one the time falls in: trust the scene.
+            old_span = next((s for s in self.old_spans if s.scene_id == scene_id), old_span)
+        new_span = self.new_span_by_scene.get(old_span.scene_id) if old_span else None
+        if new_span is None:
+            return min(timestamp_s, self.to_cut.duration_s), False
+        offset = max(0.0, timestamp_s - old_span.start_s)
+        return round(min(new_span.start_s + offset, new_span.end_s), 3), True

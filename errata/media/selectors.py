@@ -77,5 +77,14 @@ def frames_for(*, moments: Iterable[tuple[int, float | None]]) -> dict[tuple[int
     return {(g.cut_id, g.at_ms): g for g in FrameGrab.objects.filter(condition)}
 
 
+def cuts_with_ready_media(*, cut_ids: list[int]) -> set[int]:
+    """Which of these cuts have a proxy to grab frames from."""
+    return set(
+        CutMedia.objects.filter(cut_id__in=cut_ids, status=CutMedia.Status.READY).values_list(
+            "cut_id", flat=True
+        )
+    )
+
+
 def frame_grab_of(*, cut: Cut, at_ms: int) -> FrameGrab | None:
     return FrameGrab.objects.filter(cut=cut, at_ms=at_ms).first()

@@ -32,7 +32,7 @@ def shots_detect(path: Path, *, threshold: float = CONTENT_THRESHOLD) -> list[fl
     )
     manager.detect_scenes(video=video, show_progress=False)
     scenes = manager.get_scene_list(start_in_scene=True)
-    return [round(start.get_seconds(), 3) for start, _ in scenes[1:]]
+    return [round(start.seconds, 3) for start, _ in scenes[1:]]
 
 
 @dataclass(frozen=True)

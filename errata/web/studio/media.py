@@ -4,6 +4,8 @@ its duration or which source plays, fetch its files, and frames for the inbox an
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,11 +14,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from errata.catalog.services import cut_duration_set
 from errata.core.errors import error_text
-from errata.media.selectors import cut_media, frame_grab_of, original_file, playable_file
-from errata.media.services import cut_media_attach, cut_media_prefer_url
+from errata.media.selectors import (
+    cut_media,
+    cuts_with_ready_media,
+    frame_grab_of,
+    frame_key,
+    frame_moment_ms,
+    frames_for,
+    original_file,
+    playable_file,
+)
+from errata.media.services import cut_media_attach, cut_media_prefer_url, frame_grabs_request
 from errata.media.serving import stored_file_response
 from errata.media.uploads import MediaRefused
-from errata.models import CutMedia, FrameGrab
+from errata.models import Cut, FrameGrab
 from errata.web.studio.access import form_errors, member_cut, studio_view
 from errata.web.studio.cuts import cut_context
 from errata.web.studio.forms import CutDurationForm, CutMediaForm, MediaPreferenceForm
@@ -135,7 +146,39 @@ def frame_slot(request: HttpRequest, slug: str, number: int, at_ms: int) -> Http
             "video": cut.video,
             "frame": frame_grab_of(cut=cut, at_ms=at_ms),
             "at_ms": at_ms,
-            "media_ready": (m := cut_media(cut=cut)) is not None
-            and m.status == CutMedia.Status.READY,
+            "media_ready": bool(cuts_with_ready_media(cut_ids=[cut.pk])),
         },
     )
+
+
+@dataclass
+class FrameSlot:
+    """A frame's place on a page: the cut, the moment, and the grab once asked for."""
+
+    cut: Cut
+    at_ms: int | None
+    grab: FrameGrab | None
+    media_ready: bool
+
+
+def frame_slots(moments: list[tuple[Cut, float | None]]) -> list[FrameSlot]:
+    """Frames for moments shown on a page (the inbox's findings, an erratum's before and after),
+    in two queries: those already grabbed, and, for the others, pending grabs queued for a task
+    (ffmpeg never runs here; the page's placeholders ask again until the frame is there)."""
+    cuts = {cut.pk: cut for cut, _ in moments}
+    ready = cuts_with_ready_media(cut_ids=list(cuts))
+    wanted = [(cut.pk, at) for cut, at in moments if at is not None and cut.pk in ready]
+    grabs = frames_for(moments=wanted)
+    missing = [moment for moment in wanted if frame_key(*moment) not in grabs]
+    if missing:
+        frame_grabs_request(moments=missing)
+        grabs = frames_for(moments=wanted)
+    return [
+        FrameSlot(
+            cut=cut,
+            at_ms=frame_moment_ms(at) if at is not None else None,
+            grab=grabs.get(frame_key(cut.pk, at)) if at is not None else None,
+            media_ready=cut.pk in ready,
+        )
+        for cut, at in moments
+    ]

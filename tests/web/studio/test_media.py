@@ -170,3 +170,90 @@ def test_a_new_cut_needs_a_duration_or_a_video(signed_in, video, cut):
     assert response.status_code == 400
     assert "Give the cut&#x27;s duration, or upload its video." in response.content.decode()
     assert not Cut.objects.filter(number=2).exists()
+
+
+def _colour_of(jpeg: bytes) -> str:
+    """The dominant primary colour of a JPEG frame (OpenCV comes with PySceneDetect)."""
+    import cv2
+    import numpy
+
+    image = cv2.imdecode(numpy.frombuffer(jpeg, numpy.uint8), cv2.IMREAD_COLOR)
+    blue, green, red = (float(channel.mean()) for channel in cv2.split(image))
+    return max({"red": red, "green": green, "blue": blue}.items(), key=lambda kv: kv[1])[0]
+
+
+def _attach(cut, path, capture) -> None:
+    from errata.media.services import cut_media_attach
+
+    with capture(execute=True):
+        cut_media_attach(cut=cut, upload=SimpleUploadedFile(path.name, path.read_bytes()))
+    assert CutMedia.objects.get(cut=cut).status == CutMedia.Status.READY
+
+
+@needs_ffmpeg
+def test_the_inbox_shows_the_frame_at_each_findings_time(
+    signed_in, video, tmp_path, django_capture_on_commit_callbacks
+):
+    from tests.media.videos import make_cards
+
+    cut = factories.CutFactory(video=video, number=1, duration_s=4.0)
+    _attach(cut, make_cards(tmp_path, ["red", "blue"]), django_capture_on_commit_callbacks)
+    comment = factories.CommentFactory(cut=cut, text="the blue is too blue", timestamp_s=3.0)
+    factories.FindingFactory(comment=comment, timestamp_s=3.0)
+    untimed = factories.CommentFactory(cut=cut, text="love it", timestamp_s=None)
+    factories.FindingFactory(comment=untimed, timestamp_s=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = signed_in.get(_cut_url(cut) + "inbox/").content.decode()
+    # The first view asks for the frame (a task grabs it) and shows a placeholder that asks
+    # again; then the frame is there.
+    assert f'hx-get="{_cut_url(cut)}frames/3000/"' in first
+    slot = signed_in.get(_cut_url(cut) + "frames/3000/", HTTP_HX_REQUEST="true")
+    assert f'src="{_cut_url(cut)}frames/3000.jpg"' in slot.content.decode()
+    page = signed_in.get(_cut_url(cut) + "inbox/").content.decode()
+    assert f'src="{_cut_url(cut)}frames/3000.jpg"' in page
+    assert "untimed" in page
+    image = signed_in.get(_cut_url(cut) + "frames/3000.jpg")
+    assert image["Content-Type"] == "image/jpeg"
+    assert _colour_of(b"".join(image.streaming_content)) == "blue"
+
+
+@needs_ffmpeg
+def test_the_erratum_page_shows_the_moment_in_the_cut_it_was_found_in_and_fixed_in(
+    signed_in, video, tmp_path, django_capture_on_commit_callbacks
+):
+    from tests.media.videos import make_cards
+
+    v1 = factories.CutFactory(video=video, number=1, duration_s=4.0)
+    v2 = factories.CutFactory(video=video, number=2, duration_s=6.0)
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v2").mkdir()
+    _attach(v1, make_cards(tmp_path / "v1", ["red", "blue"]), django_capture_on_commit_callbacks)
+    # Cut 2 has a new green scene before the blue one: the blue moment moved 2 s later.
+    _attach(
+        v2,
+        make_cards(tmp_path / "v2", ["red", "green", "blue"]),
+        django_capture_on_commit_callbacks,
+    )
+    intro, extra, outro = (factories.SceneFactory(video=video, name=n) for n in "ABC")
+    factories.SceneSpanFactory(cut=v1, scene=intro, start_s=0, end_s=2)
+    factories.SceneSpanFactory(cut=v1, scene=outro, start_s=2, end_s=4)
+    factories.SceneSpanFactory(cut=v2, scene=intro, start_s=0, end_s=2)
+    factories.SceneSpanFactory(cut=v2, scene=extra, start_s=2, end_s=4)
+    factories.SceneSpanFactory(cut=v2, scene=outro, start_s=4, end_s=6)
+    erratum = factories.ErratumFactory(
+        cut=v1, timestamp_s=3.0, scene=outro, status="fixed", fixed_in_cut=v2
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.get(f"/studio/videos/{video.slug}/errata/{erratum.pk}/")
+    page = signed_in.get(f"/studio/videos/{video.slug}/errata/{erratum.pk}/").content.decode()
+    assert f'src="{_cut_url(v1)}frames/3000.jpg"' in page
+    assert f'src="{_cut_url(v2)}frames/5000.jpg"' in page
+    assert "Found in cut 1 at 0:03" in page and "Fixed in cut 2 at 0:05" in page
+    before = signed_in.get(_cut_url(v1) + "frames/3000.jpg")
+    after = signed_in.get(_cut_url(v2) + "frames/5000.jpg")
+    assert _colour_of(b"".join(before.streaming_content)) == "blue"
+    assert _colour_of(b"".join(after.streaming_content)) == "blue"
+    # The same moment in cut 2 by absolute time would have been the new green scene.
+    assert f'src="{_cut_url(v2)}frames/3000.jpg"' not in page
