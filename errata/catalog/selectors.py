@@ -229,3 +229,13 @@ class CutTimeMap:
             return min(timestamp_s, self.to_cut.duration_s), False
         offset = max(0.0, timestamp_s - old_span.start_s)
         return round(min(new_span.start_s + offset, new_span.end_s), 3), True
+
+
+def video_source_scene_names(*, video: Video) -> list[str]:
+    """The names of the scene classes read from the video's manim source files, in the order
+    they are defined there (file by file): the order proposed spans are named in."""
+    return list(
+        Scene.objects.filter(video=video, class_line__isnull=False)
+        .order_by("source_path", "class_line", "name")
+        .values_list("name", flat=True)
+    )

@@ -332,6 +332,19 @@ class SpanForm(forms.Form):
     end = TimeField(label="End")
 
 
+class ProposedSpanForm(forms.Form):
+    """One span proposed from the video's shot changes, as the creator confirms or adjusts it."""
+
+    scene = SceneNameField(required=True)
+    start = TimeField(label="Start")
+    end = TimeField(label="End")
+
+
+ProposedSpanFormSet = forms.formset_factory(
+    ProposedSpanForm, extra=0, max_num=2000, absolute_max=2000, validate_max=True
+)
+
+
 class CarryForm(forms.Form):
     from_cut = forms.ModelChoiceField(queryset=Cut.objects.none(), label="Carry open errata from")
 

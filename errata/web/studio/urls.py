@@ -40,6 +40,7 @@ urlpatterns = [
     path(CUT + "board/", errata.board, name="board"),
     path(CUT + "timeline/", timeline.timeline, name="timeline"),
     path(CUT + "timeline/spans/", timeline.span_create, name="span_create"),
+    path(CUT + "timeline/from-shots/", timeline.timeline_from_shots, name="timeline_from_shots"),
     path(CUT + "timeline/spans/<int:pk>/", timeline.span_update, name="span_update"),
     path(CUT + "timeline/spans/<int:pk>/delete/", timeline.span_delete, name="span_delete"),
     path(ERRATUM, errata.erratum, name="erratum"),
