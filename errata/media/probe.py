@@ -37,6 +37,18 @@ class Probe:
     height: int
     video_codec: str
     audio_codec: str
+    pixel_format: str = ""
+
+    @property
+    def browser_safe(self) -> bool:
+        """Already what the proxy would be (H.264 4:2:0, AAC or no sound, in MP4): the proxy is
+        then the same streams, remuxed with the index at the front, not encoded again."""
+        return (
+            self.content_type == "video/mp4"
+            and self.video_codec == "h264"
+            and self.pixel_format == "yuv420p"
+            and self.audio_codec in {"aac", ""}
+        )
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -108,6 +120,7 @@ def probe_from_ffprobe_json(data: dict) -> Probe:
         height=int(video.get("height") or 0),
         video_codec=codec,
         audio_codec=str(audio.get("codec_name") or ""),
+        pixel_format=str(video.get("pix_fmt") or ""),
     )
 
 
@@ -120,6 +133,7 @@ _VIDEO_RE = re.compile(r"Stream #0:\d+.*?: Video: (\w+)(?P<rest>.*)$", re.M)
 _AUDIO_RE = re.compile(r"Stream #0:\d+.*?: Audio: (\w+)", re.M)
 _SIZE_RE = re.compile(r", (\d{2,5})x(\d{2,5})[ ,]")
 _FPS_RE = re.compile(r", ([\d.]+) fps")
+_PIXEL_FORMAT_RE = re.compile(r"^[^,]*, ([a-z0-9_]+)")
 _BRAND_RE = re.compile(r"major_brand\s*:\s*(\S+)")
 
 
@@ -138,6 +152,7 @@ def probe_from_ffmpeg_report(text: str) -> Probe:
     if video:
         size = _SIZE_RE.search(video.group("rest"))
         fps = _FPS_RE.search(video.group("rest"))
+        pixel_format = _PIXEL_FORMAT_RE.search(video.group("rest"))
         data["streams"].append(
             {
                 "codec_type": "video",
@@ -145,6 +160,7 @@ def probe_from_ffmpeg_report(text: str) -> Probe:
                 "width": int(size.group(1)) if size else 0,
                 "height": int(size.group(2)) if size else 0,
                 "avg_frame_rate": fps.group(1) if fps else None,
+                "pix_fmt": pixel_format.group(1) if pixel_format else "",
             }
         )
     if audio := _AUDIO_RE.search(text):

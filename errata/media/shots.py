@@ -16,6 +16,9 @@ from pathlib import Path
 MIN_SHOT_S = 1.0
 # PySceneDetect's default threshold for ContentDetector.
 CONTENT_THRESHOLD = 27.0
+# Frames looked at per second of video: a cut is placed to within 1/ANALYSED_FPS s, and a long
+# proxy is analysed several times faster than frame by frame.
+ANALYSED_FPS = 5
 
 
 def shots_detect(path: Path, *, threshold: float = CONTENT_THRESHOLD) -> list[float]:
@@ -28,9 +31,11 @@ def shots_detect(path: Path, *, threshold: float = CONTENT_THRESHOLD) -> list[fl
     # Frames are analysed at a small size: shot changes show at any size, and it is fast.
     manager.auto_downscale = True
     manager.add_detector(
-        ContentDetector(threshold=threshold, min_scene_len=max(1, round(MIN_SHOT_S * fps)))
+        # A float is seconds (an int would be frames).
+        ContentDetector(threshold=threshold, min_scene_len=float(MIN_SHOT_S))
     )
-    manager.detect_scenes(video=video, show_progress=False)
+    frame_skip = max(0, round(fps / ANALYSED_FPS) - 1)
+    manager.detect_scenes(video=video, show_progress=False, frame_skip=frame_skip)
     scenes = manager.get_scene_list(start_in_scene=True)
     return [round(start.seconds, 3) for start, _ in scenes[1:]]
 

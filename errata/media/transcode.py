@@ -35,6 +35,30 @@ def proxy_make(*, source: Path, target: Path, probe: Probe, progress: ProgressCa
     keyframe every two seconds. A file without sound gets a proxy without sound."""
     max_height = settings.MEDIA_PROXY_MAX_HEIGHT
     gop = max(1, round((probe.fps or 30) * KEYFRAME_INTERVAL_S))
+    if probe.browser_safe and probe.height <= max_height:
+        # Nothing to encode: the same streams, with the index moved to the front.
+        run_ffmpeg_with_progress(
+            [
+                "-y",
+                "-i",
+                str(source),
+                "-map",
+                "0:v:0",
+                "-map",
+                "0:a:0?",
+                "-c",
+                "copy",
+                "-movflags",
+                "+faststart",
+                "-f",
+                "mp4",
+                str(target),
+            ],
+            duration_s=probe.duration_s,
+            progress=progress,
+            what="Making the browser copy",
+        )
+        return
     run_ffmpeg_with_progress(
         [
             "-y",
@@ -143,6 +167,9 @@ def sprite_plan(probe: Probe) -> SpriteIndex:
 
 def sprite_make(*, source: Path, target: Path, plan: SpriteIndex) -> None:
     rows = math.ceil(plan.count / plan.columns)
+    # With thumbnails further apart than two keyframes of the proxy, decoding the keyframes alone
+    # is close enough for a scrubbing preview and several times faster on a long video.
+    keyframes_only = ["-skip_frame", "nokey"] if plan.interval_s >= 2 * KEYFRAME_INTERVAL_S else []
     run_tool(
         [
             ffmpeg_binary(),
@@ -150,6 +177,7 @@ def sprite_make(*, source: Path, target: Path, plan: SpriteIndex) -> None:
             "-loglevel",
             "error",
             "-y",
+            *keyframes_only,
             "-i",
             str(source),
             "-vf",
