@@ -75,14 +75,14 @@ def cut_media_attach(*, cut: Cut, upload: UploadedFile) -> CutMedia:
 
     A new upload replaces the cut's previous file and everything made from it."""
     container = video_container_of(upload)
-    cut = Cut.objects.select_for_update().get(pk=cut.pk)
+    given, cut = cut, Cut.objects.select_for_update().get(pk=cut.pk)
     storage = cut.media_file.storage
     old_media = CutMedia.objects.filter(cut=cut).first()
     old_names = [cut.media_file.name, *_derived_names(old_media)]
     old_frames = list(FrameGrab.objects.filter(cut=cut).values_list("image", flat=True))
     upload.seek(0)
     cut.media_file.save(stored_video_name(container), upload, save=False)
-    new_name = cut.media_file.name
+    new_name = given.media_file.name = cut.media_file.name
     try:
         Cut.objects.filter(pk=cut.pk).update(media_file=new_name)
         media, _ = CutMedia.objects.update_or_create(
