@@ -7,6 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 RUN useradd --create-home --uid 1000 errata
+# ffmpeg/ffprobe probe and transcode uploaded videos (Celery tasks); the font draws the demo's
+# title cards.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, so a code change does not reinstall them.
 COPY pyproject.toml ./
@@ -20,4 +25,4 @@ RUN pip install --no-deps . \
 
 USER errata
 EXPOSE 8000
-CMD ["gunicorn", "reviewapp.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "reviewapp.wsgi:application"]
