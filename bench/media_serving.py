@@ -21,10 +21,12 @@ During each arm, for --seconds:
 - /healthz is asked every 0.5 s with a 5 s timeout (a timeout counts as 5 s).
 
 Reported per arm: /healthz p50/p95 and failures, comment posts that succeeded, bytes the viewers
-got, gunicorn's worker timeouts (a worker killed and restarted), and app worker occupancy: the share of gunicorn's request slots (processes x threads) busy
-with a request, sampled every 0.2 s. gunicorn's pre_request/post_request hooks (added by this
-script, around the arm's own configuration) keep a count per worker process in a file; a worker
-killed mid-request (the sync worker's 30 s timeout) stops counting once it is gone.
+got, gunicorn's worker timeouts (a worker killed and restarted), and app worker occupancy: the
+share of gunicorn's request slots (processes x threads) busy with a request, sampled every
+0.2 s. gunicorn's pre_request/post_request hooks (added by this script, around the arm's own
+configuration) keep a count per worker process in a file; a worker killed mid-request stops
+counting once it is gone (and a restarting worker is not counted as busy: the baseline's
+occupancy understates how long its workers were unavailable; its timeouts column shows it).
 """
 
 from __future__ import annotations
