@@ -14,7 +14,7 @@ from django.db import OperationalError as DatabaseOperationalError
 from errata.findings import services as findings
 from errata.io import jobs
 from errata.media import services as media
-from errata.models import Comment
+from errata.models import Comment, CutMedia
 from errata.notifications import digests
 from errata.notifications import services as notifications
 from errata.webhooks import services as webhooks
@@ -84,13 +84,20 @@ def export_checklist_task(job_id: int) -> dict:
 @shared_task(name="errata.media_process")
 def media_process_task(media_id: int) -> dict:
     """Probe a cut's uploaded video and make its proxy, poster and sprite (ffmpeg)."""
-    result = media.cut_media_process(media_id=media_id)
+    try:
+        result = media.cut_media_process(media_id=media_id)
+    except CutMedia.DoesNotExist:
+        # The cut was deleted between queueing and running: nothing to process.
+        return {"media_id": media_id, "missing": True}
     return {"media_id": result.pk, "status": result.status}
 
 
 @shared_task(name="errata.media_detect_shots")
 def media_detect_shots_task(media_id: int) -> int:
-    result = media.cut_media_detect_shots(media_id=media_id)
+    try:
+        result = media.cut_media_detect_shots(media_id=media_id)
+    except CutMedia.DoesNotExist:
+        return 0
     return len(result.shots or [])
 
 

@@ -211,3 +211,35 @@ def test_probing_without_ffprobe_reads_ffmpegs_own_report(tmp_path, settings, mo
     assert (without.width, without.height, without.fps) == (160, 90, 10.0)
     assert without.duration_s == pytest.approx(with_ffprobe.duration_s, abs=0.02)
     assert (without.video_codec, without.audio_codec) == ("prores", with_ffprobe.audio_codec)
+
+
+@pytest.mark.django_db
+def test_the_sweep_queues_again_processing_and_frames_whose_task_was_lost(cut, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from errata.models import FrameGrab
+
+    published: list[tuple[str, int]] = []
+    monkeypatch.setattr(services, "publish", lambda name, pk: published.append((name, pk)) or True)
+    old = timezone.now() - timedelta(minutes=10)
+    lost = factories.CutMediaFactory(cut=cut, status=CutMedia.Status.QUEUED, created_at=old)
+    other = factories.CutFactory(video=cut.video, number=2)
+    factories.CutMediaFactory(cut=other, status=CutMedia.Status.QUEUED)  # just queued: wait
+    FrameGrab.objects.create(cut=cut, at_ms=1000, created_at=old)
+    FrameGrab.objects.create(cut=cut, at_ms=2000, created_at=old)
+
+    assert services.media_sweep(older_than_s=60) == 2
+    assert published == [("errata.media_process", lost.pk), ("errata.frames_grab", cut.pk)]
+
+
+@pytest.mark.django_db
+def test_a_task_for_a_cut_deleted_meanwhile_does_nothing(cut):
+    from errata.tasks import media_detect_shots_task, media_process_task
+
+    media = factories.CutMediaFactory(cut=cut, status=CutMedia.Status.QUEUED)
+    pk = media.pk
+    cut.delete()
+    assert media_process_task(pk) == {"media_id": pk, "missing": True}
+    assert media_detect_shots_task(pk) == 0
