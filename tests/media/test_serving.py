@@ -182,3 +182,46 @@ def test_a_cut_whose_upload_is_still_an_unplayable_mkv_has_no_media_yet(client, 
     assert _media(client, media_link).status_code == 404
     page = client.get(media_link.get_absolute_url()).content.decode()
     assert "being prepared for the browser" in page
+
+
+@pytest.mark.django_db
+def test_a_ready_cut_plays_its_proxy_with_a_poster_and_scrubbing_thumbnails(client, media_link):
+    from django.core.files.base import ContentFile
+
+    media = media_link.cut.media
+    media.proxy.save("proxy.mp4", ContentFile(TEST_VIDEO.read_bytes()), save=False)
+    media.poster.save("poster.jpg", ContentFile(b"\xff\xd8\xff poster"), save=False)
+    media.sprite.save("sprite.jpg", ContentFile(b"\xff\xd8\xff sprite"), save=False)
+    media.status = "ready"
+    media.sprite_index = {
+        "interval_s": 3.0,
+        "columns": 2,
+        "count": 3,
+        "tile_width": 160,
+        "tile_height": 90,
+    }
+    media.save()
+    base = media_link.get_absolute_url()
+    page = client.get(base).content.decode()
+    assert f'poster="{base}media/poster.jpg"' in page
+    assert f"{base}media/thumbnails.vtt" in page
+    assert _media(client, media_link)["Content-Type"] == "video/mp4"
+    poster = client.get(f"{base}media/poster.jpg")
+    assert (poster.status_code, poster["Content-Type"]) == (200, "image/jpeg")
+    vtt = client.get(f"{base}media/thumbnails.vtt")
+    assert vtt["Content-Type"] == "text/vtt; charset=utf-8"
+    # Three tiles of 3 s in two columns; the last cue ends with the cut (8 s).
+    assert vtt.content.decode().split("\n") == [
+        "WEBVTT",
+        "",
+        "00:00:00.000 --> 00:00:03.000",
+        f"{base}media/sprite.jpg#xywh=0,0,160,90",
+        "",
+        "00:00:03.000 --> 00:00:06.000",
+        f"{base}media/sprite.jpg#xywh=160,0,160,90",
+        "",
+        "00:00:06.000 --> 00:00:08.000",
+        f"{base}media/sprite.jpg#xywh=0,90,160,90",
+        "",
+    ]
+    assert client.get(f"{base}media/sprite.jpg")["Content-Type"] == "image/jpeg"

@@ -483,22 +483,25 @@ def review_media(request: HttpRequest, link: ReviewLink) -> HttpResponse:
     return stored_file_response(request, playable.file, content_type=playable.content_type)
 
 
+def _still(request: HttpRequest, link: ReviewLink, kind: str) -> HttpResponse:
+    """The cut's poster or thumbnail sprite (both JPEG), once made."""
+    media = cut_media(cut=link.cut)
+    image = getattr(media, kind) if media is not None else None
+    if not image:
+        raise Http404(f"This cut has no {kind}.")
+    return stored_file_response(request, image, content_type="image/jpeg")
+
+
 @require_http_methods(["GET", "HEAD"])
 @review_link_view
 def review_poster(request: HttpRequest, link: ReviewLink) -> HttpResponse:
-    media = cut_media(cut=link.cut)
-    if media is None or not media.poster:
-        raise Http404("This cut has no poster.")
-    return stored_file_response(request, media.poster, content_type="image/jpeg")
+    return _still(request, link, "poster")
 
 
 @require_http_methods(["GET", "HEAD"])
 @review_link_view
 def review_sprite(request: HttpRequest, link: ReviewLink) -> HttpResponse:
-    media = cut_media(cut=link.cut)
-    if media is None or not media.sprite:
-        raise Http404("This cut has no thumbnails.")
-    return stored_file_response(request, media.sprite, content_type="image/jpeg")
+    return _still(request, link, "sprite")
 
 
 @require_GET
