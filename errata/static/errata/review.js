@@ -98,8 +98,8 @@
     loadScript("https://player.vimeo.com/api/player.js").then(function () {
       element.textContent = "";
       player = new window.Vimeo.Player(element, { url: url });
-      player.ready().then(function () { ready = true; }, playerFailed);
       player.on("timeupdate", function (data) {
+        ready = true;
         last = data.seconds;
         callbacks.forEach(function (callback) { callback(last); });
       });
@@ -107,6 +107,7 @@
         last = data.seconds;
         callbacks.forEach(function (callback) { callback(last); });
       });
+      player.ready().then(function () { ready = true; }, playerFailed);
     }, playerFailed);
     window.setTimeout(function () { if (!ready) playerFailed(); }, PLAYER_READY_MS);
     return {

@@ -206,6 +206,7 @@ window.Vimeo = { Player: function (element, options) {
   window.__fake = { seeks: [], paused: false, options: options,
                     emit: function (name, seconds) { handlers[name]({ seconds: seconds }); } };
   this.on = function (name, handler) { handlers[name] = handler; };
+  this.ready = function () { return Promise.resolve(); };
   this.setCurrentTime = function (t) { window.__fake.seeks.push(t); return Promise.resolve(t); };
   this.pause = function () { window.__fake.paused = true; return Promise.resolve(); };
 } };
