@@ -9,7 +9,6 @@ three patrons reported it), so a frame grab (and, later, OCR) finds it; a correc
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,10 +141,3 @@ def demo_video_make(
 
 def demo_cards(entries: Sequence[TimelineEntry]) -> list[DemoCard]:
     return [DemoCard(e.scene_name, e.start_s, e.end_s) for e in entries]
-
-
-def ffmpeg_available() -> bool:
-    try:
-        return bool(shutil.which(ffmpeg_binary()) or Path(ffmpeg_binary()).exists())
-    except Exception:  # noqa: BLE001 - MediaToolMissing or a broken wheel: no ffmpeg
-        return False

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
+
+from django.conf import settings
 
 from errata.media.ffmpeg import MediaToolError, ffmpeg_binary, ffprobe_binary, run_tool
 
@@ -203,10 +206,6 @@ def probe_file(path: Path) -> Probe:
 
 
 def _probe_with_ffmpeg(path: Path) -> Probe:
-    import subprocess
-
-    from django.conf import settings
-
     # `ffmpeg -i FILE` with no output describes the input on stderr and exits 1: expected.
     try:
         done = subprocess.run(  # noqa: S603 - a list of arguments, no shell

@@ -339,7 +339,9 @@ def frame_grabs_run(*, cut_id: int) -> int:
         for grab in pending:
             target = Path(work) / f"{grab.at_ms}.jpg"
             # Past the last frame, the last frame: a report "at the very end" shows it.
-            at_s = min(grab.at_ms / 1000, max(0.0, duration - 0.1)) if duration else grab.at_ms
+            at_s = grab.at_ms / 1000
+            if duration:
+                at_s = min(at_s, max(0.0, duration - 0.1))
             try:
                 still_make(source=proxy, target=target, at_s=at_s)
             except (MediaToolError, FileNotFoundError) as error:
