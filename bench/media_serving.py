@@ -480,10 +480,6 @@ def main() -> None:
             f"{row['viewer_mb']:9.1f} MB {100 * row['occupancy']:8.0f}% of {row['slots']:<2} "
             f"{row['worker_timeouts']:>10}"
         )
-    for row in rows:
-        print(
-            row["arm"], "viewer errors", row["viewer_errors"], "busy samples", row["busy_samples"]
-        )
     base, new = rows
     if new["health_p95_ms"] > 0:
         ratio = base["health_p95_ms"] / new["health_p95_ms"]
