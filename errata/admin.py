@@ -18,6 +18,7 @@ from errata.models import (
     ApiToken,
     Comment,
     Cut,
+    CutMedia,
     DuplicateGroup,
     Erratum,
     ErratumEvent,
@@ -67,6 +68,9 @@ class CutInline(admin.TabularInline):
     model = Cut
     extra = 0
     fields = ("number", "label", "duration_s", "fps", "media_url", "media_file")
+    # A cut's video is uploaded where it is checked and processed (the cut page, the API); an
+    # upload here would skip both.
+    readonly_fields = ("media_file",)
     show_change_link = True
 
 
@@ -456,4 +460,34 @@ class NotificationAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(CutMedia)
+class CutMediaAdmin(admin.ModelAdmin):
+    """What ffmpeg made of a cut's video; made by tasks, so shown, not edited (except which
+    source the review page plays)."""
+
+    list_display = ("cut", "status", "phase", "percent", "content_type", "created_at")
+    list_filter = ("status",)
+    fields = (
+        "cut",
+        "status",
+        "phase",
+        "percent",
+        "error",
+        "warning",
+        "content_type",
+        "probe",
+        "proxy",
+        "poster",
+        "sprite",
+        "shots",
+        "prefer_url",
+        "started_at",
+        "finished_at",
+    )
+    readonly_fields = tuple(f for f in fields if f != "prefer_url")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -15,7 +15,8 @@ from errata.findings import batch as findings_batch
 from errata.findings import learning
 from errata.findings import services as findings
 from errata.io import jobs
-from errata.models import Comment, Cut
+from errata.media import services as media
+from errata.models import Comment, Cut, CutMedia
 from errata.notifications import digests
 from errata.notifications import services as notifications
 from errata.webhooks import channels
@@ -103,6 +104,36 @@ def import_comments_task(job_id: int) -> dict:
 def export_checklist_task(job_id: int) -> dict:
     job = jobs.export_job_run(job_id=job_id)
     return {"job_id": job.pk, "status": job.status}
+
+
+@shared_task(name="errata.media_process")
+def media_process_task(media_id: int) -> dict:
+    """Probe a cut's uploaded video and make its proxy, poster and sprite (ffmpeg)."""
+    try:
+        result = media.cut_media_process(media_id=media_id)
+    except CutMedia.DoesNotExist:
+        # The cut was deleted between queueing and running: nothing to process.
+        return {"media_id": media_id, "missing": True}
+    return {"media_id": result.pk, "status": result.status}
+
+
+@shared_task(name="errata.media_detect_shots")
+def media_detect_shots_task(media_id: int) -> int:
+    try:
+        result = media.cut_media_detect_shots(media_id=media_id)
+    except CutMedia.DoesNotExist:
+        return 0
+    return len(result.shots or [])
+
+
+@shared_task(name="errata.frames_grab")
+def frames_grab_task(cut_id: int) -> int:
+    return media.frame_grabs_run(cut_id=cut_id)
+
+
+@shared_task(name="errata.media_sweep")
+def media_sweep_task() -> int:
+    return media.media_sweep()
 
 
 # A mail server that is down for a while is tried again after 30 s, 1 min, 2 min... up to an

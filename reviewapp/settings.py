@@ -243,6 +243,52 @@ STORAGES = {
         )
     },
 }
+# --- Media and storage ----------------------------------------------------------------------
+# Every file (uploaded cuts and what is made from them, comment imports, exports) goes through
+# Django's storage API: the local file system by default (`make run`), any S3-compatible store
+# (MinIO in docker-compose) with STORAGE_BACKEND=s3. Web and worker then share only the bucket.
+STORAGE_BACKEND = env_str("STORAGE_BACKEND", "filesystem").lower()
+if STORAGE_BACKEND not in {"filesystem", "s3"}:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND={STORAGE_BACKEND!r} is not filesystem or s3.")
+# How long a signed media address (S3) stays valid: long enough to watch a cut through.
+MEDIA_URL_EXPIRE_SECONDS = env_int("MEDIA_URL_EXPIRE_SECONDS", 4 * 3600, minimum=60)
+if STORAGE_BACKEND == "s3":
+    if not env_str("S3_BUCKET"):
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET (the bucket's name).")
+    STORAGES["default"] = {
+        "BACKEND": "errata.media.storage.MediaS3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET"),
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            # Where browsers reach the store, when not where the app does (compose: the app
+            # talks to http://minio:9000, a browser to the published port).
+            "public_endpoint_url": env_str("S3_PUBLIC_ENDPOINT_URL") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": env_str("S3_REGION", "us-east-1"),
+            "addressing_style": env_str("S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "querystring_auth": True,
+            "querystring_expire": MEDIA_URL_EXPIRE_SECONDS,
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+# With nginx in front (docker-compose), media on the file system is handed to nginx with
+# X-Accel-Redirect under this internal prefix: the app only checks access.
+MEDIA_X_ACCEL_REDIRECT = env_bool("MEDIA_X_ACCEL_REDIRECT", False)
+MEDIA_X_ACCEL_PREFIX = "/_protected_media/"
+# ffmpeg and ffprobe (run only by Celery tasks). Default: found on PATH, else the binary that
+# the imageio-ffmpeg wheel ships (`make run` on a machine without Debian's ffmpeg).
+FFMPEG_BINARY = env_str("FFMPEG_BINARY")
+FFPROBE_BINARY = env_str("FFPROBE_BINARY")
+# The browser copy is at most this many lines high (keeps its aspect ratio).
+MEDIA_PROXY_MAX_HEIGHT = env_int("MEDIA_PROXY_MAX_HEIGHT", 720, minimum=144)
+# Uploaded video files larger than this are refused.
+MEDIA_UPLOAD_MAX_BYTES = env_int("MEDIA_UPLOAD_MAX_BYTES", 4 * 1024**3, minimum=1)
+# An ffmpeg run that takes longer than this is stopped and the processing marked failed.
+MEDIA_FFMPEG_TIMEOUT_SECONDS = env_int("MEDIA_FFMPEG_TIMEOUT_SECONDS", 3 * 3600, minimum=10)
+
 # Upload sizes: video files go to disk in chunks, never whole into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -337,6 +383,12 @@ CELERY_TASK_ROUTES = {
     "errata.channel_digests": {"queue": "outbound"},
     "errata.youtube_pulls_queue": {"queue": "triage"},
     "errata.youtube_pull": {"queue": "bulk"},
+    "errata.media_process": {"queue": "bulk"},
+    "errata.media_detect_shots": {"queue": "bulk"},
+    "errata.frames_grab": {"queue": "bulk"},
+    "errata.media_sweep": {"queue": "triage"},
+    "errata.triage_learn": {"queue": "triage"},
+    "errata.triage_learn_sweep": {"queue": "triage"},
 }
 # The queues workers must consume; /healthz says which have no worker.
 WORKER_QUEUES = ("triage", "bulk", "outbound")
@@ -389,6 +441,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Queue the YouTube pulls that are due (each connection keeps its own time and backoff).
     "youtube-pulls": {"task": "errata.youtube_pulls_queue", "schedule": 60},
+    # Re-queue media processing and frame grabs whose task was lost.
+    "media-sweep": {
+        "task": "errata.media_sweep",
+        "schedule": env_int("QUEUE_SWEEP_SECONDS", 120, minimum=10),
+    },
 }
 # Mail still pending this long after it was stored is queued again (its task was lost).
 NOTIFICATION_SWEEP_AFTER_SECONDS = env_int("NOTIFICATION_SWEEP_AFTER_SECONDS", 600, minimum=0)

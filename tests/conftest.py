@@ -10,6 +10,7 @@ import pytest
 
 from reviewapp.celery import app as celery_app
 from tests import factories
+from tests.s3_server import s3_endpoint  # noqa: F401  (a fixture for any test)
 from tests.webhook_receiver import receiver  # noqa: F401  (a fixture for any test)
 
 # The fuzz suite (tests/fuzz/) runs with `make fuzz`, at its own budget, not in `make test`.

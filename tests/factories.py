@@ -8,6 +8,7 @@ from allauth.account.models import EmailAddress
 from errata.models import (
     Comment,
     Cut,
+    CutMedia,
     DuplicateGroup,
     Erratum,
     ExportJob,
@@ -85,6 +86,19 @@ class CutFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: n + 1)
     duration_s = 600.0
     label = "Early view"
+
+
+class CutMediaFactory(factory.django.DjangoModelFactory):
+    """A cut's uploaded video as probed, still being processed: the original (a WebM a browser
+    plays as it is) is what the player gets."""
+
+    class Meta:
+        model = CutMedia
+
+    cut = factory.SubFactory(CutFactory)
+    source_name = factory.LazyAttribute(lambda media: media.cut.media_file.name)
+    status = CutMedia.Status.PROCESSING
+    content_type = "video/webm"
 
 
 class SceneFactory(factory.django.DjangoModelFactory):

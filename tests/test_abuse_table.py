@@ -142,6 +142,7 @@ def test_row_7_a_range_of_5000_digits_is_ignored(client, review_link, settings, 
     settings.MEDIA_ROOT = tmp_path
     cut = review_link.cut
     cut.media_file.save("cut.webm", io.BytesIO(b"x" * 1000))
+    factories.CutMediaFactory(cut=cut)  # a processed video, served as media
     response = client.get(f"/r/{review_link.token}/media/", HTTP_RANGE="bytes=" + "9" * 5000)
     assert response.status_code == 200
     assert response["Content-Length"] == "1000"

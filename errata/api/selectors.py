@@ -45,12 +45,14 @@ def videos_for_user(user: User) -> QuerySet[Video]:
 
 
 def cuts_for_user(user: User) -> QuerySet[Cut]:
-    # The cut serializer names its video by slug.
-    return Cut.objects.filter(video__team_id__in=team_ids_for(user)).select_related("video")
+    # The cut serializer names its video by slug and shows its media's processing.
+    return Cut.objects.filter(video__team_id__in=team_ids_for(user)).select_related(
+        "video", "media"
+    )
 
 
 def cut_for_review_link(link: ReviewLink) -> QuerySet[Cut]:
-    return Cut.objects.filter(pk=link.cut_id).select_related("video")
+    return Cut.objects.filter(pk=link.cut_id).select_related("video", "media")
 
 
 def scenes_for_user(user: User) -> QuerySet[Scene]:

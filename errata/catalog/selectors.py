@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, QuerySet
 
 from errata.catalog.transcripts import cue_plain_text
 from errata.core.access import team_ids_for
@@ -228,3 +228,57 @@ def spoken_lines_at(*, cut_id: int, times: list[float]) -> dict[float, str]:
         if cue is not None:
             found[time_s] = cue.text
     return found
+
+
+def cut_furthest_time(*, cut: Cut) -> tuple[float, str] | None:
+    """The latest time anything lies at on a cut (a span's end, a comment, finding or erratum
+    time) and what it is, or None on an empty cut: a new duration must not end before it."""
+    candidates = [
+        (SceneSpan.objects.filter(cut=cut).aggregate(t=Max("end_s"))["t"], "a scene span ends"),
+        (Comment.objects.filter(cut=cut).aggregate(t=Max("timestamp_s"))["t"], "a comment"),
+        (Finding.objects.filter(cut=cut).aggregate(t=Max("timestamp_s"))["t"], "a finding"),
+        (Erratum.objects.filter(cut=cut).aggregate(t=Max("timestamp_s"))["t"], "an erratum"),
+    ]
+    found = [(t, what) for t, what in candidates if t is not None]
+    return max(found, key=lambda item: item[0]) if found else None
+
+
+class CutTimeMap:
+    """Where a moment of one cut is in another cut of the same video, by scene: a time keeps
+    its offset inside its scene (scene-relative offset), so 6:03 in cut 1 is where that moment
+    is in cut 2 even if earlier scenes got longer. The rule errata are carried by, and the one
+    the erratum page shows "before" and "after" frames by."""
+
+    def __init__(self, *, from_cut: Cut, to_cut: Cut) -> None:
+        self.to_cut = to_cut
+        self.old_spans = list(SceneSpan.objects.filter(cut=from_cut).order_by("start_s"))
+        self.new_span_by_scene: dict[int, SceneSpan] = {}
+        for span in SceneSpan.objects.filter(cut=to_cut).order_by("start_s"):
+            self.new_span_by_scene.setdefault(span.scene_id, span)
+        self.old_locator = SceneLocator([SpanRef(s.pk, s.start_s, s.end_s) for s in self.old_spans])
+        self.old_span_by_id = {s.pk: s for s in self.old_spans}
+
+    def map(self, timestamp_s: float | None, scene_id: int | None) -> tuple[float | None, bool]:
+        """(the time on the other cut, whether its scene was found there). Items whose scene
+        is not on the other cut's timeline keep their time, clamped to that cut."""
+        if timestamp_s is None:
+            return None, True
+        old_span = self.old_span_by_id.get(self.old_locator.locate(timestamp_s))
+        if scene_id is not None and (old_span is None or old_span.scene_id != scene_id):
+            # The creator named another scene than the one the time falls in: trust the scene.
+            old_span = next((s for s in self.old_spans if s.scene_id == scene_id), old_span)
+        new_span = self.new_span_by_scene.get(old_span.scene_id) if old_span else None
+        if new_span is None:
+            return min(timestamp_s, self.to_cut.duration_s), False
+        offset = max(0.0, timestamp_s - old_span.start_s)
+        return round(min(new_span.start_s + offset, new_span.end_s), 3), True
+
+
+def video_source_scene_names(*, video: Video) -> list[str]:
+    """The names of the scene classes read from the video's manim source files, in the order
+    they are defined there (file by file): the order proposed spans are named in."""
+    return list(
+        Scene.objects.filter(video=video, class_line__isnull=False)
+        .order_by("source_path", "class_line", "name")
+        .values_list("name", flat=True)
+    )

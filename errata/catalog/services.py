@@ -14,7 +14,7 @@ from django.db.models import Max, Q
 from django.utils.text import slugify
 
 from errata.catalog.manim import ManimScene
-from errata.catalog.selectors import cut_scene_locator
+from errata.catalog.selectors import cut_furthest_time, cut_scene_locator
 from errata.catalog.timelines import TimelineEntry
 from errata.catalog.transcripts import Cue
 from errata.core.errors import ErrataConflict
@@ -126,12 +126,12 @@ def cut_create(
     label: str = "",
     fps=None,
     media_url: str = "",
-    media_file=None,
     timeline_entries: Iterable[TimelineEntry] | None = None,
 ) -> CutCreateResult:
     """Add the next cut of a video (v2 after v1), with its timeline when one is given. All or
     nothing: a timeline that does not fit the new cut leaves no cut behind. (Carrying errata to
-    it is fixes.carrying.cut_create_and_carry.)"""
+    it is fixes.carrying.cut_create_and_carry; an uploaded video is attached by
+    media.services.cut_media_attach, which checks and processes it.)"""
     if duration_s is None or duration_s <= 0:
         raise ValidationError({"duration_s": "A cut needs a duration longer than 0 s."})
     if fps is not None and fps <= 0:
@@ -148,8 +148,6 @@ def cut_create(
             fps=fps,
             media_url=media_url,
         )
-        if media_file:
-            cut.media_file = media_file
         cut.save()
         timeline = None
         if timeline_entries is not None:
@@ -307,3 +305,33 @@ def transcript_import(*, cut: Cut, cues: Iterable[Cue], source: str) -> Transcri
         Cut.objects.filter(pk=cut.pk).update(transcript_line_count=len(cues))
     cut.transcript_line_count = len(cues)
     return TranscriptImportResult(lines=len(cues), replaced=replaced)
+
+
+def cut_duration_set(*, cut: Cut, duration_s: float, fps=None) -> Cut:
+    """Change a cut's duration (and fps when given): by hand in the studio or the API, or from
+    the probe of its uploaded video. Refused, naming what is in the way, when a span, comment,
+    finding or erratum would lie past the new end (the database's trigger would refuse it too)."""
+    if duration_s is None or not duration_s > 0:
+        raise ValidationError({"duration_s": "A cut needs a duration longer than 0 s."})
+    if fps is not None and fps <= 0:
+        raise ValidationError({"fps": "Frames per second must be more than 0."})
+    with transaction.atomic():
+        locked = Cut.objects.select_for_update().get(pk=cut.pk)
+        furthest = cut_furthest_time(cut=locked)
+        if furthest is not None and furthest[0] > duration_s:
+            at, what = furthest
+            raise ValidationError(
+                {
+                    "duration_s": (
+                        f"{cut} cannot end at {format_time(duration_s)}: {what} at "
+                        f"{format_time(at)}. Move or remove what lies past the new end first."
+                    )
+                }
+            )
+        fields = {"duration_s": duration_s}
+        if fps is not None:
+            fields["fps"] = fps
+        Cut.objects.filter(pk=cut.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(cut, name, value)
+    return cut

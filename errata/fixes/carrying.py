@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from errata.catalog.selectors import cut_scene_locator
+from errata.catalog.selectors import CutTimeMap, cut_scene_locator
 from errata.catalog.services import TimelineImportResult, cut_create
 from errata.models import (
     Cut,
@@ -22,10 +22,8 @@ from errata.models import (
     ErratumEvent,
     Finding,
     FindingToken,
-    SceneSpan,
     Video,
 )
-from errata.triage.scenes import SceneLocator, SpanRef
 
 
 @dataclass(frozen=True)
@@ -43,26 +41,9 @@ def errata_carry_to_cut(*, from_cut: Cut, to_cut: Cut, actor=None) -> CarryResul
         raise ValidationError("Both cuts must be of the same video.")
     if from_cut.pk == to_cut.pk:
         raise ValidationError("Choose a different cut to carry errata to.")
-    old_spans = list(SceneSpan.objects.filter(cut=from_cut).order_by("start_s"))
-    new_span_by_scene: dict[int, SceneSpan] = {}
-    for span in SceneSpan.objects.filter(cut=to_cut).order_by("start_s"):
-        new_span_by_scene.setdefault(span.scene_id, span)
-    old_locator = SceneLocator([SpanRef(s.pk, s.start_s, s.end_s) for s in old_spans])
-    old_span_by_id = {s.pk: s for s in old_spans}
+    time_map = CutTimeMap(from_cut=from_cut, to_cut=to_cut)
     new_locator = cut_scene_locator(to_cut)
-
-    def carry(timestamp_s: float | None, scene_id: int | None) -> tuple[float | None, bool]:
-        if timestamp_s is None:
-            return None, True
-        old_span = old_span_by_id.get(old_locator.locate(timestamp_s))
-        if scene_id is not None and (old_span is None or old_span.scene_id != scene_id):
-            # The creator named another scene than the one the time falls in: trust the scene.
-            old_span = next((s for s in old_spans if s.scene_id == scene_id), old_span)
-        new_span = new_span_by_scene.get(old_span.scene_id) if old_span else None
-        if new_span is None:
-            return min(timestamp_s, to_cut.duration_s), False
-        offset = max(0.0, timestamp_s - old_span.start_s)
-        return round(min(new_span.start_s + offset, new_span.end_s), 3), True
+    carry = time_map.map
 
     carried_errata = carried_findings = without_scene = 0
     with transaction.atomic():

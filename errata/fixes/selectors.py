@@ -18,6 +18,7 @@ from django.db.models import (
     When,
 )
 
+from errata.catalog.selectors import CutTimeMap
 from errata.core.queries import count_subquery
 from errata.models import STATUS_ORDER, Cut, Erratum, ErratumEvent, Finding, MeToo, SceneSpan, Video
 
@@ -203,3 +204,31 @@ def erratum_of_cut(*, cut: Cut, pk: int | str | None) -> Erratum | None:
     except (TypeError, ValueError):
         return None
     return Erratum.objects.filter(pk=pk, cut=cut).first()
+
+
+@dataclass(frozen=True)
+class ErratumMoment:
+    """The erratum's moment on one cut: where it was found, or where it was fixed."""
+
+    label: str
+    cut: Cut
+    timestamp_s: float | None
+
+
+def erratum_moments(*, erratum: Erratum) -> list[ErratumMoment]:
+    """The erratum's moment in the cut it was found in and, once fixed, in the cut it was fixed
+    in, mapped from its current cut by scene-relative offset (as errata are carried), so the
+    erratum page can show the two frames side by side."""
+    wanted = [("Found in", erratum.found_in_cut)]
+    if erratum.fixed_in_cut_id and erratum.fixed_in_cut_id != erratum.found_in_cut_id:
+        wanted.append(("Fixed in", erratum.fixed_in_cut))
+    moments = []
+    for label, cut in wanted:
+        if cut.pk == erratum.cut_id:
+            at = erratum.timestamp_s
+        else:
+            at, _ = CutTimeMap(from_cut=erratum.cut, to_cut=cut).map(
+                erratum.timestamp_s, erratum.scene_id
+            )
+        moments.append(ErratumMoment(label=f"{label} cut {cut.number}", cut=cut, timestamp_s=at))
+    return moments

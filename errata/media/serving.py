@@ -1,18 +1,34 @@
-"""Serving an uploaded cut with HTTP range requests, so the player can seek.
+"""Serving stored files (a cut's video, its poster and sprite, frame grabs, exports) once a view
+has checked who may have them.
 
-Browsers fetch video in byte ranges (`Range: bytes=1000-`) and will not seek without them;
-Django's FileResponse always sends the whole file. One range per request is all players ask for;
-a multi-range request gets the whole file (200), which RFC 9110 allows.
+In production no Python worker streams them:
+- on S3 the answer is a redirect to a signed address that expires (MEDIA_URL_EXPIRE_SECONDS),
+  with the Content-Type and Content-Disposition the store must answer with;
+- on the file system behind nginx (MEDIA_X_ACCEL_REDIRECT) the answer is an empty response whose
+  X-Accel-Redirect header hands the file to nginx (an internal location, see deploy/nginx).
+Otherwise (`make run`) Django streams it, with HTTP range requests so the player can seek:
+browsers fetch video in byte ranges (`Range: bytes=1000-`) and will not seek without them. One
+range per request is all players ask for; a multi-range request gets the whole file (200), which
+RFC 9110 allows.
+
+Whatever serves it, a file is sent with the Content-Type Errata decided (from the probe for a
+video, never from the name), `X-Content-Type-Options: nosniff`, and either a sandboxing
+Content-Security-Policy (media shown inline) or `Content-Disposition: attachment` (anything
+else): a stored file can never run as a page of the app's origin.
 """
 
 from __future__ import annotations
 
-import mimetypes
 import re
 from collections.abc import Iterator
+from urllib.parse import quote
 
+from django.conf import settings
 from django.db.models.fields.files import FieldFile
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+
+from errata.media.storage import is_local
 
 CHUNK_SIZE = 64 * 1024
 
@@ -73,11 +89,74 @@ def _etag(field_file: FieldFile, size: int) -> str:
     return f'"{size:x}-{modified:x}"'
 
 
-def ranged_file_response(request: HttpRequest, field_file: FieldFile) -> HttpResponse:
+# Inline media (video, images) may be opened on their own; sandboxed, nothing in them can run
+# as the app's origin.
+MEDIA_CSP = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
+INLINE_TYPES = ("video/", "image/jpeg", "image/png", "text/vtt")
+
+
+def _disposition(content_type: str, filename: str | None, download: bool = False) -> str:
+    inline = content_type.startswith(INLINE_TYPES) and not download
+    return content_disposition_header(not inline, filename or "") or (
+        "inline" if inline else "attachment"
+    )
+
+
+def _safety_headers(
+    response: HttpResponse, content_type: str, filename: str | None, download: bool = False
+) -> None:
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = _disposition(content_type, filename, download)
+    if content_type.startswith(INLINE_TYPES):
+        response["Content-Security-Policy"] = MEDIA_CSP
+
+
+def stored_file_response(
+    request: HttpRequest,
+    field_file: FieldFile,
+    *,
+    content_type: str,
+    filename: str | None = None,
+    download: bool = False,
+) -> HttpResponse:
+    """Hand a stored file to whoever serves files in this deployment (see the module's
+    docstring). The caller has checked access; `content_type` is Errata's own, and anything
+    that is not video, a JPEG/PNG or a WebVTT index is sent as an attachment (so is anything
+    with `download`)."""
+    storage, name = field_file.storage, field_file.name
+    if not is_local(storage):
+        parameters = {
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": _disposition(content_type, filename, download),
+            "ResponseCacheControl": "private, max-age=3600",
+        }
+        response = HttpResponseRedirect(storage.url(name, parameters=parameters))
+        # The signed address is the capability: never cached past the link that gave it.
+        response["Cache-Control"] = "private, no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+    if settings.MEDIA_X_ACCEL_REDIRECT:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.MEDIA_X_ACCEL_PREFIX + quote(name)
+        _safety_headers(response, content_type, filename, download)
+        response["Cache-Control"] = "private, max-age=0, must-revalidate"
+        return response
+    return ranged_file_response(
+        request, field_file, content_type=content_type, filename=filename, download=download
+    )
+
+
+def ranged_file_response(
+    request: HttpRequest,
+    field_file: FieldFile,
+    *,
+    content_type: str,
+    filename: str | None = None,
+    download: bool = False,
+) -> HttpResponse:
     storage, name = field_file.storage, field_file.name
     size = storage.size(name)
     etag = _etag(field_file, size)
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     header = request.META.get("HTTP_RANGE", "")
     if_range = request.META.get("HTTP_IF_RANGE")
     if if_range is not None and if_range.strip() != etag:
@@ -103,6 +182,7 @@ def ranged_file_response(request: HttpRequest, field_file: FieldFile) -> HttpRes
         )
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
+    _safety_headers(response, content_type, filename, download)
     response["ETag"] = etag
     if wanted is not None:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"

@@ -8,7 +8,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from errata.models import Cut
+from errata.media.selectors import cut_media, playable_file
+from errata.media.storage import media_store_origin
+from errata.models import Cut, CutMedia
 
 _YOUTUBE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{11}$")
 
@@ -24,12 +26,20 @@ _VIMEO_HOSTS = {"vimeo.com", "www.vimeo.com", "player.vimeo.com"}
 
 @dataclass(frozen=True)
 class MediaSource:
-    """How the page plays a cut: "file" (an upload, served with ranges), "url" (a direct video
-    file elsewhere), "youtube" or "vimeo" (through their player APIs), or "" (no media yet)."""
+    """How the page plays a cut: "file" (an upload: its proxy, or the original while that is
+    made), "url" (a direct video file elsewhere), "youtube" or "vimeo" (through their player
+    APIs), "processing" or "failed" (an upload no browser can play yet, with `note` and
+    `percent`), or "" (no media yet). `open_url` is where to watch it elsewhere should the
+    player not load."""
 
     kind: str
     src: str = ""
     video_id: str = ""
+    poster: str = ""
+    thumbnails: str = ""
+    open_url: str = ""
+    note: str = ""
+    percent: int = 0
 
     @property
     def origin(self) -> str:
@@ -70,27 +80,58 @@ def vimeo_video_url(url: str) -> str:
     return f"https://vimeo.com/{segments[0]}{suffix}"
 
 
-def cut_media_source(cut: Cut, *, file_url: str) -> MediaSource:
-    """An uploaded file wins over a URL (it is what the creator put on this cut last)."""
-    if cut.media_file:
-        return MediaSource(kind="file", src=file_url)
-    url = (cut.media_url or "").strip()
+def url_media_source(url: str) -> MediaSource:
+    """The source a cut's media URL names (YouTube, Vimeo, a direct file), or kind ""."""
+    url = (url or "").strip()
     if not url:
         return MediaSource(kind="")
     if video_id := youtube_video_id(url):
-        return MediaSource(kind="youtube", video_id=video_id)
+        return MediaSource(kind="youtube", video_id=video_id, open_url=url)
     if vimeo := vimeo_video_url(url):
-        return MediaSource(kind="vimeo", src=vimeo)
+        return MediaSource(kind="vimeo", src=vimeo, open_url=vimeo)
     if urlsplit(url).scheme in {"http", "https"}:
-        return MediaSource(kind="url", src=url)
+        return MediaSource(kind="url", src=url, open_url=url)
+    return MediaSource(kind="")
+
+
+def cut_media_source(
+    cut: Cut, *, file_url: str, poster_url: str = "", thumbnails_url: str = ""
+) -> MediaSource:
+    """An uploaded file wins over a URL (it is what the creator put on this cut last), unless
+    the creator chose to play the URL instead. An upload no browser can play until its proxy
+    exists gives way to the URL meanwhile, or shows its progress (or its failure)."""
+    media = cut_media(cut=cut)
+    by_url = url_media_source(cut.media_url)
+    if media is not None and media.prefer_url and by_url.kind:
+        return by_url
+    if playable_file(cut=cut) is not None:
+        ready = media is not None and media.is_ready
+        return MediaSource(
+            kind="file",
+            src=file_url,
+            poster=poster_url if ready and media.poster else "",
+            thumbnails=thumbnails_url if ready and media.sprite else "",
+            open_url=file_url,
+        )
+    if by_url.kind:
+        return by_url
+    if media is not None and media.status in (CutMedia.Status.QUEUED, CutMedia.Status.PROCESSING):
+        return MediaSource(kind="processing", note=media.get_phase_display(), percent=media.percent)
+    if media is not None and media.status == CutMedia.Status.FAILED:
+        return MediaSource(kind="failed", note=media.error)
     return MediaSource(kind="")
 
 
 def review_page_csp(source: MediaSource) -> str:
     """The page's Content-Security-Policy: our own scripts and styles only, plus the player API
-    of the one video host this cut uses. Comment text is escaped anyway; this is the second wall
-    should an escape ever be missed."""
+    of the one video host this cut uses (and the object store uploaded media is redirected to).
+    Comment text is escaped anyway; this is the second wall should an escape ever be missed."""
     script, frame, media, img = ["'self'"], ["'none'"], ["'self'"], ["'self'", "data:"]
+    connect = ["'self'"]
+    if source.kind == "file" and (store := media_store_origin()):
+        media.append(store)
+        img.append(store)
+        connect.append(store)
     if source.kind == "youtube":
         script += ["https://www.youtube.com", "https://s.ytimg.com"]
         frame = ["https://www.youtube-nocookie.com", "https://www.youtube.com"]
@@ -107,7 +148,7 @@ def review_page_csp(source: MediaSource) -> str:
         "img-src": img,
         "media-src": media,
         "frame-src": frame,
-        "connect-src": ["'self'"],
+        "connect-src": connect,
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],

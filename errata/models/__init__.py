@@ -38,6 +38,10 @@ from errata.models.jobs import (
     ImportJob,
     Job,
 )
+from errata.models.media import (
+    CutMedia,
+    FrameGrab,
+)
 from errata.models.outbound import (
     Notification,
     WebhookDelivery,
@@ -76,12 +80,14 @@ __all__ = [
     "Category",
     "Comment",
     "Cut",
+    "CutMedia",
     "DuplicateGroup",
     "Erratum",
     "ErratumEvent",
     "ExportJob",
     "Finding",
     "FindingToken",
+    "FrameGrab",
     "ImportJob",
     "Invitation",
     "Job",

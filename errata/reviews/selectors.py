@@ -51,9 +51,13 @@ _NOT_A_REPORT = (
 
 
 def review_link_get(*, token: str) -> ReviewLink | None:
-    # The review page shows the cut and its video's title, and a Patreon gate asks for the
-    # team's campaign: one query for all four.
-    return ReviewLink.objects.select_related("cut__video__team").filter(token=token).first()
+    # The review page shows the cut, its video's title and its media, and a Patreon gate asks
+    # for the team's campaign: one query for all.
+    return (
+        ReviewLink.objects.select_related("cut__video__team", "cut__media")
+        .filter(token=token)
+        .first()
+    )
 
 
 def reviewer_get_for_viewer(*, user, key: str | None) -> Reviewer | None:

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from errata.api.tokens import api_token_create
 from errata.models import Erratum, Finding
 from tests import factories
+from tests.paths import TEST_VIDEO
 
 ACTORS = ["creator", "teammate", "outsider", "patron", "revoked_patron", "anonymous"]
 
@@ -145,6 +147,11 @@ def world(video, cut, creator, review_link) -> World:
         cut=cut, created_by=creator, status="done", phase="finished", percent=100, total=2, added=2
     )
     export_job = factories.ExportJobFactory(cut=cut, created_by=creator, done=True)
+    # The cut's uploaded video, processed.
+    cut.media_file.save("original.webm", ContentFile(TEST_VIDEO.read_bytes()))
+    media = factories.CutMediaFactory(cut=cut, status="ready")
+    media.proxy.save("proxy.mp4", ContentFile(TEST_VIDEO.read_bytes()))
+    media.poster.save("poster.jpg", ContentFile(b"\xff\xd8\xff\xe0 not much of a poster"))
     return World(
         video=video,
         cut=cut,

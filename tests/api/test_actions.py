@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from errata.models import Erratum, Finding, SceneSpan
+from tests import factories
 from tests.api.conftest import token_client
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,6 @@ def test_the_fix_loop_fix_in_a_cut_then_verify(api, world):
 
 
 def test_fixing_in_a_cut_of_another_video_is_refused(api, world):
-    from tests import factories
 
     elsewhere = factories.CutFactory(video=factories.VideoFactory(team=world.video.team))
     response = api.post(f"/api/errata/{world.erratum_open.pk}/fix/", {"fixed_in_cut": elsewhere.pk})
@@ -157,9 +157,20 @@ def test_creating_a_video_cut_and_scene(api, team):
     assert "name" in duplicate.json()["fields"]
 
 
-def test_a_cuts_duration_and_video_do_not_change_after_it_is_made(api, world):
+def test_a_cuts_video_is_fixed_and_its_duration_never_ends_before_what_lies_on_it(api, world):
+    refused = api.patch(f"/api/cuts/{world.cut.pk}/", {"duration_s": 10, "label": "v1"})
+    assert refused.status_code == 400
+    assert (
+        "cannot end at 0:10: a scene span ends at 19:13"
+        in (refused.json()["fields"]["duration_s"][0])
+    )
+    world.cut.refresh_from_db()
+    assert (world.cut.duration_s, world.cut.label) == (1153.0, world.cut.label)
     response = api.patch(
-        f"/api/cuts/{world.cut.pk}/", {"duration_s": 10, "video": "elsewhere", "label": "v1"}
+        f"/api/cuts/{world.cut.pk}/",
+        {"duration_s": 1200.5, "fps": 25, "video": "elsewhere", "label": "v1"},
     )
     assert response.status_code == 200
-    assert (response.json()["duration_s"], response.json()["label"]) == (1153.0, "v1")
+    body = response.json()
+    assert (body["duration_s"], body["fps"], body["label"]) == (1200.5, 25.0, "v1")
+    assert body["video"] == world.cut.video.slug

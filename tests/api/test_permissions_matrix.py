@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from tests.api.conftest import ACTORS, World
+from tests.paths import TEST_VIDEO
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,10 @@ def _accepted_finding(w: World) -> int:
 def _comment_file() -> SimpleUploadedFile:
     csv = "external_id,author,text,timestamp\na1,Ada,Typo at 5:58: mabye,5:58\n"
     return SimpleUploadedFile("comments.csv", csv.encode(), content_type="text/csv")
+
+
+def _video_file() -> SimpleUploadedFile:
+    return SimpleUploadedFile("v2.webm", TEST_VIDEO.read_bytes(), content_type="video/webm")
 
 
 CALLS = [
@@ -121,6 +126,29 @@ CALLS = [
         body=lambda w: {"spans": [{"scene": "Intro", "start_s": 0, "end_s": 100}]},
     ),
     # Imports and exports of a cut, and their jobs: team members only
+    Call(
+        "cuts media (its processing)", "get", lambda w: f"/api/cuts/{w.cut.pk}/media/", members(200)
+    ),
+    Call(
+        "cuts media upload",
+        "put",
+        lambda w: f"/api/cuts/{w.cut.pk}/media/",
+        members(202),
+        body=lambda w: {"file": _video_file()},
+        format="multipart",
+    ),
+    Call(
+        "cuts media: the browser copy (a review link may play it)",
+        "get",
+        lambda w: f"/api/cuts/{w.cut.pk}/media/video/",
+        members(200, patron=200),
+    ),
+    Call(
+        "cuts media: the original (team only)",
+        "get",
+        lambda w: f"/api/cuts/{w.cut.pk}/media/original/",
+        members(200, patron=404),
+    ),
     Call(
         "cuts import (a small file, at once)",
         "post",
@@ -475,7 +503,7 @@ def test_the_matrix_covers_every_operation_in_the_schema(world):
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = {(method, path) for path, item in schema["paths"].items() for method in item}
     patterns = {
-        path: re.compile("^" + re.sub(r"\{(id|slug)\}", "[^/]+", path) + "$")
+        path: re.compile("^" + re.sub(r"\{(id|slug|kind)\}", "[^/]+", path) + "$")
         for path in schema["paths"]
     }
     covered = set()

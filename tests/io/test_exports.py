@@ -33,7 +33,7 @@ def demo(django_capture_on_commit_callbacks) -> dict:
     """The demo cut (41 scenes from the demo EDL, the 43 seed comments, triaged) with errata
     made the way a creator makes them, from the seed's findings."""
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo", password="errata-demo", stdout=io.StringIO())
+        call_command("load_demo", "--no-video", password="errata-demo", stdout=io.StringIO())
     cut = Cut.objects.get(video__slug="nn-part1", number=1)
 
     def erratum(ids, **fields) -> Erratum:

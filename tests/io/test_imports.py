@@ -78,7 +78,7 @@ def test_reimporting_the_patreon_paste_adds_nothing(cut, creator):
 
 def test_importing_the_paste_after_load_demo_adds_nothing(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo", password="errata-demo", stdout=io.StringIO())
+        call_command("load_demo", "--no-video", password="errata-demo", stdout=io.StringIO())
     before = Comment.objects.count()
     out = io.StringIO()
 

@@ -21,6 +21,7 @@ def media_link(settings, tmp_path, video):
     cut = factories.CutFactory(video=video, number=3, duration_s=8.0)
     cut.media_file.name = f"cuts/{TEST_VIDEO.name}"
     cut.save()
+    factories.CutMediaFactory(cut=cut)
     return factories.ReviewLinkFactory(cut=cut)
 
 
@@ -131,3 +132,96 @@ def test_range_headers_are_read_as_rfc_9110_says(header, size, expected):
 def test_unsatisfiable_ranges_are_refused(header):
     with pytest.raises(RangeNotSatisfiable):
         byte_range(header, 1000)
+
+
+@pytest.mark.django_db
+def test_media_carries_the_probed_type_nosniff_and_a_sandbox(client, media_link):
+    response = _media(client, media_link, HTTP_RANGE="bytes=0-9")
+    assert response["Content-Type"] == "video/webm"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"].startswith("sandbox")
+    assert response["Content-Disposition"] == "inline"
+
+
+@pytest.mark.django_db
+def test_behind_nginx_the_app_only_checks_access_and_hands_the_file_over(
+    client, media_link, settings
+):
+    settings.MEDIA_X_ACCEL_REDIRECT = True
+    response = _media(client, media_link)
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"] == f"/_protected_media/cuts/{TEST_VIDEO.name}"
+    assert response.content == b""
+    assert response["Content-Type"] == "video/webm"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    review_link_revoke(review_link=media_link)
+    assert "X-Accel-Redirect" not in _media(client, media_link)
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_not_media_is_only_ever_an_attachment(rf, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from errata.media.serving import stored_file_response
+
+    settings.MEDIA_ROOT = tmp_path
+    job = factories.ExportJobFactory(done=True)
+    job.file.save("evil.html", ContentFile(b"<script>alert(1)</script>"))
+    response = stored_file_response(
+        rf.get("/"), job.file, content_type="text/html", filename="checklist.html"
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="checklist.html"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in response
+
+
+@pytest.mark.django_db
+def test_a_cut_whose_upload_is_still_an_unplayable_mkv_has_no_media_yet(client, media_link):
+    media_link.cut.media.content_type = "video/x-matroska"
+    media_link.cut.media.save()
+    assert _media(client, media_link).status_code == 404
+    page = client.get(media_link.get_absolute_url()).content.decode()
+    assert "being prepared for the browser" in page
+
+
+@pytest.mark.django_db
+def test_a_ready_cut_plays_its_proxy_with_a_poster_and_scrubbing_thumbnails(client, media_link):
+    from django.core.files.base import ContentFile
+
+    media = media_link.cut.media
+    media.proxy.save("proxy.mp4", ContentFile(TEST_VIDEO.read_bytes()), save=False)
+    media.poster.save("poster.jpg", ContentFile(b"\xff\xd8\xff poster"), save=False)
+    media.sprite.save("sprite.jpg", ContentFile(b"\xff\xd8\xff sprite"), save=False)
+    media.status = "ready"
+    media.sprite_index = {
+        "interval_s": 3.0,
+        "columns": 2,
+        "count": 3,
+        "tile_width": 160,
+        "tile_height": 90,
+    }
+    media.save()
+    base = media_link.get_absolute_url()
+    page = client.get(base).content.decode()
+    assert f'poster="{base}media/poster.jpg"' in page
+    assert f"{base}media/thumbnails.vtt" in page
+    assert _media(client, media_link)["Content-Type"] == "video/mp4"
+    poster = client.get(f"{base}media/poster.jpg")
+    assert (poster.status_code, poster["Content-Type"]) == (200, "image/jpeg")
+    vtt = client.get(f"{base}media/thumbnails.vtt")
+    assert vtt["Content-Type"] == "text/vtt; charset=utf-8"
+    # Three tiles of 3 s in two columns; the last cue ends with the cut (8 s).
+    assert vtt.content.decode().split("\n") == [
+        "WEBVTT",
+        "",
+        "00:00:00.000 --> 00:00:03.000",
+        f"{base}media/sprite.jpg#xywh=0,0,160,90",
+        "",
+        "00:00:03.000 --> 00:00:06.000",
+        f"{base}media/sprite.jpg#xywh=160,0,160,90",
+        "",
+        "00:00:06.000 --> 00:00:08.000",
+        f"{base}media/sprite.jpg#xywh=0,90,160,90",
+        "",
+    ]
+    assert client.get(f"{base}media/sprite.jpg")["Content-Type"] == "image/jpeg"

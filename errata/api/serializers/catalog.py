@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from errata.api.filters import MAX_SECONDS
@@ -17,7 +19,9 @@ from errata.api.serializers.base import (
     scoped_videos,
     seconds_field,
 )
-from errata.models import Cut, Membership, Scene, SceneSpan, Team, Video
+from errata.media.selectors import cut_media
+from errata.media.uploads import MediaRefused, video_container_of
+from errata.models import Cut, CutMedia, Membership, Scene, SceneSpan, Team, Video
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -62,6 +66,73 @@ class VideoUpdateSerializer(VideoSerializer):
     team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
 
+def _media_file_url(serializer: serializers.Serializer, cut: Cut, kind: str) -> str:
+    path = reverse("api:cut-media-file", args=[cut.pk, kind])
+    return serializer.context["request"].build_absolute_uri(path)
+
+
+class CutMediaSerializer(serializers.ModelSerializer):
+    """How far the processing of a cut's uploaded video has got, and its files once made."""
+
+    video_url = serializers.SerializerMethodField(
+        help_text="The browser-safe copy (H.264/AAC MP4) once ready; seek with Range requests "
+        "(or follow the redirect to a signed address on an object store)."
+    )
+    poster_url = serializers.SerializerMethodField()
+    original_url = serializers.SerializerMethodField(help_text="The file as it was uploaded.")
+
+    class Meta:
+        model = CutMedia
+        fields = [
+            "status",
+            "phase",
+            "percent",
+            "error",
+            "warning",
+            "content_type",
+            "probe",
+            "shots",
+            "prefer_url",
+            "video_url",
+            "poster_url",
+            "original_url",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "error": {"help_text": "Why processing failed; the cut works without its video."},
+            "content_type": {"help_text": "The uploaded file's type, read by ffprobe."},
+            "probe": {"help_text": "What ffprobe read: duration_s, fps, width, height, codecs."},
+            "shots": {"help_text": "Shot changes found in the video (seconds); null until then."},
+        }
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_video_url(self, media: CutMedia) -> str | None:
+        return _media_file_url(self, media.cut, "video") if media.is_ready else None
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_poster_url(self, media: CutMedia) -> str | None:
+        return _media_file_url(self, media.cut, "poster") if media.poster else None
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_original_url(self, media: CutMedia) -> str | None:
+        if not media.cut.media_file or not media.content_type:
+            return None
+        return _media_file_url(self, media.cut, "original")
+
+
+class CutMediaUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="The cut's video (MP4, MOV, MKV, WebM...). Anything else is refused."
+    )
+
+    def validate_file(self, upload):
+        try:
+            video_container_of(upload)
+        except MediaRefused as refusal:
+            raise serializers.ValidationError(str(refusal)) from None
+        return upload
+
+
 class CutSerializer(serializers.ModelSerializer):
     video = ScopedSlugField(scope=scoped_videos, queryset=Video.objects.all())
     duration_s = serializers.FloatField(min_value=0.001, max_value=MAX_SECONDS)
@@ -74,7 +145,11 @@ class CutSerializer(serializers.ModelSerializer):
         required=False,
         allow_null=True,
     )
-    media_file = serializers.FileField(read_only=True, use_url=True)
+    media_file = serializers.SerializerMethodField(
+        help_text="The uploaded video as it came (its team only); upload one with "
+        "PUT /api/cuts/{id}/media/."
+    )
+    media = serializers.SerializerMethodField()
 
     class Meta:
         model = Cut
@@ -87,10 +162,26 @@ class CutSerializer(serializers.ModelSerializer):
             "fps",
             "media_url",
             "media_file",
+            "media",
             "created_at",
         ]
         read_only_fields = ["id", "created_at"]
         validators = []  # the unique number is checked in validate(), with a clearer message
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_media_file(self, cut: Cut) -> str | None:
+        media = cut_media(cut=cut)
+        if not cut.media_file or media is None or not media.content_type:
+            return None
+        return _media_file_url(self, cut, "original")
+
+    @extend_schema_field(CutMediaSerializer(allow_null=True))
+    def get_media(self, cut: Cut) -> dict | None:
+        media = cut_media(cut=cut)
+        if media is None:
+            return None
+        media.cut = cut
+        return CutMediaSerializer(media, context=self.context).data
 
     def validate(self, attrs: dict) -> dict:
         video = attrs.get("video") or getattr(self.instance, "video", None)
@@ -107,11 +198,11 @@ class CutSerializer(serializers.ModelSerializer):
 
 
 class CutUpdateSerializer(CutSerializer):
-    """A cut's video is fixed, and so is its duration: spans, comments and errata already lie
-    on its timeline."""
+    """A cut's video is fixed. Its duration may change, but not to end before a span, comment,
+    finding or erratum that lies on it (refused with what is in the way)."""
 
     video = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    duration_s = serializers.FloatField(read_only=True)
+    duration_s = serializers.FloatField(min_value=0.001, max_value=MAX_SECONDS, required=False)
 
 
 class CarrySerializer(serializers.Serializer):

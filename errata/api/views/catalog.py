@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +24,8 @@ from errata.api.permissions import IsTeamMemberOrReviewLink, is_review_link
 from errata.api.serializers.catalog import (
     CarryResultSerializer,
     CarrySerializer,
+    CutMediaSerializer,
+    CutMediaUploadSerializer,
     CutSerializer,
     CutUpdateSerializer,
     SceneSerializer,
@@ -54,7 +56,7 @@ from errata.api.views.base import (
     export_file_responses,
     job_accepted,
 )
-from errata.catalog.services import timeline_import
+from errata.catalog.services import cut_duration_set, timeline_import
 from errata.catalog.timelines import TimelineEntry
 from errata.fixes.carrying import errata_carry_to_cut
 from errata.io.exports import export_render
@@ -66,6 +68,9 @@ from errata.io.jobs import (
 )
 from errata.io.readers import CommentFileError
 from errata.io.services import comments_import
+from errata.media.selectors import cut_media, original_file, playable_file
+from errata.media.services import cut_media_attach
+from errata.media.serving import stored_file_response
 from errata.models import Cut, Membership, Scene, SceneSpan, Video
 
 
@@ -109,7 +114,7 @@ class CutViewSet(
     serializer_class = CutSerializer
     update_serializer_class = CutUpdateSerializer
     permission_classes = [IsTeamMemberOrReviewLink]
-    review_link_actions = ("retrieve",)
+    review_link_actions = ("retrieve", "media_file")
     filterset_class = CutFilter
     ordering_fields = ["number", "created_at", "id"]
     ordering = ["video_id", "number", "id"]
@@ -120,7 +125,74 @@ class CutViewSet(
         return selectors.cuts_for_user(self.request.user)
 
     def partial_update(self, request: Request, pk: str) -> Response:
-        return self.partial_update_row(request)
+        """Change a cut's label, media URL, fps or duration; a duration that would end before a
+        span, comment, finding or erratum on the cut is refused (400 naming it)."""
+        cut = self.get_object()
+        serializer = self.get_serializer(cut, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "duration_s" in data:
+            cut_duration_set(cut=cut, duration_s=data.pop("duration_s"), fps=data.pop("fps", None))
+        serializer.save()
+        return Response(self.serializer_class(cut, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses={200: CutMediaSerializer})
+    @action(detail=True, methods=["get"], url_path="media", filter_backends=[])
+    def media(self, request: Request, pk: str) -> Response:
+        """How far the processing of the cut's uploaded video has got (404 without one)."""
+        cut = self.get_object()
+        media = cut_media(cut=cut)
+        if media is None:
+            raise NotFound("This cut has no uploaded video.")
+        return Response(CutMediaSerializer(media, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        request={"multipart/form-data": CutMediaUploadSerializer},
+        responses={202: CutMediaSerializer},
+    )
+    @media.mapping.put
+    def media_upload(self, request: Request, pk: str) -> Response:
+        """Upload (or replace) the cut's video. Only a video is taken (an .html, .svg or text
+        file is 400); a task then reads it with ffprobe, sets the cut's duration and fps from
+        it, and makes a browser-safe copy, a poster and scrubbing thumbnails: follow `status`
+        and `percent` at GET /api/cuts/{id}/media/."""
+        cut = self.get_object()
+        upload = self.input(CutMediaUploadSerializer, request)["file"]
+        media = cut_media_attach(cut=cut, upload=upload)
+        body = CutMediaSerializer(media, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        operation_id="cuts_media_file_retrieve",
+        responses={
+            (200, "video/mp4"): OpenApiResponse(description="The file (206 for a range)."),
+            (302, "application/json"): OpenApiResponse(
+                description="On an object store: a signed address that expires."
+            ),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"media/(?P<kind>video|poster|original)",
+        url_name="media-file",
+        **DOWNLOAD,
+    )
+    def media_file(self, request: Request, pk: str, kind: str) -> HttpResponse:
+        """The cut's browser-safe video, its poster, or (team members only) the original."""
+        cut = self.get_object()
+        media = cut_media(cut=cut)
+        if kind == "video" and (playable := playable_file(cut=cut)):
+            return stored_file_response(request, playable.file, content_type=playable.content_type)
+        if kind == "poster" and media is not None and media.poster:
+            return stored_file_response(request, media.poster, content_type="image/jpeg")
+        if kind == "original" and not is_review_link(request) and (orig := original_file(cut=cut)):
+            ext = orig.file.name.rsplit(".", 1)[-1]
+            name = f"{cut.video.slug}-cut{cut.number}.{ext}"
+            return stored_file_response(
+                request, orig.file, content_type=orig.content_type, filename=name, download=True
+            )
+        raise NotFound("This cut has no such file.")
 
     @extend_schema(request=CarrySerializer, responses={200: CarryResultSerializer})
     @action(detail=True, methods=["post"])

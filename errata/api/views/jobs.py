@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import FileResponse
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -23,6 +23,7 @@ from errata.api.views.base import (
     export_file_responses,
 )
 from errata.io.jobs import job_cancel, job_retry
+from errata.media.serving import stored_file_response
 from errata.models import ExportJob, ImportJob
 
 
@@ -82,16 +83,17 @@ class ExportJobViewSet(_JobActions, mixins.ListModelMixin, mixins.RetrieveModelM
         },
     )
     @action(detail=True, methods=["get"], **DOWNLOAD)
-    def download(self, request: Request, pk: str) -> FileResponse:
+    def download(self, request: Request, pk: str) -> HttpResponse:
         job = self.get_object()
         if job.status != ExportJob.Status.DONE:
             raise Conflict(f"This export is {job.status}, not done; there is no file to fetch.")
-        try:
-            stream = job.file.open("rb")
-        except FileNotFoundError:
-            raise NotFound(
-                "This export's file is no longer kept; ask for the export again."
-            ) from None
-        return FileResponse(
-            stream, as_attachment=True, filename=job.filename, content_type=job.content_type
+        if not job.file or not job.file.storage.exists(job.file.name):
+            raise NotFound("This export's file is no longer kept; ask for the export again.")
+        # Served like media: by the store (a signed address) or nginx when they are there.
+        return stored_file_response(
+            request,
+            job.file,
+            content_type=job.content_type or "application/octet-stream",
+            filename=job.filename,
+            download=True,
         )

@@ -34,11 +34,18 @@
   }
 
   /* --- Players: time(), seek(t), pause(), onTick(callback) --------------------------------- */
+  // time() is null when there is no working player: a comment then has no time unless the
+  // patron types one (never a silent 0:00).
+
+  // A player that has not become ready after this long is taken as failed to load.
+  var PLAYER_READY_MS = 15000;
 
   function html5Player(video) {
+    var broken = false;
+    video.addEventListener("error", function () { broken = true; playerFailed(); });
     return {
-      time: function () { return video.currentTime || 0; },
-      seek: function (t) { video.currentTime = t; },
+      time: function () { return broken ? null : (video.currentTime || 0); },
+      seek: function (t) { if (!broken) video.currentTime = t; },
       pause: function () { video.pause(); },
       onTick: function (callback) {
         ["timeupdate", "seeked", "loadedmetadata"].forEach(function (name) {
@@ -61,7 +68,10 @@
         height: "100%",
         host: "https://www.youtube-nocookie.com",
         playerVars: { rel: 0, playsinline: 1, modestbranding: 1 },
-        events: { onReady: function () { ready = true; } },
+        events: {
+          onReady: function () { ready = true; },
+          onError: function () { ready = false; playerFailed(); },
+        },
       });
       // The IFrame API has no time event: poll while the page is open.
       window.setInterval(function () {
@@ -70,9 +80,10 @@
         callbacks.forEach(function (callback) { callback(t); });
       }, 250);
     };
-    loadScript("https://www.youtube.com/iframe_api");
+    loadScript("https://www.youtube.com/iframe_api").catch(playerFailed);
+    window.setTimeout(function () { if (!ready) playerFailed(); }, PLAYER_READY_MS);
     return {
-      time: function () { return ready ? player.getCurrentTime() : 0; },
+      time: function () { return ready ? player.getCurrentTime() : null; },
       seek: function (t) { if (ready) player.seekTo(t, true); },
       pause: function () { if (ready) player.pauseVideo(); },
       onTick: function (callback) { callbacks.push(callback); },
@@ -82,11 +93,13 @@
   function vimeoPlayer(element, url) {
     var player = null;
     var last = 0;
+    var ready = false;
     var callbacks = [];
     loadScript("https://player.vimeo.com/api/player.js").then(function () {
       element.textContent = "";
       player = new window.Vimeo.Player(element, { url: url });
       player.on("timeupdate", function (data) {
+        ready = true;
         last = data.seconds;
         callbacks.forEach(function (callback) { callback(last); });
       });
@@ -94,14 +107,23 @@
         last = data.seconds;
         callbacks.forEach(function (callback) { callback(last); });
       });
-    });
+      player.ready().then(function () { ready = true; }, playerFailed);
+    }, playerFailed);
+    window.setTimeout(function () { if (!ready) playerFailed(); }, PLAYER_READY_MS);
     return {
-      time: function () { return last; },
+      time: function () { return ready ? last : null; },
       seek: function (t) { if (player) player.setCurrentTime(t); },
       pause: function () { if (player) player.pause(); },
       onTick: function (callback) { callbacks.push(callback); },
     };
   }
+
+  var noPlayer = {
+    time: function () { return null; },
+    seek: function () {},
+    pause: function () {},
+    onTick: function () {},
+  };
 
   function makePlayer() {
     var video = document.getElementById("player-video");
@@ -109,7 +131,25 @@
     var embed = document.getElementById("player-embed");
     if (embed && config.kind === "youtube") return youtubePlayer(embed, config.videoId);
     if (embed && config.kind === "vimeo") return vimeoPlayer(embed, config.src);
-    return { time: function () { return 0; }, seek: function () {}, pause: function () {}, onTick: function () {} };
+    return noPlayer;
+  }
+
+  var failed = false;
+
+  // The player could not load (no network, a blocked frame, a file the browser cannot play):
+  // say so, offer the link, and from now on comments carry no time unless one is typed.
+  function playerFailed() {
+    if (failed) return;
+    failed = true;
+    player = noPlayer;
+    window.errataPlayer = player;
+    var notice = document.getElementById("player-failed");
+    if (notice) notice.hidden = false;
+    var label = document.getElementById("now-label");
+    if (label) label.hidden = true;
+    var embed = document.getElementById("player-embed");
+    if (embed) embed.textContent = "";
+    announce("The video did not load. Comments have no time unless you type one.");
   }
 
   var player = makePlayer();
@@ -164,9 +204,9 @@
       var source = document.getElementById("time-source");
       // A time the patron typed or set by hand stays; otherwise it is where the player is now.
       if (!source || (source.value !== "manual" && source.value !== "text")) {
-        setChip(now, "player");
+        setChip(now, now === null ? "" : "player");
       }
-      document.getElementById("player-time").value = now.toFixed(3);
+      document.getElementById("player-time").value = now === null ? "" : now.toFixed(3);
     }
     var name = document.getElementById("comment-name");
     var text = document.getElementById("comment-text");
@@ -282,6 +322,7 @@
   }
 
   function follow(t) {
+    if (t === null) return;
     var container = list();
     var toggle = document.getElementById("follow");
     if (!container || (toggle && !toggle.checked)) return;
@@ -329,6 +370,62 @@
     updatePlayhead(t);
     follow(t);
   });
+
+  /* --- Thumbnails while scrubbing: the WebVTT index of the sprite ------------------------- */
+
+  function vttSeconds(text) {
+    var parts = text.trim().split(":").map(parseFloat);
+    return parts.reduce(function (total, part) { return total * 60 + part; }, 0);
+  }
+
+  function loadThumbnails(url) {
+    return fetch(url, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (text) {
+        var cues = [];
+        text.split(/\n\n+/).forEach(function (block) {
+          var lines = block.trim().split("\n");
+          if (lines.length < 2 || lines[0].indexOf("-->") < 0) return;
+          var times = lines[0].split("-->");
+          var target = lines[1].trim();
+          var hash = target.match(/#xywh=(\d+),(\d+),(\d+),(\d+)$/);
+          if (!hash) return;
+          cues.push({
+            start: vttSeconds(times[0]),
+            end: vttSeconds(times[1]),
+            src: new URL(target.split("#")[0], new URL(url, window.location.href)).href,
+            x: +hash[1], y: +hash[2], w: +hash[3], h: +hash[4],
+          });
+        });
+        return cues;
+      });
+  }
+
+  var bar = document.querySelector(".timeline-bar");
+  if (bar && config.thumbnails) {
+    loadThumbnails(config.thumbnails).then(function (cues) {
+      if (!cues.length) return;
+      var preview = document.createElement("div");
+      preview.className = "scrub-preview";
+      preview.hidden = true;
+      preview.setAttribute("aria-hidden", "true");
+      bar.parentNode.style.position = "relative";
+      bar.parentNode.appendChild(preview);
+      bar.addEventListener("mousemove", function (event) {
+        var box = bar.getBoundingClientRect();
+        var t = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width)) * config.duration;
+        var cue = cues.find(function (c) { return t >= c.start && t < c.end; }) || cues[cues.length - 1];
+        preview.style.width = cue.w + "px";
+        preview.style.height = cue.h + "px";
+        preview.style.backgroundImage = "url(\"" + cue.src + "\")";
+        preview.style.backgroundPosition = "-" + cue.x + "px -" + cue.y + "px";
+        preview.style.left = Math.max(0, event.clientX - box.left - cue.w / 2) + "px";
+        preview.dataset.time = formatTime(t);
+        preview.hidden = false;
+      });
+      bar.addEventListener("mouseleave", function () { preview.hidden = true; });
+    });
+  }
 
   /* --- After htmx swaps -------------------------------------------------------------------- */
 

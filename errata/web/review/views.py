@@ -19,8 +19,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from errata.findings import similar as findings_similar
-from errata.media.serving import ranged_file_response
+from errata.media.selectors import cut_media, playable_file
+from errata.media.serving import stored_file_response
 from errata.media.sources import MediaSource, cut_media_source, review_page_csp
+from errata.media.transcode import sprite_vtt
 from errata.models import Comment, Finding, Reviewer, ReviewLink, User
 from errata.patreon.services import Admission, review_link_admission
 from errata.reviews import services as reviews_services
@@ -189,8 +191,15 @@ def review_link_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
 
 def _media_source(link: ReviewLink) -> MediaSource:
-    media_url = reverse("errata:review-media", args=[link.token])
-    return cut_media_source(link.cut, file_url=media_url)
+    def url(name: str) -> str:
+        return reverse(name, args=[link.token])
+
+    return cut_media_source(
+        link.cut,
+        file_url=url("errata:review-media"),
+        poster_url=url("errata:review-poster"),
+        thumbnails_url=url("errata:review-thumbnails"),
+    )
 
 
 def _list_context(link: ReviewLink, viewer: Viewer, **extra) -> dict:
@@ -225,6 +234,8 @@ def review_page(request: HttpRequest, link: ReviewLink) -> HttpResponse:
             "kind": source.kind,
             "src": source.src,
             "videoId": source.video_id,
+            "openUrl": source.open_url,
+            "thumbnails": source.thumbnails,
             "duration": link.cut.duration_s,
             "canComment": link.can_comment,
             "commentsUrl": reverse("errata:review-comments", args=[link.token]),
@@ -496,8 +507,47 @@ def review_forget(request: HttpRequest, link: ReviewLink) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 @review_link_view
 def review_media(request: HttpRequest, link: ReviewLink) -> HttpResponse:
-    """The cut's uploaded video, with byte ranges so the player can seek; only through an open
-    link."""
-    if not link.cut.media_file:
-        raise Http404("This cut has no uploaded video.")
-    return ranged_file_response(request, link.cut.media_file)
+    """The cut's video (its browser-safe proxy, or the original while a browser can play it),
+    only through an open link; seeking works (ranges, or the store's or nginx's own)."""
+    playable = playable_file(cut=link.cut)
+    if playable is None:
+        raise Http404("This cut has no video to play here.")
+    return stored_file_response(request, playable.file, content_type=playable.content_type)
+
+
+def _still(request: HttpRequest, link: ReviewLink, kind: str) -> HttpResponse:
+    """The cut's poster or thumbnail sprite (both JPEG), once made."""
+    media = cut_media(cut=link.cut)
+    image = getattr(media, kind) if media is not None else None
+    if not image:
+        raise Http404(f"This cut has no {kind}.")
+    return stored_file_response(request, image, content_type="image/jpeg")
+
+
+@require_http_methods(["GET", "HEAD"])
+@review_link_view
+def review_poster(request: HttpRequest, link: ReviewLink) -> HttpResponse:
+    return _still(request, link, "poster")
+
+
+@require_http_methods(["GET", "HEAD"])
+@review_link_view
+def review_sprite(request: HttpRequest, link: ReviewLink) -> HttpResponse:
+    return _still(request, link, "sprite")
+
+
+@require_GET
+@review_link_view
+def review_thumbnails(request: HttpRequest, link: ReviewLink) -> HttpResponse:
+    """The WebVTT index of the thumbnail sprite, for previews while scrubbing."""
+    media = cut_media(cut=link.cut)
+    if media is None or not media.sprite or not media.sprite_index:
+        raise Http404("This cut has no thumbnails.")
+    body = sprite_vtt(
+        media.sprite_index,
+        sprite_url=reverse("errata:review-sprite", args=[link.token]),
+        duration_s=link.cut.duration_s,
+    )
+    response = HttpResponse(body, content_type="text/vtt; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

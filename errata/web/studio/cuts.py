@@ -21,12 +21,10 @@ from errata.catalog.selectors import (
 )
 from errata.catalog.timelines import TimelineFileError, timeline_entries_read
 from errata.core.errors import ErrataConflict, error_text
-from errata.fixes.carrying import (
-    CarryResult,
-    NewCutResult,
-    cut_create_and_carry,
-    errata_carry_to_cut,
-)
+from errata.fixes.carrying import CarryResult, NewCutResult, errata_carry_to_cut
+from errata.media.selectors import cut_media
+from errata.media.services import cut_create_with_media
+from errata.media.uploads import MediaRefused
 from errata.models import Cut
 from errata.notifications.selectors import memberships_of
 from errata.notifications.services import membership_digest_set
@@ -34,7 +32,14 @@ from errata.reviews import services as reviews_services
 from errata.reviews.selectors import cut_review_links, review_link_of_cut
 from errata.reviews.services import review_link_create
 from errata.web.studio.access import form_errors, member_cut, member_video, studio_view
-from errata.web.studio.forms import CarryForm, CutForm, DigestForm, ReviewLinkForm
+from errata.web.studio.forms import (
+    CarryForm,
+    CutDurationForm,
+    CutForm,
+    CutMediaForm,
+    DigestForm,
+    ReviewLinkForm,
+)
 from errata.youtube.selectors import youtube_connection_of_cut
 
 
@@ -63,10 +68,11 @@ def video(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def cut(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     cut = member_cut(request, slug, number)
-    return render(request, "errata/studio/cut.html", _cut_context(cut))
+    return render(request, "errata/studio/cut.html", cut_context(cut))
 
 
-def _cut_context(cut: Cut, **extra) -> dict:
+def cut_context(cut: Cut, **extra) -> dict:
+    """What the cut page shows (the media views render it again with a form's errors)."""
     context = {
         "video": cut.video,
         "cut": cut_with_counts(cut=cut),
@@ -78,6 +84,9 @@ def _cut_context(cut: Cut, **extra) -> dict:
         "span_count": cut_span_count(cut=cut),
         "youtube": youtube_connection_of_cut(cut=cut),
         "transcript_lines": cut.transcript_line_count,
+        "media": cut_media(cut=cut),
+        "media_form": CutMediaForm(),
+        "duration_form": CutDurationForm(initial={"duration": cut.duration_s, "fps": cut.fps}),
     }
     context.update(extra)
     return context
@@ -106,17 +115,19 @@ def cut_new(request: HttpRequest, slug: str) -> HttpResponse:
                 form.add_error("timeline", str(error))
         if form.is_valid():
             try:
-                result = cut_create_and_carry(
+                result = cut_create_with_media(
                     video=video,
                     duration_s=data["duration"],
+                    upload=data.get("media_file"),
                     label=data["label"],
                     fps=data["fps"],
                     media_url=data["media_url"],
-                    media_file=data.get("media_file"),
                     timeline_entries=entries,
                     carry_from=data["carry_from"],
                     actor=request.user,
                 )
+            except MediaRefused as refusal:
+                form.add_error("media_file", str(refusal))
             except ValidationError as error:
                 form.add_error(None, error_text(error))
             else:
@@ -133,6 +144,8 @@ def _cut_created_message(result: NewCutResult) -> str:
     if result.timeline:
         parts.append(f"with {result.timeline.spans} scene spans")
     message = " ".join(parts) + "."
+    if result.cut.media_file:
+        message += " Its video is being processed (progress below)."
     if result.carried:
         message += " " + _carried_message(result.carried)
     return message

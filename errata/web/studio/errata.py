@@ -24,6 +24,7 @@ from errata.fixes.selectors import (
     erratum_finding,
     erratum_for_member,
     erratum_history,
+    erratum_moments,
     erratum_reports,
     erratum_scene_span,
 )
@@ -36,6 +37,7 @@ from errata.fixes.services import (
 from errata.models import STATUS_ORDER, Category, Erratum, Remedy
 from errata.web.studio.access import form_errors, member_cut, member_video, studio_view
 from errata.web.studio.forms import ErratumEditForm, ErratumMergeForm, ErratumStatusForm
+from errata.web.studio.media import frame_slots
 
 BOARD_FILTER_CHOICES = {
     "category": Category.choices,
@@ -86,7 +88,11 @@ def _erratum(request: HttpRequest, slug: str, pk: int) -> Erratum:
 
 def _erratum_context(erratum: Erratum, **extra) -> dict:
     video = erratum.video
+    moments = erratum_moments(erratum=erratum)
+    slots = frame_slots([(moment.cut, moment.timestamp_s) for moment in moments])
     context = {
+        # The same moment where it was found and where it was fixed, side by side.
+        "moments": list(zip(moments, slots, strict=True)),
         "video": video,
         "cut": erratum.cut,
         "erratum": erratum,

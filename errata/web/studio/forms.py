@@ -6,6 +6,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from errata.catalog.selectors import scene_by_name, video_cuts_newest_first
+from errata.media.uploads import MediaRefused, video_container_of
 from errata.models import Category, Cut, Erratum, Membership, Remedy, Scene, Video
 from errata.reviews.services import COMMENT_MAX_LENGTH
 from errata.triage.timestamps import format_time, parse_time
@@ -226,14 +227,22 @@ class CutForm(forms.Form):
     earlier cut's open errata to carry to it."""
 
     label = forms.CharField(max_length=150, required=False, initial="Fixed")
-    duration = TimeField(label="Duration", help_text="h:mm:ss, m:ss or seconds")
+    duration = TimeField(
+        label="Duration",
+        required=False,
+        help_text="h:mm:ss, m:ss or seconds. With a media file, read from the video.",
+    )
     fps = forms.DecimalField(
         max_digits=6, decimal_places=3, required=False, min_value=0.001, label="Frames per second"
     )
     media_url = forms.URLField(
         max_length=500, required=False, label="Media URL", assume_scheme="https"
     )
-    media_file = forms.FileField(required=False, label="Media file")
+    media_file = forms.FileField(
+        required=False,
+        label="Media file",
+        help_text="The video (MP4, MOV, MKV, WebM...): Errata makes a copy every browser plays.",
+    )
     timeline = forms.FileField(
         required=False,
         label="Timeline",
@@ -259,6 +268,49 @@ class CutForm(forms.Form):
         if upload:
             upload.text = read_text_upload(upload, what="timeline file")
         return upload
+
+    def clean_media_file(self) -> UploadedFile | None:
+        return clean_video_upload(self.cleaned_data.get("media_file"))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("duration") is None and not data.get("media_file") and not self.errors:
+            self.add_error("duration", "Give the cut's duration, or upload its video.")
+        return data
+
+
+def clean_video_upload(upload: UploadedFile | None) -> UploadedFile | None:
+    """Only a file that starts like a video is taken (an .html or .svg never is)."""
+    if upload:
+        try:
+            video_container_of(upload)
+        except MediaRefused as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+    return upload
+
+
+class CutMediaForm(forms.Form):
+    """Upload (or replace) a cut's video."""
+
+    media_file = forms.FileField(
+        label="Video file",
+        help_text="MP4, MOV, MKV, WebM...: Errata makes a copy every browser plays, a poster "
+        "and scrubbing thumbnails, and reads the duration from it.",
+    )
+
+    def clean_media_file(self) -> UploadedFile:
+        return clean_video_upload(self.cleaned_data["media_file"])
+
+
+class CutDurationForm(forms.Form):
+    duration = TimeField(label="Duration", help_text="h:mm:ss, m:ss or seconds")
+    fps = forms.DecimalField(
+        max_digits=6, decimal_places=3, required=False, min_value=0.001, label="Frames per second"
+    )
+
+
+class MediaPreferenceForm(forms.Form):
+    prefer_url = forms.BooleanField(required=False, label="Play the media URL instead")
 
 
 class TimelineUploadForm(forms.Form):
@@ -293,6 +345,19 @@ class SpanForm(forms.Form):
     scene = SceneNameField(required=True)
     start = TimeField(label="Start")
     end = TimeField(label="End")
+
+
+class ProposedSpanForm(forms.Form):
+    """One span proposed from the video's shot changes, as the creator confirms or adjusts it."""
+
+    scene = SceneNameField(required=True)
+    start = TimeField(label="Start")
+    end = TimeField(label="End")
+
+
+ProposedSpanFormSet = forms.formset_factory(
+    ProposedSpanForm, extra=0, max_num=2000, absolute_max=2000, validate_max=True
+)
 
 
 class CarryForm(forms.Form):

@@ -31,6 +31,7 @@ from errata.models import Category, Comment, Cut, Erratum, Finding, Remedy
 from errata.reviews.services import comment_create
 from errata.web.studio.access import cut_url, form_errors, member_cut, studio_view
 from errata.web.studio.forms import AcceptForm, DismissForm, FindingEditForm, ReplyForm
+from errata.web.studio.media import frame_slots
 
 
 def _inbox_context(request: HttpRequest, cut: Cut) -> dict:
@@ -52,8 +53,13 @@ def _inbox_context(request: HttpRequest, cut: Cut) -> dict:
     if show == "dismissed":
         context["dismissed"] = dismissed_page(cut=cut, page_number=page_number)
     else:
-        context["inbox"] = inbox_page(cut=cut, page_number=page_number, order=order)
-        _add_spoken_lines(cut, [f for g in context["inbox"].groups for f in g.findings])
+        page = inbox_page(cut=cut, page_number=page_number, order=order)
+        findings = [finding for group in page.groups for finding in group.findings]
+        slots = frame_slots([(cut, finding.timestamp_s) for finding in findings])
+        for finding, slot in zip(findings, slots, strict=True):
+            finding.frame = slot
+        context["inbox"] = page
+        _add_spoken_lines(cut, findings)
     return context
 
 

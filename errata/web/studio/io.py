@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -26,6 +26,7 @@ from errata.io.selectors import (
     import_jobs_for_cut,
 )
 from errata.io.services import import_size_refusal
+from errata.media.serving import stored_file_response
 from errata.models import ExportJob
 from errata.web.studio.access import member_cut, studio_view
 
@@ -165,11 +166,12 @@ def export_job(request: HttpRequest, slug: str, number: int, job_id: int) -> Htt
 def export_job_download(request: HttpRequest, slug: str, number: int, job_id: int):
     cut = member_cut(request, slug, number)
     job = get_object_or_404(ExportJob, pk=job_id, cut=cut, status=ExportJob.Status.DONE)
-    return FileResponse(
-        job.file.open("rb"),
-        as_attachment=True,
+    return stored_file_response(
+        request,
+        job.file,
+        content_type=job.content_type or "application/octet-stream",
         filename=job.filename,
-        content_type=job.content_type,
+        download=True,
     )
 
 

@@ -9,7 +9,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from errata.catalog.manim import ManimSourceError, manim_scenes_read
-from errata.catalog.selectors import cut_span, cut_spans, video_scene_names, video_scenes
+from errata.catalog.selectors import (
+    cut_span,
+    cut_spans,
+    video_scene_names,
+    video_scenes,
+    video_source_scene_names,
+)
 from errata.catalog.services import (
     SpanEditResult,
     scene_span_create,
@@ -18,12 +24,20 @@ from errata.catalog.services import (
     scenes_import_from_source,
     timeline_import,
 )
-from errata.catalog.timelines import TimelineFileError, timeline_entries_read
+from errata.catalog.timelines import TimelineEntry, TimelineFileError, timeline_entries_read
 from errata.core.errors import ErrataConflict, error_text
+from errata.media.selectors import cut_media
+from errata.media.shots import spans_propose
 from errata.models import Cut
 from errata.triage.timestamps import format_time
 from errata.web.studio.access import form_errors, member_cut, member_video, studio_view
-from errata.web.studio.forms import ManimSourceForm, SpanForm, TimelineUploadForm, scene_by_name
+from errata.web.studio.forms import (
+    ManimSourceForm,
+    ProposedSpanFormSet,
+    SpanForm,
+    TimelineUploadForm,
+    scene_by_name,
+)
 
 
 @studio_view
@@ -61,6 +75,23 @@ def scenes(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _proposals(cut: Cut) -> ProposedSpanFormSet | None:
+    """Spans proposed from the shot changes found in the cut's video, named in the order of
+    the video's manim source when one was read (else "Shot 1", "Shot 2"...)."""
+    media = cut_media(cut=cut)
+    if media is None or media.shots is None:
+        return None
+    spans = spans_propose(
+        media.shots,
+        duration_s=cut.duration_s,
+        scene_names=video_source_scene_names(video=cut.video),
+    )
+    return ProposedSpanFormSet(
+        initial=[{"scene": s.name, "start": s.start_s, "end": s.end_s} for s in spans],
+        prefix="proposed",
+    )
+
+
 def _timeline_context(cut: Cut, **extra) -> dict:
     context = {
         "video": cut.video,
@@ -69,9 +100,48 @@ def _timeline_context(cut: Cut, **extra) -> dict:
         "scene_names": video_scene_names(video=cut.video),
         "upload_form": TimelineUploadForm(),
         "span_form": SpanForm(),
+        "has_source_scenes": bool(video_source_scene_names(video=cut.video)),
     }
     context.update(extra)
+    if "proposals" not in context:
+        context["proposals"] = _proposals(cut)
     return context
+
+
+@studio_view
+@require_POST
+def timeline_from_shots(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Replace the cut's spans with the proposed ones, as the creator confirmed or adjusted
+    them (the same all-or-nothing import as a timeline file)."""
+    cut = member_cut(request, slug, number)
+    formset = ProposedSpanFormSet(request.POST, prefix="proposed")
+    if formset.is_valid():
+        entries = [
+            TimelineEntry(scene_name=f["scene"].strip(), start_s=f["start"], end_s=f["end"])
+            for f in formset.cleaned_data
+            if f
+        ]
+        try:
+            if not entries:
+                raise ValidationError("There are no spans to use.")
+            result = timeline_import(cut=cut, entries=entries)
+        except ValidationError as error:
+            # Shown above the proposals, which keep what the creator typed.
+            messages.error(request, error_text(error))
+        else:
+            messages.success(
+                request,
+                f"The timeline now has the {result.spans} spans found in the video "
+                f"({result.scenes_created} new scenes); {result.findings_moved} findings now "
+                "point at another scene.",
+            )
+            return redirect("errata:studio:timeline", slug, number)
+    return render(
+        request,
+        "errata/studio/timeline.html",
+        _timeline_context(cut, proposals=formset),
+        status=400,
+    )
 
 
 @studio_view

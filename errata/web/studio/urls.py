@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from errata.web.studio import channels, cuts, errata, inbox, platforms, teams, timeline
+from errata.web.studio import channels, cuts, errata, inbox, media, platforms, teams, timeline
 
 app_name = "studio"
 
@@ -47,6 +47,13 @@ urlpatterns = [
     path(CUT + "youtube/stop/", platforms.youtube_disconnect, name="youtube_disconnect"),
     path(CUT + "youtube/captions/", platforms.youtube_captions, name="youtube_captions"),
     path(CUT + "transcript/", platforms.transcript_upload, name="transcript_upload"),
+    path(CUT + "media/", media.cut_media_upload, name="cut_media_upload"),
+    path(CUT + "media/status/", media.cut_media_status, name="cut_media_status"),
+    path(CUT + "media/preference/", media.cut_media_preference, name="cut_media_preference"),
+    path(CUT + "media/<str:kind>/", media.cut_media_file, name="cut_media_file"),
+    path(CUT + "duration/", media.cut_duration, name="cut_duration"),
+    path(CUT + "frames/<int:at_ms>.jpg", media.frame_image, name="frame_image"),
+    path(CUT + "frames/<int:at_ms>/", media.frame_slot, name="frame_slot"),
     path(CUT + "inbox/", inbox.inbox, name="inbox"),
     path(CUT + "inbox/accept/", inbox.inbox_accept, name="inbox_accept"),
     path(CUT + "inbox/add/", inbox.inbox_add_to_erratum, name="inbox_add"),
@@ -58,6 +65,7 @@ urlpatterns = [
     path(CUT + "board/", errata.board, name="board"),
     path(CUT + "timeline/", timeline.timeline, name="timeline"),
     path(CUT + "timeline/spans/", timeline.span_create, name="span_create"),
+    path(CUT + "timeline/from-shots/", timeline.timeline_from_shots, name="timeline_from_shots"),
     path(CUT + "timeline/spans/<int:pk>/", timeline.span_update, name="span_update"),
     path(CUT + "timeline/spans/<int:pk>/delete/", timeline.span_delete, name="span_delete"),
     path(ERRATUM, errata.erratum, name="erratum"),

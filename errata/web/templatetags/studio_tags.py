@@ -23,6 +23,14 @@ def timecode(seconds: float | None) -> str:
 
 
 @register.filter
+def ms_timecode(milliseconds: int | None) -> str:
+    """6:03.4 for 363400 ms (frames are grabbed at tenths of a second)."""
+    if milliseconds is None or milliseconds == "":
+        return "—"
+    return time_text(int(milliseconds) / 1000)
+
+
+@register.filter
 def timeinput(seconds: float | None) -> str:
     """A time as a form field shows it (6:03, or 6:03.5 with a fraction); blank for none."""
     if seconds is None or seconds == "":

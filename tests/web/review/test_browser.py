@@ -28,6 +28,7 @@ def media_link(settings, tmp_path, video):
     cut = factories.CutFactory(video=video, number=5, duration_s=8.0, label="Early view")
     cut.media_file.name = f"cuts/{TEST_VIDEO.name}"
     cut.save()
+    factories.CutMediaFactory(cut=cut)
     return factories.ReviewLinkFactory(cut=cut)
 
 
@@ -205,6 +206,7 @@ window.Vimeo = { Player: function (element, options) {
   window.__fake = { seeks: [], paused: false, options: options,
                     emit: function (name, seconds) { handlers[name]({ seconds: seconds }); } };
   this.on = function (name, handler) { handlers[name] = handler; };
+  this.ready = function () { return Promise.resolve(); };
   this.setCurrentTime = function (t) { window.__fake.seeks.push(t); return Promise.resolve(t); };
   this.pause = function () { window.__fake.paused = true; return Promise.resolve(); };
 } };
@@ -286,3 +288,49 @@ def test_a_patron_replies_to_a_comment_and_sees_the_reply_under_it(page, live_se
     page.keyboard.press("Control+Enter")
     page.locator(f"#comment-{first.pk} .replies", has_text="Yes, slightly").wait_for()
     assert Comment.objects.get(text="Yes, slightly").parent == first
+
+
+@pytest.mark.parametrize("failure", ["youtube blocked", "broken file"])
+def test_when_the_player_does_not_load_the_page_says_so_and_comments_have_no_time(
+    page, live_server, cut, settings, tmp_path, failure
+):
+    """Offline, a blocked iframe, a file the browser cannot play: no silent 0:00."""
+    if failure == "youtube blocked":
+        cut.media_url = "https://www.youtube.com/watch?v=aircAruvnKk"
+        cut.save()
+        page.route("https://www.youtube.com/**", lambda route: route.abort())
+        opened_elsewhere = "https://www.youtube.com/watch?v=aircAruvnKk"
+    else:
+        settings.MEDIA_ROOT = tmp_path
+        (tmp_path / "cuts").mkdir()
+        (tmp_path / "cuts" / "broken.webm").write_bytes(b"\x1a\x45\xdf\xa3" + b"\x00" * 4096)
+        cut.media_file.name = "cuts/broken.webm"
+        cut.save()
+        factories.CutMediaFactory(cut=cut)
+        opened_elsewhere = None
+    link = factories.ReviewLinkFactory(cut=cut)
+    page.goto(f"{live_server.url}{link.get_absolute_url()}")
+    notice = page.locator("#player-failed")
+    notice.wait_for(state="visible")
+    assert "did not load here" in notice.inner_text()
+    if opened_elsewhere:
+        assert notice.get_by_role("link").get_attribute("href") == opened_elsewhere
+    assert page.locator("#now-label").is_hidden()
+
+    page.keyboard.press("c")
+    page.locator("#comment-form").wait_for(state="visible")
+    assert page.locator("#comment-time").input_value() == ""
+    page.keyboard.type("Ada")
+    page.locator("#comment-text").fill("The caption overlaps the formula")
+    page.get_by_role("button", name="Post comment").click()
+    page.locator("#comment-box .status").wait_for()
+    assert Comment.objects.get(text="The caption overlaps the formula").timestamp_s is None
+
+    # A time the patron types is still taken.
+    page.keyboard.press("c")
+    page.locator("#comment-text").fill("And at 2:05 the axis label is cut off")
+    page.get_by_role("button", name="Post comment").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#comment-list li.comment').length >= 2"
+    )
+    assert Comment.objects.get(text__startswith="And at 2:05").timestamp_s == 125

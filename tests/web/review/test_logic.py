@@ -17,6 +17,7 @@ from errata.media.sources import (
     vimeo_video_url,
     youtube_video_id,
 )
+from errata.models import CutMedia
 from errata.reviews.selectors import Cursor
 from errata.reviews.text import comment_html, comment_time
 from errata.web.review.ratelimits import client_ip, login_client_ip, review_post_limit_hit
@@ -66,8 +67,16 @@ def test_an_upload_wins_over_a_url_and_each_source_gets_its_own_policy(video):
     assert vimeo.kind == "vimeo"
     assert "https://player.vimeo.com" in review_page_csp(vimeo)
     assert "youtube" not in review_page_csp(vimeo)
-    cut.media_file.name = "cuts/v1.webm"
+    cut.media_file.name = "cuts/v1.mkv"
+    cut.save()
+    media = factories.CutMediaFactory(cut=cut, content_type="video/x-matroska")
+    # An MKV no browser plays: the URL plays until its proxy is made.
+    assert cut_media_source(cut, file_url="/r/t/media/").kind == "vimeo"
+    media.status, media.proxy = CutMedia.Status.READY, "proxies/v1.mp4"
+    media.save()
     assert cut_media_source(cut, file_url="/r/t/media/").kind == "file"
+    media.prefer_url = True
+    assert cut_media_source(cut, file_url="/r/t/media/").kind == "vimeo"
     direct = factories.CutFactory(video=video, media_url="https://cdn.example.com/v/cut2.mp4")
     source = cut_media_source(direct, file_url="")
     assert (source.kind, source.src) == ("url", "https://cdn.example.com/v/cut2.mp4")

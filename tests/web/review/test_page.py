@@ -550,10 +550,10 @@ def test_the_demo_has_a_review_link_showing_the_seed_comments_at_their_times(
     from errata.models import ReviewLink
 
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo", password="errata-demo")
+        call_command("load_demo", "--no-video", password="errata-demo")
     link = ReviewLink.objects.get()
     assert f"Patron review page: http://127.0.0.1:8000/r/{link.token}/" in capsys.readouterr().out
-    call_command("load_demo", password="errata-demo")
+    call_command("load_demo", "--no-video", password="errata-demo")
     assert ReviewLink.objects.get() == link
 
     response = client.get(link.get_absolute_url())

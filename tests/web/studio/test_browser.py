@@ -26,7 +26,7 @@ def _wait_for_notice(page, words: str) -> None:
 
 
 def test_a_creator_triages_the_demo_cut_and_the_board_lists_it_by_scene(live_server, page):
-    call_command("load_demo", password="errata-demo")
+    call_command("load_demo", "--no-video", password="errata-demo")
 
     page.goto(f"{live_server.url}/studio/")
     assert "/accounts/login/" in page.url
