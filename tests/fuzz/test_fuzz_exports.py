@@ -22,7 +22,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from errata.io.exports import _one_line, export_render
+from errata.io.exports import export_render
+from errata.io.exports.checklist import one_line
 from errata.models import Scene
 from tests import factories
 from tests.fuzz.conftest import EXAMPLES, fuzz_settings, tried
@@ -54,7 +55,7 @@ def _check_every_format(cut, *, name: str, source: str, author: str) -> None:
     html = commonmark.render(export_render(cut=cut, fmt="md").content)
     assert set(re.findall(r"<([a-z0-9]+)", html)) <= {"h1", "h2", "h3", "p", "ul", "li", "code"}
     assert html.count("<li>") == 1
-    assert html.count("<code>") == (1 if _one_line(source) else 0)
+    assert html.count("<code>") == (1 if one_line(source) else 0)
 
     csv.field_size_limit(10**7)  # a description may be long
     exported = export_render(cut=cut, fmt="csv").content
@@ -71,7 +72,7 @@ def _check_every_format(cut, *, name: str, source: str, author: str) -> None:
     assert len(corrections.splitlines()) == 2
     credits = export_render(cut=cut, fmt="credits").content
     # The thank-you line, a blank line and the name; or "one more" when no name is left.
-    assert len(credits.splitlines()) == (3 if _one_line(author) else 2)
+    assert len(credits.splitlines()) == (3 if one_line(author) else 2)
 
 
 def test_no_generated_text_changes_the_syntax_of_any_export(cut):

@@ -18,15 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from errata.io.exports import (
-    _Checklist,
-    _md,
-    _md_code,
-    _one_line,
-    _Row,
-    export_render,
-    render_script,
-)
+from errata.io.exports import export_render
+from errata.io.exports.checklist import Checklist, Row, one_line
+from errata.io.exports.markdown import md_code, md_escape
+from errata.io.exports.script import render_script
 from errata.models import Cut, Erratum, Scene, Video
 from tests import factories
 
@@ -59,7 +54,7 @@ text_strategy = st.text(
 )
 
 
-def _checklist(*, template: str, scenes: list[tuple[str, str]]) -> _Checklist:
+def _checklist(*, template: str, scenes: list[tuple[str, str]]) -> Checklist:
     """A checklist in memory: one open typo to re-render in each (name, source path) scene."""
     video = Video(pk=1, slug="nn", title="T", render_command=template)
     cut = Cut(pk=1, video=video, number=1, duration_s=600)
@@ -67,8 +62,8 @@ def _checklist(*, template: str, scenes: list[tuple[str, str]]) -> _Checklist:
     for index, (name, source) in enumerate(scenes, start=1):
         scene = Scene(pk=index, video=video, name=name, source_path=source)
         erratum = Erratum(pk=index, title="t", category="typo", status="open", remedy="rerender")
-        rows.append(_Row(erratum, scene, []))
-    return _Checklist(cut=cut, rows=rows, spans=[])
+        rows.append(Row(erratum, scene, []))
+    return Checklist(cut=cut, rows=rows, spans=[])
 
 
 # The command every test script runs: printf (a bash builtin) writes each argument it gets
@@ -210,14 +205,14 @@ def test_patron_text_in_the_checklist_makes_no_link_image_emphasis_or_code(attac
 @settings(max_examples=200, deadline=None)
 @given(text=text_strategy)
 def test_no_generated_text_adds_markup_and_every_character_shows_as_typed(text):
-    html = commonmark.renderInline(_md(text))
+    html = commonmark.renderInline(md_escape(text))
     assert _tags(html) == []
-    assert unescape(html) == _one_line(text).strip()
+    assert unescape(html) == one_line(text).strip()
 
 
 def test_source_paths_with_backticks_stay_one_code_span():
     for path in ["a.py", "we`ird.py", "``x``", "`", " padded ", "a\nb"]:
-        span = _md_code(path)
+        span = md_code(path)
         html = commonmark.renderInline(span)
         assert html.startswith("<code>") and html.endswith("</code>"), (path, html)
         assert html.count("<code>") == 1

@@ -221,9 +221,9 @@ def test_the_xml_marker_exports_keep_a_patrons_unicode_and_escape_markup(cut, cr
 
 
 def _rows(cut):
-    from errata.io.exports import _checklist
+    from errata.io.exports.checklist import checklist_read
 
-    return _checklist(cut).rows
+    return checklist_read(cut).rows
 
 
 def test_the_csv_has_one_row_per_erratum_with_every_field(demo):
