@@ -20,6 +20,8 @@ class User(AbstractUser):
     # An IANA zone name ("Europe/Paris"); blank is the site's TIME_ZONE. Pages and digests show
     # times in it, and a daily digest's "day" is the member's own.
     time_zone = models.CharField(max_length=64, blank=True)
+    # A code from settings.LANGUAGES; blank follows the browser (or the switcher's cookie).
+    language = models.CharField(max_length=16, blank=True)
     # The picture a patron's Patreon account shows (set when they sign in with Patreon).
     avatar_url = models.URLField(max_length=500, blank=True)
 

@@ -7,6 +7,7 @@ import zoneinfo
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -169,4 +170,14 @@ def user_time_zone_set(*, user: User, time_zone: str) -> User:
             ) from None
     User.objects.filter(pk=user.pk).update(time_zone=time_zone)
     user.time_zone = time_zone
+    return user
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """The language pages and mails use for this member; blank follows their browser."""
+    language = (language or "").strip()
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": f"{language!r} is not one of this site's languages."})
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
     return user
