@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
@@ -50,14 +51,14 @@ class Team(models.Model):
 
 
 class MembershipRole(models.TextChoices):
-    OWNER = "owner", "Owner"
-    MEMBER = "member", "Member"
+    OWNER = "owner", _("Owner")
+    MEMBER = "member", _("Member")
 
 
 class MembershipDigest(models.TextChoices):
-    IMMEDIATE = "immediate", "As comments arrive"
-    DAILY = "daily", "Once a day"
-    OFF = "off", "Never"
+    IMMEDIATE = "immediate", _("As comments arrive")
+    DAILY = "daily", _("Once a day")
+    OFF = "off", _("Never")
 
 
 class Membership(models.Model):
@@ -98,10 +99,10 @@ def _invitation_token() -> str:
 
 
 class InvitationState(models.TextChoices):
-    PENDING = "pending", "Waiting for an answer"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
-    REVOKED = "revoked", "Withdrawn"
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    REVOKED = "revoked", _("Withdrawn")
 
 
 class Invitation(models.Model):
