@@ -96,7 +96,10 @@ class WebhookEndpoint(models.Model):
         unknown = sorted(set(self.events or []) - set(WebhookEvent.values))
         if not isinstance(self.events, list) or unknown:
             raise ValidationError(
-                {"events": f"Events are a list of: {', '.join(WebhookEvent.values)}."}
+                {
+                    "events": _("Events are a list of: %(values)s.")
+                    % {"values": ", ".join(WebhookEvent.values)}
+                }
             )
 
 

@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -121,18 +123,20 @@ def _remember(response: HttpResponse, link: ReviewLink, viewer: Viewer, reviewer
 REFUSALS = {
     "unknown": (
         404,
-        "This review link does not exist",
-        "Check the address, or ask the creator for the link again.",
+        gettext_lazy("This review link does not exist"),
+        gettext_lazy("Check the address, or ask the creator for the link again."),
     ),
     "revoked": (
         410,
-        "This review link was revoked",
-        "The creator has closed it. Ask them for a new link if you should still have access.",
+        gettext_lazy("This review link was revoked"),
+        gettext_lazy(
+            "The creator has closed it. Ask them for a new link if you should still have access."
+        ),
     ),
     "expired": (
         410,
-        "This review link has expired",
-        "Ask the creator for a new link if you should still have access.",
+        gettext_lazy("This review link has expired"),
+        gettext_lazy("Ask the creator for a new link if you should still have access."),
     ),
 }
 
@@ -158,7 +162,7 @@ def _patreon_gate(request: HttpRequest, link: ReviewLink, admission: Admission) 
         query = urlencode({"process": "login", "next": link.get_absolute_url()})
         sign_in_url = f"{reverse('patreon_login')}?{query}"
     context = {
-        "title": "For patrons",
+        "title": _("For patrons"),
         "detail": admission.message,
         "reason": admission.reason,
         "link": link,
@@ -353,7 +357,7 @@ def review_comment_create(request: HttpRequest, link: ReviewLink) -> HttpRespons
     if data.get("parent"):
         parent = review_comment_parent(review_link=link, pk=data["parent"])
         if parent is None:
-            form.add_error(None, "The comment you are replying to is gone.")
+            form.add_error(None, _("The comment you are replying to is gone."))
             return _comment_box(request, link, viewer, form, status=400)
     try:
         comment = reviews_services.review_comment_create(
@@ -403,7 +407,7 @@ def _comment_posted(
         )
         posted["show_earlier"] = posted["show_later"] = True
         when = clock(cursor.list_time) if cursor and cursor.list_time < 1e9 else ""
-        where = f"posted at {when}" if when else "posted"
+        where = when
     posted["timeline"] = review_timeline(review_link=link, reviewer_id=viewer.reviewer_id)
     posted["count"] = review_comment_count(review_link=link, reviewer_id=viewer.reviewer_id)
     form = ReviewCommentForm(cut=link.cut, needs_name=False)
@@ -413,7 +417,11 @@ def _comment_posted(
         viewer,
         form,
         open_box=False,
-        message=f"Thank you — your comment was {where}.",
+        message=(
+            _("Thank you — your comment was posted at %(time)s.") % {"time": where}
+            if where
+            else _("Thank you — your comment was posted.")
+        ),
         posted=posted,
     )
 
