@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -233,7 +234,8 @@ def review_page(request: HttpRequest, link: ReviewLink) -> HttpResponse:
         count=review_comment_count(review_link=link, reviewer_id=viewer.reviewer_id),
         form=ReviewCommentForm(cut=link.cut, needs_name=viewer.needs_name),
         max_length=COMMENT_MAX_LENGTH,
-        max_length_label=f"{COMMENT_MAX_LENGTH:,}",
+        # "5,000" in English, "5.000" in German.
+        max_length_label=number_format(COMMENT_MAX_LENGTH, force_grouping=True),
         config={
             "kind": source.kind,
             "src": source.src,
@@ -243,6 +245,16 @@ def review_page(request: HttpRequest, link: ReviewLink) -> HttpResponse:
             "duration": link.cut.duration_s,
             "canComment": link.can_comment,
             "commentsUrl": reverse("errata:review-comments", args=[link.token]),
+            # The few words review.js writes itself, in the page's language: carried in this
+            # config rather than Django's JavaScriptCatalog, so the page makes no extra request.
+            "messages": {
+                "videoFailed": _(
+                    "The video did not load. Comments have no time unless you type one."
+                ),
+                "reply": _("Reply"),
+                "newComment": _("New comment"),
+                "playingFrom": _("Playing from %(time)s"),
+            },
         },
     )
     response = render(request, "errata/review/page.html", context)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from errata.catalog.services import transcript_import
@@ -109,7 +109,11 @@ def transcript_upload(request: HttpRequest, slug: str, number: int) -> HttpRespo
     else:
         messages.success(
             request,
-            _("Transcript imported: %(lines)s lines from %(name)s.")
+            ngettext(
+                "Transcript imported: %(lines)s line from %(name)s.",
+                "Transcript imported: %(lines)s lines from %(name)s.",
+                result.lines,
+            )
             % {"lines": result.lines, "name": upload.name},
         )
     return redirect("errata:studio:cut", slug, number)
@@ -126,6 +130,11 @@ def youtube_captions(request: HttpRequest, slug: str, number: int) -> HttpRespon
     else:
         messages.success(
             request,
-            _("Transcript imported from YouTube: %(lines)s lines.") % {"lines": result.lines},
+            ngettext(
+                "Transcript imported from YouTube: %(lines)s line.",
+                "Transcript imported from YouTube: %(lines)s lines.",
+                result.lines,
+            )
+            % {"lines": result.lines},
         )
     return redirect("errata:studio:cut", slug, number)
