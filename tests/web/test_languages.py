@@ -221,3 +221,22 @@ def test_every_string_marked_in_the_source_has_a_german_translation():
         call_command("check_messages", fresh=True)
     except CommandError as error:  # pragma: no cover - the message says what to translate
         pytest.fail(str(error))
+
+
+def test_a_default_title_is_written_in_the_sites_language_whatever_the_pages(cut):
+    """Titles are stored and shared by the team, and the exports strip their "Typo at 6:03: "
+    prefix, so a German page must not make a "Tippfehler at 6:03" title."""
+    from django.utils import translation
+
+    from errata.findings.titles import erratum_defaults_from_findings
+    from errata.io.exports import short_description
+
+    comment = factories.CommentFactory(cut=cut, text="“mabye” at 6:03")
+    finding = factories.FindingFactory(
+        comment=comment, suggested_category="typo", timestamp_s=363, text="“mabye” at 6:03"
+    )
+    with translation.override("de"):
+        title = erratum_defaults_from_findings([finding])["title"]
+        assert title.startswith("Typo at 6:03: ")
+        erratum = factories.ErratumFactory(cut=cut, title=title, category="typo", timestamp_s=363)
+        assert short_description(erratum) == title.removeprefix("Typo at 6:03: ")
