@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from errata.core.events import comment_created, send_on_commit
 from errata.core.queue import enqueue
@@ -36,10 +36,10 @@ def comment_validate_timestamp(*, cut: Cut, timestamp_s: float | None) -> None:
     if timestamp_s > cut.duration_s:
         raise ValidationError(
             {
-                "timestamp_s": (
-                    f"The time {format_time(timestamp_s)} is past the end of this cut "
-                    f"({format_time(cut.duration_s)})."
+                "timestamp_s": gettext(
+                    "The time %(time)s is past the end of this cut (%(duration)s)."
                 )
+                % {"time": format_time(timestamp_s), "duration": format_time(cut.duration_s)}
             }
         )
 
@@ -119,13 +119,15 @@ class ReviewLinkClosed(PermissionDenied):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(
-            "This review link was revoked by the creator."
+            gettext("This review link was revoked by the creator.")
             if reason == "revoked"
-            else "This review link has expired."
+            else gettext("This review link has expired.")
         )
 
 
-REVIEW_LINK_READ_ONLY_MESSAGE = "Commenting is turned off for this link; you can watch and read."
+REVIEW_LINK_READ_ONLY_MESSAGE = gettext_lazy(
+    "Commenting is turned off for this link; you can watch and read."
+)
 
 
 def review_link_create(

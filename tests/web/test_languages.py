@@ -80,6 +80,14 @@ def test_a_refused_link_explains_itself_in_german(client, review_link):
     assert "Dieser Review-Link wurde widerrufen" in response.content.decode()
 
 
+def test_the_patreon_gate_explains_itself_in_german(client, review_link):
+    review_link.patreon_required = True
+    review_link.save()
+    page = client.get(review_link.get_absolute_url(), **GERMAN).content.decode()
+    assert "Für Patrons" in page
+    assert "aber es ist noch keine Patreon-Kampagne verbunden" in page
+
+
 # --- The studio ---------------------------------------------------------------------------------
 
 

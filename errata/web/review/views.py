@@ -354,7 +354,7 @@ def _form_errors_from(form: ReviewCommentForm, error: ValidationError) -> None:
 def review_comment_create(request: HttpRequest, link: ReviewLink) -> HttpResponse:
     viewer = _viewer(request)
     if not link.can_comment:
-        return HttpResponse(REVIEW_LINK_READ_ONLY_MESSAGE, status=403)
+        return HttpResponse(str(REVIEW_LINK_READ_ONLY_MESSAGE), status=403)
     form = ReviewCommentForm(request.POST, cut=link.cut, needs_name=viewer.needs_name)
     if not form.is_valid():
         return _comment_box(request, link, viewer, form, status=400)
