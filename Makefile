@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | sha1sum | cut -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test fuzz lint format install migrate demo worker beat chaos lock lock-check compose-check clean
+.PHONY: run test fuzz lint format install migrate demo worker beat chaos lock lock-check compose-check clean messages
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11))' 2>/dev/null || { \
@@ -66,6 +66,18 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py check_messages --fresh
+
+# The translation catalogues (locale/<language>/LC_MESSAGES/django.po): every string marked in
+# the source and templates, translations kept, then the .mo files compiled beside them. Both are
+# committed, so `make run` needs no gettext; this target does (apt-get install gettext). Add a
+# language: put it in LANGUAGES (reviewapp/settings.py), run `make messages LOCALE=xx`.
+LOCALE ?=
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages $(if $(LOCALE),--locale=$(LOCALE),--all) --no-obsolete \
+	  --add-location=file --ignore="tests/*" --ignore="bench/*" --ignore="chaos/*" \
+	  --ignore="docs/*" --ignore="deploy/*"
+	$(BIN)/python manage.py compilemessages --ignore=".venv" --ignore="staticfiles"
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

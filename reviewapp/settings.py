@@ -102,6 +102,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from the set_language cookie, else the browser's Accept-Language; after
+    # sessions, before CommonMiddleware (as Django asks).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -111,6 +114,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Pages show times in the signed-in member's own time zone.
     "errata.web.timezones.MemberTimeZoneMiddleware",
+    # A signed-in member's chosen language wins over the cookie and the browser (any device).
+    "errata.web.languages.MemberLanguageMiddleware",
     # A database that went away mid-request is a 503 "try again", not a 500.
     "errata.core.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its 429 answer.
@@ -129,6 +134,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                # LANGUAGE_CODE and LANGUAGES for <html lang> and the language switcher.
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -224,7 +231,11 @@ PATREON_BASE_URL = env_str("PATREON_BASE_URL", "https://www.patreon.com").rstrip
 PATREON_CHECK_SECONDS = env_int("PATREON_CHECK_SECONDS", 3600, minimum=0)
 PATREON_TIMEOUT_SECONDS = env_int("PATREON_TIMEOUT_SECONDS", 10, minimum=1)
 
-LANGUAGE_CODE = "en-us"
+# English is the source language; every other one has a catalogue under locale/ (make messages
+# writes the .po files, and the compiled .mo files are committed so `make run` needs no gettext).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from errata.catalog.manim import ManimScene
 from errata.catalog.selectors import cut_furthest_time, cut_scene_locator
@@ -61,13 +62,27 @@ def timeline_import(
     for index, entry in enumerate(entries, start=1):
         where = f"line {entry.line}" if entry.line else f"clip {index}"
         if entry.start_s < 0:
-            raise ValidationError(f"{where}: {entry.scene_name} starts before 0:00.")
+            raise ValidationError(
+                gettext("%(where)s: %(scene_name)s starts before 0:00.")
+                % {"where": where, "scene_name": entry.scene_name}
+            )
         if entry.end_s <= entry.start_s:
-            raise ValidationError(f"{where}: {entry.scene_name} ends before it starts.")
+            raise ValidationError(
+                gettext("%(where)s: %(scene_name)s ends before it starts.")
+                % {"where": where, "scene_name": entry.scene_name}
+            )
         if entry.end_s > cut.duration_s:
             raise ValidationError(
-                f"{where}: {entry.scene_name} ends at {format_time(entry.end_s)}, past the end "
-                f"of {cut} ({format_time(cut.duration_s)})."
+                gettext(
+                    "%(where)s: %(scene)s ends at %(end)s, past the end of %(cut)s (%(duration)s)."
+                )
+                % {
+                    "where": where,
+                    "scene": entry.scene_name,
+                    "end": format_time(entry.end_s),
+                    "cut": cut,
+                    "duration": format_time(cut.duration_s),
+                }
             )
     with transaction.atomic():
         scenes = {s.name: s for s in Scene.objects.filter(video_id=cut.video_id)}
@@ -94,22 +109,27 @@ def video_create(*, team: Team, title: str, slug: str = "", fps=30) -> Video:
     title unless given; it is unique across Errata."""
     title = " ".join((title or "").split())
     if not title:
-        raise ValidationError({"title": "A video needs a title."})
+        raise ValidationError({"title": gettext("A video needs a title.")})
     if len(title) > 300:
-        raise ValidationError({"title": "A title can be at most 300 characters."})
+        raise ValidationError({"title": gettext("A title can be at most 300 characters.")})
     if "\x00" in title:
-        raise ValidationError({"title": "A title cannot hold a NUL character."})
+        raise ValidationError({"title": gettext("A title cannot hold a NUL character.")})
     slug = slugify(slug or title)[:100]
     if not slug:
-        raise ValidationError({"slug": "Use letters or digits in the title or the short name."})
+        raise ValidationError(
+            {"slug": gettext("Use letters or digits in the title or the short name.")}
+        )
     if fps is None or fps <= 0:
-        raise ValidationError({"fps": "Frames per second must be more than 0."})
+        raise ValidationError({"fps": gettext("Frames per second must be more than 0.")})
     try:
         with transaction.atomic():
             return Video.objects.create(team=team, title=title, slug=slug, fps=fps)
     except IntegrityError:
         raise ValidationError(
-            {"slug": f"The short name {slug!r} is taken; pick another."}
+            {
+                "slug": gettext("The short name %(slug)s is taken; pick another.")
+                % {"slug": repr(slug)}
+            }
         ) from None
 
 
@@ -133,9 +153,9 @@ def cut_create(
     it is fixes.carrying.cut_create_and_carry; an uploaded video is attached by
     media.services.cut_media_attach, which checks and processes it.)"""
     if duration_s is None or duration_s <= 0:
-        raise ValidationError({"duration_s": "A cut needs a duration longer than 0 s."})
+        raise ValidationError({"duration_s": gettext("A cut needs a duration longer than 0 s.")})
     if fps is not None and fps <= 0:
-        raise ValidationError({"fps": "Frames per second must be more than 0."})
+        raise ValidationError({"fps": gettext("Frames per second must be more than 0.")})
     with transaction.atomic():
         # The video row lock makes two people adding a cut at once get numbers 2 and 3.
         Video.objects.select_for_update().filter(pk=video.pk).first()
@@ -205,9 +225,13 @@ class SpanEditResult:
 
 def _span_validate(*, cut: Cut, scene_name: str, start_s: float, end_s: float) -> None:
     if start_s < 0:
-        raise ValidationError({"start_s": f"{scene_name} starts before 0:00."})
+        raise ValidationError(
+            {"start_s": gettext("%(scene_name)s starts before 0:00.") % {"scene_name": scene_name}}
+        )
     if end_s <= start_s:
-        raise ValidationError({"end_s": f"{scene_name} ends before it starts."})
+        raise ValidationError(
+            {"end_s": gettext("%(scene_name)s ends before it starts.") % {"scene_name": scene_name}}
+        )
     if end_s > cut.duration_s:
         raise ValidationError(
             {
@@ -224,7 +248,7 @@ def scene_span_create(*, cut: Cut, scene_name: str, start_s: float, end_s: float
     then point findings at the scene that now contains them."""
     scene_name = scene_name.strip()
     if not scene_name:
-        raise ValidationError({"scene": "Name the scene."})
+        raise ValidationError({"scene": gettext("Name the scene.")})
     _span_validate(cut=cut, scene_name=scene_name, start_s=start_s, end_s=end_s)
     with transaction.atomic():
         scene, _ = Scene.objects.get_or_create(video_id=cut.video_id, name=scene_name[:200])
@@ -244,7 +268,7 @@ def scene_span_update(
         )
         scene = scene or current.scene
         if scene.video_id != current.cut.video_id:
-            raise ValidationError({"scene": "That scene is not in this video."})
+            raise ValidationError({"scene": gettext("That scene is not in this video.")})
         _span_validate(cut=current.cut, scene_name=scene.name, start_s=start_s, end_s=end_s)
         current.scene, current.start_s, current.end_s = scene, start_s, end_s
         current.save()
@@ -258,7 +282,9 @@ def scene_span_delete(*, span: SceneSpan) -> SpanEditResult:
         cut = Cut.objects.get(pk=span.cut_id)
         deleted, _ = SceneSpan.objects.filter(pk=span.pk).delete()
         if not deleted:
-            raise ErrataConflict("This span was already removed (perhaps by someone else).")
+            raise ErrataConflict(
+                gettext("This span was already removed (perhaps by someone else).")
+            )
         moved = findings_reassign_scenes(cut=cut)
     return SpanEditResult(span=None, findings_moved=moved)
 
@@ -275,17 +301,29 @@ def transcript_import(*, cut: Cut, cues: Iterable[Cue], source: str) -> Transcri
     to a second over, as subtitle files round."""
     cues = list(cues)
     if source not in TranscriptLine.Source.values:
-        raise ValidationError({"source": f"Unknown transcript source {source!r}."})
+        raise ValidationError(
+            {"source": gettext("Unknown transcript source %(source)s.") % {"source": repr(source)}}
+        )
     for number, cue in enumerate(cues, start=1):
         if cue.start_s > cut.duration_s or cue.end_s > cut.duration_s + 1:
             raise ValidationError(
                 {
-                    "file": f"Cue {number} ({format_time(cue.start_s)}) is past the end of {cut} "
-                    f"({format_time(cut.duration_s)}); is this the right cut's subtitle file?"
+                    "file": gettext(
+                        "Cue %(number)s (%(start)s) is past the end of %(cut)s (%(duration)s); "
+                        "is this the right cut's subtitle file?"
+                    )
+                    % {
+                        "number": number,
+                        "start": format_time(cue.start_s),
+                        "cut": cut,
+                        "duration": format_time(cut.duration_s),
+                    }
                 }
             )
         if "\x00" in cue.text:
-            raise ValidationError({"file": f"Cue {number} holds a NUL character."})
+            raise ValidationError(
+                {"file": gettext("Cue %(number)s holds a NUL character.") % {"number": number}}
+            )
     with transaction.atomic():
         replaced, _ = TranscriptLine.objects.filter(cut=cut).delete()
         TranscriptLine.objects.bulk_create(
@@ -312,9 +350,9 @@ def cut_duration_set(*, cut: Cut, duration_s: float, fps=None) -> Cut:
     the probe of its uploaded video. Refused, naming what is in the way, when a span, comment,
     finding or erratum would lie past the new end (the database's trigger would refuse it too)."""
     if duration_s is None or not duration_s > 0:
-        raise ValidationError({"duration_s": "A cut needs a duration longer than 0 s."})
+        raise ValidationError({"duration_s": gettext("A cut needs a duration longer than 0 s.")})
     if fps is not None and fps <= 0:
-        raise ValidationError({"fps": "Frames per second must be more than 0."})
+        raise ValidationError({"fps": gettext("Frames per second must be more than 0.")})
     with transaction.atomic():
         locked = Cut.objects.select_for_update().get(pk=cut.pk)
         furthest = cut_furthest_time(cut=locked)

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import Count, F, Min, Q, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from errata.catalog.selectors import cut_scene_locator, cut_transcript
 from errata.core.errors import ErrataConflict
@@ -310,7 +312,7 @@ def findings_dismiss(
 ) -> int:
     """Dismiss untriaged findings as content (feedback) or none (praise, chatter)."""
     if category not in (Category.CONTENT, Category.NONE):
-        raise ValidationError({"category": "Dismiss a finding as content or none."})
+        raise ValidationError({"category": _("Dismiss a finding as content or none.")})
     ids = sorted(set(finding_ids))
     with transaction.atomic():
         changed = Finding.objects.filter(pk__in=ids, state=Finding.State.NEW).update(
@@ -321,8 +323,14 @@ def findings_dismiss(
         )
         if changed != len(ids):
             raise ErrataConflict(
-                f"{len(ids) - changed} of these findings were already triaged by someone else; "
-                "nothing was changed."
+                ngettext(
+                    "%(count)s of these findings was already triaged by someone else; "
+                    "nothing was changed.",
+                    "%(count)s of these findings were already triaged by someone else; "
+                    "nothing was changed.",
+                    len(ids) - changed,
+                )
+                % {"count": len(ids) - changed}
             )
         # What triage suggested otherwise is a lesson for the team's categories.
         taught = Finding.objects.filter(pk__in=ids).exclude(suggested_category=category)
@@ -338,7 +346,7 @@ def finding_restore(*, finding: Finding) -> None:
         state=Finding.State.NEW, dismissed_reason="", updated_at=timezone.now()
     )
     if not changed:
-        raise ErrataConflict("This finding is not dismissed.")
+        raise ErrataConflict(_("This finding is not dismissed."))
 
 
 def finding_update(
@@ -352,7 +360,9 @@ def finding_update(
     """The creator's corrections to one finding: its category, scene or time. A corrected time
     also moves the suggested scene to the span that holds it."""
     if category is not None and category not in CATEGORY_VALUES:
-        raise ValidationError({"category": f"Unknown category {category!r}."})
+        raise ValidationError(
+            {"category": _("Unknown category %(category)s.") % {"category": repr(category)}}
+        )
     with transaction.atomic():
         finding = Finding.objects.select_for_update().select_related("cut").get(pk=finding.pk)
         if category is not None and category != finding.effective_category:
@@ -369,7 +379,7 @@ def finding_update(
             finding.suggested_scene_id = cut_scene_locator(finding.cut).locate(timestamp_s)
         if scene_id is not None:
             if not Scene.objects.filter(pk=scene_id, video_id=finding.cut.video_id).exists():
-                raise ValidationError({"scene": "That scene is not in this video."})
+                raise ValidationError({"scene": _("That scene is not in this video.")})
             finding.scene_id = scene_id
         elif clear_scene:
             finding.scene_id = None

@@ -7,6 +7,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.utils import translation
+
 from errata.core.text import shorten
 from errata.models import REMEDY_FOR_CATEGORY, Category, Finding
 from errata.triage.categories import ERRATUM_CATEGORIES, quoted_strings
@@ -45,7 +48,10 @@ def erratum_defaults_from_findings(findings: list[Finding]) -> dict:
     # Reports that state a correction mostly agree on it; ties go to the earliest report.
     earliest_first = sorted(findings, key=lambda f: f.pk or 0)
     correction = majority(c for c in map(finding_correction, earliest_first) if c is not None)
-    label = Category(category).label
+    # A title is stored and read by the whole team, and the exports strip its "Typo at 6:03: "
+    # prefix: it is written in the site's language, whatever the page's.
+    with translation.override(settings.LANGUAGE_CODE):
+        label = str(Category(category).label)
     where = f" at {format_time(timestamp_s)}" if timestamp_s is not None else ""
     if correction is not None and correction.wrong:
         title = f"{label}{where}: “{correction.wrong}” should be “{correction.right}”"

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from errata.catalog.selectors import CutTimeMap, cut_scene_locator
 from errata.catalog.services import TimelineImportResult, cut_create
@@ -38,9 +39,9 @@ def errata_carry_to_cut(*, from_cut: Cut, to_cut: Cut, actor=None) -> CarryResul
     its offset inside its scene, so a report at 6:03 lands where that moment is now. Items whose
     scene is not on the new timeline keep their time (clamped to the new cut)."""
     if from_cut.video_id != to_cut.video_id:
-        raise ValidationError("Both cuts must be of the same video.")
+        raise ValidationError(_("Both cuts must be of the same video."))
     if from_cut.pk == to_cut.pk:
-        raise ValidationError("Choose a different cut to carry errata to.")
+        raise ValidationError(_("Choose a different cut to carry errata to."))
     time_map = CutTimeMap(from_cut=from_cut, to_cut=to_cut)
     new_locator = cut_scene_locator(to_cut)
     carry = time_map.map
@@ -114,7 +115,7 @@ def cut_create_and_carry(
     untriaged findings of an earlier cut to it, in one transaction: a timeline that does not fit
     the new cut leaves no cut behind and nothing carried."""
     if carry_from is not None and carry_from.video_id != video.pk:
-        raise ValidationError({"carry_from": "That cut is of another video."})
+        raise ValidationError({"carry_from": _("That cut is of another video.")})
     with transaction.atomic():
         created = cut_create(video=video, **cut_fields)
         carried = None

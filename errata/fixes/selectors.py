@@ -17,6 +17,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import gettext
 
 from errata.catalog.selectors import CutTimeMap
 from errata.core.queries import count_subquery
@@ -105,7 +106,7 @@ def board_page(
         if view == "status":
             title, span = erratum.get_status_display(), None
         elif erratum.scene_id is None:
-            title, span = "No scene", None
+            title, span = gettext("No scene"), None
         else:
             title = erratum.scene.name
             span = (
@@ -219,9 +220,9 @@ def erratum_moments(*, erratum: Erratum) -> list[ErratumMoment]:
     """The erratum's moment in the cut it was found in and, once fixed, in the cut it was fixed
     in, mapped from its current cut by scene-relative offset (as errata are carried), so the
     erratum page can show the two frames side by side."""
-    wanted = [("Found in", erratum.found_in_cut)]
+    wanted = [(gettext("Found in"), erratum.found_in_cut)]
     if erratum.fixed_in_cut_id and erratum.fixed_in_cut_id != erratum.found_in_cut_id:
-        wanted.append(("Fixed in", erratum.fixed_in_cut))
+        wanted.append((gettext("Fixed in"), erratum.fixed_in_cut))
     moments = []
     for label, cut in wanted:
         if cut.pk == erratum.cut_id:

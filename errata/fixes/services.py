@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from errata.core.errors import ErrataConflict, StaleVersion
 from errata.core.events import erratum_created, erratum_status_changed, send_on_commit
@@ -65,7 +67,7 @@ def _validate_correction(*, wrong: str, right: str) -> tuple[str, str]:
                 {name: f"Keep the correction under {CORRECTION_MAX_LENGTH} characters."}
             )
     if wrong and not right:
-        raise ValidationError({"correction_right": "Say what is right, too."})
+        raise ValidationError({"correction_right": _("Say what is right, too.")})
     return wrong, right
 
 
@@ -94,20 +96,26 @@ def _lock_new_findings(*, finding_ids: list[int], erratum: Erratum) -> None:
     if claimed != len(finding_ids):
         taken = len(finding_ids) - claimed
         raise ErrataConflict(
-            f"{taken} of these {len(finding_ids)} findings were already accepted or dismissed "
-            "by someone else; nothing was changed. Reload to see the current state."
+            ngettext(
+                "%(taken)s of these %(count)s finding was already accepted or dismissed "
+                "by someone else; nothing was changed. Reload to see the current state.",
+                "%(taken)s of these %(count)s findings were already accepted or dismissed "
+                "by someone else; nothing was changed. Reload to see the current state.",
+                len(finding_ids),
+            )
+            % {"taken": taken, "count": len(finding_ids)}
         )
 
 
 def _findings_of_one_cut(finding_ids: Iterable[int]) -> list[Finding]:
     ids = sorted(set(finding_ids))
     if not ids:
-        raise ValidationError("Choose at least one finding.")
+        raise ValidationError(_("Choose at least one finding."))
     findings = list(Finding.objects.filter(pk__in=ids).select_related("cut"))
     if len(findings) != len(ids):
-        raise ValidationError("Some of these findings no longer exist.")
+        raise ValidationError(_("Some of these findings no longer exist."))
     if len({f.cut_id for f in findings}) != 1:
-        raise ValidationError("Findings from different cuts cannot form one erratum.")
+        raise ValidationError(_("Findings from different cuts cannot form one erratum."))
     return findings
 
 
@@ -132,7 +140,9 @@ def erratum_create_from_findings(
     defaults = erratum_defaults_from_findings(findings)
     category = category or defaults["category"]
     if category not in CATEGORY_VALUES:
-        raise ValidationError({"category": f"Unknown category {category!r}."})
+        raise ValidationError(
+            {"category": _("Unknown category %(category)s.") % {"category": repr(category)}}
+        )
     timestamp_s = defaults["timestamp_s"] if timestamp_s is None else timestamp_s
     comment_validate_timestamp(cut=cut, timestamp_s=timestamp_s)
     if correction_wrong is None and correction_right is None:
@@ -145,7 +155,7 @@ def erratum_create_from_findings(
     )
     in_video = Scene.objects.filter(pk=scene_id, video_id=cut.video_id)
     if scene_id is not None and not in_video.exists():
-        raise ValidationError({"scene": "That scene is not in this video."})
+        raise ValidationError({"scene": _("That scene is not in this video.")})
     with transaction.atomic():
         erratum = Erratum.objects.create(
             video_id=cut.video_id,
@@ -189,7 +199,8 @@ def erratum_add_findings(
     findings = _findings_of_one_cut(finding_ids)
     if erratum.merged_into_id:
         raise ErrataConflict(
-            f"Erratum #{erratum.pk} was merged into #{erratum.merged_into_id}; add them there."
+            _("Erratum #%(erratum_id)s was merged into #%(merged_into_id)s; add them there.")
+            % {"erratum_id": erratum.pk, "merged_into_id": erratum.merged_into_id}
         )
     with transaction.atomic():
         # Re-read under a lock: the erratum may have been merged since the caller loaded it, and
@@ -197,8 +208,11 @@ def erratum_add_findings(
         current = Erratum.objects.select_for_update().get(pk=erratum.pk)
         if current.merged_into_id:
             raise ErrataConflict(
-                f"Erratum #{erratum.pk} was merged into #{current.merged_into_id} "
-                "(perhaps by someone else just now); add them there."
+                _(
+                    "Erratum #%(erratum_id)s was merged into #%(merged_into_id)s "
+                    "(perhaps by someone else just now); add them there."
+                )
+                % {"erratum_id": erratum.pk, "merged_into_id": current.merged_into_id}
             )
         if expected_version is not None:
             _check_version(erratum, expected_version)
@@ -230,7 +244,7 @@ def finding_remove_from_erratum(*, finding: Finding, actor=None) -> None:
             pk=finding.pk, state=Finding.State.ACCEPTED, erratum_id=erratum_id
         ).update(state=Finding.State.NEW, erratum=None, updated_at=timezone.now())
         if not moved or erratum_id is None:
-            raise ErrataConflict("This finding is no longer in that erratum.")
+            raise ErrataConflict(_("This finding is no longer in that erratum."))
         erratum = Erratum.objects.get(pk=erratum_id)
         _event(
             erratum,
@@ -249,11 +263,19 @@ def erratum_update(
     instead of silently overwriting someone else's."""
     unknown = set(fields) - ERRATUM_EDITABLE_FIELDS
     if unknown:
-        raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("These fields cannot be edited here: %(unknown)s.")
+            % {"unknown": ", ".join(sorted(unknown))}
+        )
     if "category" in fields and fields["category"] not in CATEGORY_VALUES:
-        raise ValidationError({"category": f"Unknown category {fields['category']!r}."})
+        raise ValidationError(
+            {
+                "category": _("Unknown category %(category)s.")
+                % {"category": repr(fields["category"])}
+            }
+        )
     if "title" in fields and not (fields["title"] or "").strip():
-        raise ValidationError({"title": "An erratum needs a title."})
+        raise ValidationError({"title": _("An erratum needs a title.")})
     if "timestamp_s" in fields:
         comment_validate_timestamp(cut=erratum.cut, timestamp_s=fields["timestamp_s"])
     if "correction_wrong" in fields or "correction_right" in fields:
@@ -263,7 +285,7 @@ def erratum_update(
             right=fields.get("correction_right", erratum.correction_right),
         )
     if fields.get("scene") is not None and fields["scene"].video_id != erratum.video_id:
-        raise ValidationError({"scene": "That scene is not in this video."})
+        raise ValidationError({"scene": _("That scene is not in this video.")})
     with transaction.atomic():
         current = Erratum.objects.select_for_update().get(pk=erratum.pk)
         if expected_version is not None and current.version != expected_version:
@@ -298,17 +320,22 @@ def erratum_transition(
     as wontfix / not_an_error with a reason. A conditional update on the current status makes a
     lost race an ErrataConflict instead of a silent overwrite."""
     if status not in Erratum.Status.values:
-        raise ValidationError({"status": f"Unknown status {status!r}."})
+        raise ValidationError(
+            {"status": _("Unknown status %(status)s.") % {"status": repr(status)}}
+        )
     reason = (reason or "").strip()
     if status in (Erratum.Status.WONTFIX, Erratum.Status.NOT_AN_ERROR) and not reason:
         raise ValidationError(
-            {"reason": f"Say why this erratum is {Erratum.Status(status).label.lower()}."}
+            {
+                "reason": _("Say why this erratum is %(status)s.")
+                % {"status": Erratum.Status(status).label.lower()}
+            }
         )
     if status == Erratum.Status.FIXED:
         if fixed_in_cut is None:
-            raise ValidationError({"fixed_in_cut": "Say which cut fixes it."})
+            raise ValidationError({"fixed_in_cut": _("Say which cut fixes it.")})
         if fixed_in_cut.video_id != erratum.video_id:
-            raise ValidationError({"fixed_in_cut": "That cut is of another video."})
+            raise ValidationError({"fixed_in_cut": _("That cut is of another video.")})
     allowed_from = [s for s, targets in STATUS_TRANSITIONS.items() if status in targets]
     now = timezone.now()
     update: dict = {"status": status, "version": F("version") + 1, "updated_at": now}
@@ -336,11 +363,16 @@ def erratum_transition(
                 )
             if current.merged_into_id:
                 raise ErrataConflict(
-                    f"Erratum #{erratum.pk} was merged into #{current.merged_into_id}."
+                    _("Erratum #%(erratum_id)s was merged into #%(merged_into_id)s.")
+                    % {"erratum_id": erratum.pk, "merged_into_id": current.merged_into_id}
                 )
             raise ErrataConflict(
-                f"Erratum #{erratum.pk} is {current.get_status_display().lower()}; it cannot "
-                f"become {Erratum.Status(status).label.lower()} from there."
+                _("Erratum #%(erratum_id)s is %(status)s; it cannot become %(wanted)s from there.")
+                % {
+                    "erratum_id": erratum.pk,
+                    "status": current.get_status_display().lower(),
+                    "wanted": Erratum.Status(status).label.lower(),
+                }
             )
         changes = {"status": [erratum.status, status]}
         if fixed_in_cut is not None:
@@ -377,9 +409,9 @@ def erratum_merge(
     Both rows are locked (in id order, so two opposite merges cannot deadlock); a merge that
     lost a race (either side already merged) is refused with a message saying so."""
     if source.pk == target.pk:
-        raise ValidationError("An erratum cannot be merged into itself.")
+        raise ValidationError(_("An erratum cannot be merged into itself."))
     if source.video_id != target.video_id:
-        raise ValidationError("Errata of different videos cannot be merged.")
+        raise ValidationError(_("Errata of different videos cannot be merged."))
     with transaction.atomic():
         locked = {
             e.pk: e
@@ -396,8 +428,11 @@ def erratum_merge(
         for erratum in (source, target):
             if erratum.merged_into_id:
                 raise ErrataConflict(
-                    f"Erratum #{erratum.pk} was already merged into #{erratum.merged_into_id} "
-                    "(perhaps by someone else just now); nothing was changed."
+                    _(
+                        "Erratum #%(erratum_id)s was already merged into #%(merged_into_id)s "
+                        "(perhaps by someone else just now); nothing was changed."
+                    )
+                    % {"erratum_id": erratum.pk, "merged_into_id": erratum.merged_into_id}
                 )
         # Two errata of one problem: triage kept their reports apart, a lesson for the team.
         triage_examples_record(

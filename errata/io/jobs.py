@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from errata.core.bulk import rows_delete
 from errata.core.errors import ErrataConflict, error_text
@@ -98,7 +99,12 @@ def import_job_create(
     """Store an uploaded comment file and import it: during this call when it is small (or
     `inline`), else by a Celery task queued on commit. The job keeps the progress and result."""
     if fmt not in COMMENT_FORMATS:
-        raise ValidationError({"format": f"Use one of {', '.join(COMMENT_FORMATS)}."})
+        raise ValidationError(
+            {
+                "format": gettext("Use one of %(comment_formats)s.")
+                % {"comment_formats": ", ".join(COMMENT_FORMATS)}
+            }
+        )
     run_now = import_runs_inline(size=upload.size) if inline is None else inline
     with transaction.atomic():
         job = ImportJob(
@@ -214,7 +220,12 @@ def import_job_run(*, job_id: int) -> ImportJob:
 def export_job_create(*, cut: Cut, user, fmt: str) -> ExportJob:
     """Queue a large export; its file is downloaded from the export page when it is done."""
     if fmt not in EXPORT_FORMATS:
-        raise ValidationError({"format": f"Use one of {', '.join(EXPORT_FORMATS)}."})
+        raise ValidationError(
+            {
+                "format": gettext("Use one of %(export_formats)s.")
+                % {"export_formats": ", ".join(EXPORT_FORMATS)}
+            }
+        )
     with transaction.atomic():
         job = ExportJob.objects.create(cut=cut, created_by=user, format=fmt)
         enqueue(EXPORT_TASK, job.pk)
@@ -269,7 +280,8 @@ def job_cancel(*, job: Job, user) -> Job:
     )
     if not cancelled:
         raise ErrataConflict(
-            f"This job is {job.status}: only a queued or running job can be cancelled."
+            gettext("This job is %(status)s: only a queued or running job can be cancelled.")
+            % {"status": job.status}
         )
     job.refresh_from_db()
     return job
@@ -280,10 +292,13 @@ def job_retry(*, job: Job) -> Job:
     model, task = _job_model_and_task(job)
     if not job.can_retry:
         raise ErrataConflict(
-            f"This job is {job.status}: only a failed or cancelled job can be retried."
+            gettext("This job is %(status)s: only a failed or cancelled job can be retried.")
+            % {"status": job.status}
         )
     if isinstance(job, ImportJob) and not job.file.storage.exists(job.file.name):
-        raise ValidationError({"file": "The uploaded file is no longer kept; upload it again."})
+        raise ValidationError(
+            {"file": gettext("The uploaded file is no longer kept; upload it again.")}
+        )
     fields: dict = {}
     if model is ImportJob:
         fields = {"phase": ImportJob.Phase.WAITING, "percent": 0}
@@ -301,7 +316,8 @@ def job_retry(*, job: Job) -> Job:
         )
         if not retried:
             raise ErrataConflict(
-                f"This job is {job.status}: only a failed or cancelled job can be retried."
+                gettext("This job is %(status)s: only a failed or cancelled job can be retried.")
+                % {"status": job.status}
             )
         enqueue(task, job.pk)
     job.refresh_from_db()

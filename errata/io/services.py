@@ -12,6 +12,7 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from errata.core.bulk import rows_insert
 from errata.core.errors import ErrataConflict
@@ -351,7 +352,12 @@ def comments_import(
     triages the rest, and so does the periodic sweep.
     """
     if fmt not in COMMENT_FORMATS:
-        raise ValidationError({"format": f"Use one of {', '.join(COMMENT_FORMATS)}."})
+        raise ValidationError(
+            {
+                "format": gettext("Use one of %(comment_formats)s.")
+                % {"comment_formats": ", ".join(COMMENT_FORMATS)}
+            }
+        )
     if creator_name is None:
         creator_name = comment_import_creator_name(cut=cut)
     source = f"import:{fmt}"
@@ -375,8 +381,10 @@ def comments_import(
                     on_written(len(written.added_ids))
         except IntegrityError:
             raise ErrataConflict(
-                "Some of these comments were imported by another import running at the same "
-                "time; nothing was written by this one. Import the file again to add the rest."
+                gettext(
+                    "Some of these comments were imported by another import running at the same "
+                    "time; nothing was written by this one. Import the file again to add the rest."
+                )
             ) from None
 
     findings = 0

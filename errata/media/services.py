@@ -25,6 +25,7 @@ from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from errata.catalog.services import cut_duration_set
 from errata.core.errors import error_text
@@ -128,7 +129,7 @@ def cut_create_with_media(
     PROVISIONAL_DURATION_S long until the probe of its video sets the real one."""
     if duration_s is None and upload is None:
         raise ValidationError(
-            {"duration_s": "Give the cut's duration, or upload its video to read it from."}
+            {"duration_s": gettext("Give the cut's duration, or upload its video to read it from.")}
         )
     if upload is not None:
         video_container_of(upload)  # refuse a non-video before anything is written

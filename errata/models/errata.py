@@ -6,18 +6,19 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from errata.models.catalog import Cut, Scene, Video
 from errata.models.findings import CATEGORY_VALUES, Category, Remedy
 
 
 class ErratumStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    ACCEPTED = "accepted", "Accepted"
-    FIXED = "fixed", "Fixed"
-    VERIFIED = "verified", "Verified"
-    WONTFIX = "wontfix", "Won't fix"
-    NOT_AN_ERROR = "not_an_error", "Not an error"
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    FIXED = "fixed", _("Fixed")
+    VERIFIED = "verified", _("Verified")
+    WONTFIX = "wontfix", _("Won't fix")
+    NOT_AN_ERROR = "not_an_error", _("Not an error")
 
 
 # Still to be dealt with; fixed (in a cut); closed without a fix (with a reason).
@@ -29,9 +30,9 @@ STATUS_ORDER = list(ErratumStatus)
 
 
 class ErratumSeverity(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
 
 
 class Erratum(models.Model):
@@ -130,14 +131,14 @@ class Erratum(models.Model):
 
 
 class ErratumEventKind(models.TextChoices):
-    CREATED = "created", "Created"
-    FINDINGS_ADDED = "findings_added", "Reports added"
-    FINDING_REMOVED = "finding_removed", "Report removed"
-    EDITED = "edited", "Edited"
-    STATUS = "status", "Status changed"
-    MERGED_INTO = "merged_into", "Merged into another"
-    MERGED_FROM = "merged_from", "Another merged into it"
-    CARRIED = "carried", "Carried to a new cut"
+    CREATED = "created", _("Created")
+    FINDINGS_ADDED = "findings_added", _("Reports added")
+    FINDING_REMOVED = "finding_removed", _("Report removed")
+    EDITED = "edited", _("Edited")
+    STATUS = "status", _("Status changed")
+    MERGED_INTO = "merged_into", _("Merged into another")
+    MERGED_FROM = "merged_from", _("Another merged into it")
+    CARRIED = "carried", _("Carried to a new cut")
 
 
 class ErratumEvent(models.Model):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from errata.models.catalog import Cut, Scene
 from errata.models.reviews import Comment, Reviewer
@@ -23,25 +24,25 @@ class DuplicateGroup(models.Model):
 
 
 class Category(models.TextChoices):
-    TYPO = "typo", "Typo"
-    NOTATION = "notation", "Notation"
-    NARRATION = "narration", "Narration"
-    COLOR = "color", "Color"
-    VISUAL = "visual", "Visual"
-    CODE = "code", "Code"
-    CONTENT = "content", "Content"
-    NONE = "none", "None"
+    TYPO = "typo", _("Typo")
+    NOTATION = "notation", _("Notation")
+    NARRATION = "narration", _("Narration")
+    COLOR = "color", _("Color")
+    VISUAL = "visual", _("Visual")
+    CODE = "code", _("Code")
+    CONTENT = "content", _("Content")
+    NONE = "none", _("None")
 
 
 CATEGORY_VALUES = list(Category.values)
 
 
 class Remedy(models.TextChoices):
-    RERENDER = "rerender", "Re-render scene"
-    RERECORD = "rerecord", "Re-record narration"
-    CAPTION = "caption", "Caption fix"
-    PINNED = "pinned", "Pinned correction"
-    NONE = "none", "None"
+    RERENDER = "rerender", _("Re-render scene")
+    RERECORD = "rerecord", _("Re-record narration")
+    CAPTION = "caption", _("Caption fix")
+    PINNED = "pinned", _("Pinned correction")
+    NONE = "none", _("None")
 
 
 # What fixing each category usually takes; the creator can change it per erratum.
@@ -58,9 +59,9 @@ REMEDY_FOR_CATEGORY = {
 
 
 class FindingState(models.TextChoices):
-    NEW = "new", "Untriaged"
-    ACCEPTED = "accepted", "In an erratum"
-    DISMISSED = "dismissed", "Dismissed"
+    NEW = "new", _("Untriaged")
+    ACCEPTED = "accepted", _("In an erratum")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 class Finding(models.Model):
@@ -70,12 +71,12 @@ class Finding(models.Model):
     State = FindingState
 
     class TimestampSource(models.TextChoices):
-        TEXT = "text", "From the text"
-        PLAYER = "player", "From the player"
-        MANUAL = "manual", "Set by the creator"
+        TEXT = "text", _("From the text")
+        PLAYER = "player", _("From the player")
+        MANUAL = "manual", _("Set by the creator")
         # The quoted line was found in the transcript, at this line's time.
-        SPOKEN = "spoken", "From the transcript"
-        NONE = "", "None"
+        SPOKEN = "spoken", _("From the transcript")
+        NONE = "", _("None")
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="findings")
     # The cut this finding's time refers to: the comment's cut, until the fix loop carries it to
@@ -211,9 +212,9 @@ class TriageExample(models.Model):
     (errata/findings/learning.py)."""
 
     class Kind(models.TextChoices):
-        CATEGORY = "category", "Category chosen"
-        MERGE = "merge", "Reports merged"
-        SPLIT = "split", "Report split off"
+        CATEGORY = "category", _("Category chosen")
+        MERGE = "merge", _("Reports merged")
+        SPLIT = "split", _("Report split off")
 
     team = models.ForeignKey("errata.Team", on_delete=models.CASCADE, related_name="+")
     finding = models.ForeignKey(

@@ -6,16 +6,17 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from errata.models.catalog import Cut
 
 
 class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Job(models.Model):
@@ -66,11 +67,11 @@ class Job(models.Model):
 
 
 class ImportJobPhase(models.TextChoices):
-    WAITING = "waiting", "Waiting for a worker"
-    CHECKING = "checking", "Checking the file"
-    WRITING = "writing", "Storing comments"
-    TRIAGING = "triaging", "Triaging"
-    FINISHED = "finished", "Finished"
+    WAITING = "waiting", _("Waiting for a worker")
+    CHECKING = "checking", _("Checking the file")
+    WRITING = "writing", _("Storing comments")
+    TRIAGING = "triaging", _("Triaging")
+    FINISHED = "finished", _("Finished")
 
 
 class ImportJob(Job):

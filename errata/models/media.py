@@ -11,24 +11,25 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from errata.models.catalog import Cut
 
 
 class MediaStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting for a worker"
-    PROCESSING = "processing", "Processing"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Waiting for a worker")
+    PROCESSING = "processing", _("Processing")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
 
 
 class MediaPhase(models.TextChoices):
-    WAITING = "waiting", "Waiting for a worker"
-    PROBING = "probing", "Reading the file"
-    PROXY = "proxy", "Making the browser copy"
-    POSTER = "poster", "Making the poster"
-    SPRITE = "sprite", "Making the scrubbing thumbnails"
-    FINISHED = "finished", "Finished"
+    WAITING = "waiting", _("Waiting for a worker")
+    PROBING = "probing", _("Reading the file")
+    PROXY = "proxy", _("Making the browser copy")
+    POSTER = "poster", _("Making the poster")
+    SPRITE = "sprite", _("Making the scrubbing thumbnails")
+    FINISHED = "finished", _("Finished")
 
 
 class CutMedia(models.Model):
@@ -90,9 +91,9 @@ class CutMedia(models.Model):
 
 
 class FrameGrabStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    READY = "ready", "Ready"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
 
 
 class FrameGrab(models.Model):

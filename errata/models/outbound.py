@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from errata.models.errata import Erratum
 from errata.models.people import Membership, Team
@@ -21,21 +22,21 @@ from errata.models.reviews import Reviewer
 
 
 class WebhookEvent(models.TextChoices):
-    COMMENT_CREATED = "comment.created", "Comment created"
-    ERRATUM_CREATED = "erratum.created", "Erratum created"
-    ERRATUM_STATUS_CHANGED = "erratum.status_changed", "Erratum status changed"
-    ERRATUM_FIXED = "erratum.fixed", "Erratum fixed"
+    COMMENT_CREATED = "comment.created", _("Comment created")
+    ERRATUM_CREATED = "erratum.created", _("Erratum created")
+    ERRATUM_STATUS_CHANGED = "erratum.status_changed", _("Erratum status changed")
+    ERRATUM_FIXED = "erratum.fixed", _("Erratum fixed")
     # Chat channels: the new errata since the last message (beat), and the studio's test button.
-    ERRATA_DIGEST = "errata.digest", "New errata digest"
-    CHANNEL_TEST = "channel.test", "Test message"
+    ERRATA_DIGEST = "errata.digest", _("New errata digest")
+    CHANNEL_TEST = "channel.test", _("Test message")
 
 
 class WebhookKind(models.TextChoices):
     """What the URL expects: Errata's own signed JSON, or a chat's incoming-webhook message."""
 
-    GENERIC = "generic", "Webhook (Errata's JSON)"
-    DISCORD = "discord", "Discord channel"
-    SLACK = "slack", "Slack channel"
+    GENERIC = "generic", _("Webhook (Errata's JSON)")
+    DISCORD = "discord", _("Discord channel")
+    SLACK = "slack", _("Slack channel")
 
 
 def webhook_secret_new() -> str:
@@ -95,15 +96,18 @@ class WebhookEndpoint(models.Model):
         unknown = sorted(set(self.events or []) - set(WebhookEvent.values))
         if not isinstance(self.events, list) or unknown:
             raise ValidationError(
-                {"events": f"Events are a list of: {', '.join(WebhookEvent.values)}."}
+                {
+                    "events": _("Events are a list of: %(values)s.")
+                    % {"values": ", ".join(WebhookEvent.values)}
+                }
             )
 
 
 class WebhookDeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    RETRYING = "retrying", "Failed, will retry"
-    SUCCEEDED = "succeeded", "Delivered"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Waiting to be sent")
+    RETRYING = "retrying", _("Failed, will retry")
+    SUCCEEDED = "succeeded", _("Delivered")
+    FAILED = "failed", _("Failed")
 
 
 class WebhookDelivery(models.Model):
@@ -150,16 +154,16 @@ class WebhookDelivery(models.Model):
 
 
 class NotificationKind(models.TextChoices):
-    ERRATUM_STATUS = "erratum_status", "An erratum a patron reported changed"
-    DIGEST = "digest", "Digest of new comments"
-    INVITATION = "invitation", "Invitation to a team"
+    ERRATUM_STATUS = "erratum_status", _("An erratum a patron reported changed")
+    DIGEST = "digest", _("Digest of new comments")
+    INVITATION = "invitation", _("Invitation to a team")
 
 
 class NotificationState(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SENT = "sent", "Sent"
-    SKIPPED = "skipped", "Not sent (unsubscribed or no longer relevant)"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not sent (unsubscribed or no longer relevant)")
+    FAILED = "failed", _("Failed")
 
 
 class Notification(models.Model):

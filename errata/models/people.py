@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
@@ -20,6 +21,8 @@ class User(AbstractUser):
     # An IANA zone name ("Europe/Paris"); blank is the site's TIME_ZONE. Pages and digests show
     # times in it, and a daily digest's "day" is the member's own.
     time_zone = models.CharField(max_length=64, blank=True)
+    # A code from settings.LANGUAGES; blank follows the browser (or the switcher's cookie).
+    language = models.CharField(max_length=16, blank=True)
     # The picture a patron's Patreon account shows (set when they sign in with Patreon).
     avatar_url = models.URLField(max_length=500, blank=True)
 
@@ -48,14 +51,14 @@ class Team(models.Model):
 
 
 class MembershipRole(models.TextChoices):
-    OWNER = "owner", "Owner"
-    MEMBER = "member", "Member"
+    OWNER = "owner", _("Owner")
+    MEMBER = "member", _("Member")
 
 
 class MembershipDigest(models.TextChoices):
-    IMMEDIATE = "immediate", "As comments arrive"
-    DAILY = "daily", "Once a day"
-    OFF = "off", "Never"
+    IMMEDIATE = "immediate", _("As comments arrive")
+    DAILY = "daily", _("Once a day")
+    OFF = "off", _("Never")
 
 
 class Membership(models.Model):
@@ -96,10 +99,10 @@ def _invitation_token() -> str:
 
 
 class InvitationState(models.TextChoices):
-    PENDING = "pending", "Waiting for an answer"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
-    REVOKED = "revoked", "Withdrawn"
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    REVOKED = "revoked", _("Withdrawn")
 
 
 class Invitation(models.Model):

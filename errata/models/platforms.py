@@ -8,17 +8,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from errata.models.catalog import Cut
 
 
 class PatreonCheckStatus(models.TextChoices):
-    ACTIVE = "active_patron", "Active patron"
-    DECLINED = "declined_patron", "Payment declined"
-    FORMER = "former_patron", "Former patron"
-    NONE = "none", "Not a member"
+    ACTIVE = "active_patron", _("Active patron")
+    DECLINED = "declined_patron", _("Payment declined")
+    FORMER = "former_patron", _("Former patron")
+    NONE = "none", _("Not a member")
     # Patreon did not answer (or answered nonsense): nobody is let in on a guess.
-    UNKNOWN = "unknown", "Could not check"
+    UNKNOWN = "unknown", _("Could not check")
 
 
 class PatreonMembershipCheck(models.Model):
@@ -61,10 +62,10 @@ class PatreonMembershipCheck(models.Model):
 
 
 class YouTubeConnectionStatus(models.TextChoices):
-    WAITING = "waiting", "Waiting for its first pull"
-    OK = "ok", "Up to date"
-    BACKING_OFF = "backing_off", "Backing off"
-    FAILED = "failed", "Stopped"
+    WAITING = "waiting", _("Waiting for its first pull")
+    OK = "ok", _("Up to date")
+    BACKING_OFF = "backing_off", _("Backing off")
+    FAILED = "failed", _("Stopped")
 
 
 class YouTubeConnection(models.Model):
@@ -115,9 +116,9 @@ class TranscriptLine(models.Model):
     """One subtitle cue of a cut: what is said from start_s to end_s."""
 
     class Source(models.TextChoices):
-        SRT = "srt", "SRT file"
-        VTT = "vtt", "WebVTT file"
-        YOUTUBE = "youtube", "YouTube captions"
+        SRT = "srt", _("SRT file")
+        VTT = "vtt", _("WebVTT file")
+        YOUTUBE = "youtube", _("YouTube captions")
 
     cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="transcript_lines")
     position = models.PositiveIntegerField()

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from errata.models.catalog import Cut
 
@@ -94,22 +95,22 @@ class Reviewer(models.Model):
 
 
 class CommentSource(models.TextChoices):
-    WEB = "web", "Review page"
-    API = "api", "API"
-    IMPORT_PATREON = "import:patreon", "Patreon import"
-    IMPORT_CSV = "import:csv", "CSV import"
-    IMPORT_YOUTUBE = "import:youtube", "YouTube import"
+    WEB = "web", _("Review page")
+    API = "api", _("API")
+    IMPORT_PATREON = "import:patreon", _("Patreon import")
+    IMPORT_CSV = "import:csv", _("CSV import")
+    IMPORT_YOUTUBE = "import:youtube", _("YouTube import")
 
 
 class CommentRole(models.TextChoices):
-    PATRON = "patron", "Patron"
-    CREATOR = "creator", "Creator"
+    PATRON = "patron", _("Patron")
+    CREATOR = "creator", _("Creator")
 
 
 class CommentTriageState(models.TextChoices):
-    PENDING = "pending", "Waiting for triage"
-    DONE = "done", "Triaged"
-    SKIPPED = "skipped", "Not triaged (creator's reply)"
+    PENDING = "pending", _("Waiting for triage")
+    DONE = "done", _("Triaged")
+    SKIPPED = "skipped", _("Not triaged (creator's reply)")
 
 
 class Comment(models.Model):

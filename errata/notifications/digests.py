@@ -141,7 +141,7 @@ def digest_send_to(*, membership: Membership, now: datetime) -> int | None:
         "settings_url": absolute_url(reverse("errata:studio:notification_settings")),
         "unsubscribe_url": unsubscribe,
     }
-    subject, text, html = render_message("digest", context)
+    subject, text, html = render_message("digest", context, language=membership.user.language)
     with transaction.atomic():
         claimed = Membership.objects.filter(
             pk=membership.pk, last_digest_at=membership.last_digest_at

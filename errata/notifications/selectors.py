@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, Prefetch
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
 
 from errata.models import Comment, Erratum, Finding, Membership, MeToo, Reviewer
 
@@ -136,23 +137,28 @@ class Outcome:
 def finding_outcome(finding: Finding) -> Outcome:
     """Needs the finding's erratum and the erratum's fixed_in_cut loaded (see the selectors)."""
     if finding.state == Finding.State.NEW:
-        return Outcome("waiting", "Waiting for the creator to read it")
+        return Outcome("waiting", gettext("Waiting for the creator to read it"))
     if finding.state == Finding.State.DISMISSED:
         if finding.category == "content":
-            return Outcome("dismissed", "Read as feedback; nothing in the video changes")
-        return Outcome("dismissed", "Read; no change needed")
+            return Outcome("dismissed", gettext("Read as feedback; nothing in the video changes"))
+        return Outcome("dismissed", gettext("Read; no change needed"))
     erratum = finding.erratum
     status = erratum.status
     cut = erratum.fixed_in_cut
-    fixed_in = f"cut {cut.number}" + (f" ({cut.label})" if cut and cut.label else "") if cut else ""
+    fixed_in = ""
+    if cut:
+        fixed_in = gettext("cut %(number)s") % {"number": cut.number}
+        fixed_in += f" ({cut.label})" if cut.label else ""
     if status == Erratum.Status.OPEN:
-        return Outcome("open", "Confirmed as an erratum", erratum.title)
+        return Outcome("open", gettext("Confirmed as an erratum"), erratum.title)
     if status == Erratum.Status.ACCEPTED:
-        return Outcome("accepted", "Confirmed; a fix is planned", erratum.title)
+        return Outcome("accepted", gettext("Confirmed; a fix is planned"), erratum.title)
     if status == Erratum.Status.FIXED:
-        return Outcome("fixed", f"Fixed in {fixed_in}", erratum.title)
+        fixed = gettext("Fixed in %(cut)s") % {"cut": fixed_in}
+        return Outcome("fixed", fixed, erratum.title)
     if status == Erratum.Status.VERIFIED:
-        return Outcome("verified", f"Fixed in {fixed_in}, and checked", erratum.title)
+        checked = gettext("Fixed in %(cut)s, and checked") % {"cut": fixed_in}
+        return Outcome("verified", checked, erratum.title)
     if status == Erratum.Status.WONTFIX:
-        return Outcome("wontfix", "Will not be fixed", erratum.resolution_reason)
-    return Outcome("not_an_error", "Not an error", erratum.resolution_reason)
+        return Outcome("wontfix", gettext("Will not be fixed"), erratum.resolution_reason)
+    return Outcome("not_an_error", gettext("Not an error"), erratum.resolution_reason)

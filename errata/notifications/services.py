@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from errata.core.bulk import rows_delete
 from errata.core.queue import enqueue_each, publish
@@ -201,10 +201,16 @@ def _erratum_message(erratum: Erratum, reporter: Reporter, others: int) -> dict:
     }
 
 
-def render_message(name: str, context: dict) -> tuple[str, str, str]:
-    subject = _one_line(render_to_string(f"emails/{name}_subject.txt", context))
-    text = render_to_string(f"emails/{name}_body.txt", context).strip() + "\n"
-    html = render_to_string(f"emails/{name}_body.html", context)
+def render_message(name: str, context: dict, *, language: str = "") -> tuple[str, str, str]:
+    """Subject, text and HTML of a message, in the recipient's language when they chose one
+    (a member's User.language), else the site's."""
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {**context, "LANGUAGE_CODE": language}
+        subject = _one_line(render_to_string(f"emails/{name}_subject.txt", context))
+        text = render_to_string(f"emails/{name}_body.txt", context).strip() + "\n"
+        html = render_to_string(f"emails/{name}_body.html", context)
     return subject, text, html
 
 

@@ -18,6 +18,7 @@ from allauth.socialaccount.models import SocialToken
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from errata.models import Membership, PatreonMembershipCheck, ReviewLink, User
 from errata.patreon.client import (
@@ -119,53 +120,73 @@ def review_link_admission(*, review_link: ReviewLink, user) -> Admission:
         return Admission(
             False,
             "no_campaign",
-            "This link is for the creator's patrons, but no Patreon campaign is connected yet.",
+            gettext(
+                "This link is for the creator's patrons, but no Patreon campaign is connected yet."
+            ),
         )
     if not signed_in or _patreon_token(user) is None:
         return Admission(
-            False, "sign_in", "This early cut is for patrons: sign in with Patreon to watch."
+            False,
+            "sign_in",
+            gettext("This early cut is for patrons: sign in with Patreon to watch."),
         )
     check = membership_check(user=user, campaign_id=team.patreon_campaign_id)
     minimum = review_link.patreon_min_cents
     if check.status == Status.UNKNOWN:
         if check.error.startswith("token refused"):
             return Admission(
-                False, "sign_in", "Patreon asks you to sign in again to check your membership."
+                False,
+                "sign_in",
+                gettext("Patreon asks you to sign in again to check your membership."),
             )
         return Admission(
             False,
             "unreachable",
-            "Patreon could not be reached to check your membership. Try again in a minute.",
+            gettext(
+                "Patreon could not be reached to check your membership. Try again in a minute."
+            ),
         )
     if check.status == Status.FORMER:
         return Admission(
             False,
             "former",
-            f"Your pledge to {team.name} has ended. Pledge again on Patreon to watch this cut.",
+            gettext("Your pledge to %(team)s has ended. Pledge again on Patreon to watch this cut.")
+            % {"team": team.name},
         )
     if check.status == Status.DECLINED:
         return Admission(
             False,
             "declined",
-            "Patreon says your last payment was declined. Update your payment on Patreon, "
-            "then come back.",
+            gettext(
+                "Patreon says your last payment was declined. Update your payment on Patreon, "
+                "then come back."
+            ),
         )
     if check.status == Status.NONE:
         return Admission(
-            False, "not_member", f"Your Patreon account is not a patron of {team.name}."
+            False,
+            "not_member",
+            gettext("Your Patreon account is not a patron of %(team)s.") % {"team": team.name},
         )
     if check.entitled_cents == 0:
         return Admission(
             False,
             "free",
-            f"You follow {team.name} for free; this cut is for paying patrons.",
+            gettext("You follow %(team)s for free; this cut is for paying patrons.")
+            % {"team": team.name},
         )
     if check.entitled_cents < minimum:
         return Admission(
             False,
             "tier",
-            f"This cut is for patrons of {_money(minimum)} a month or more; your tier "
-            f"({', '.join(check.tier_titles) or _money(check.entitled_cents)}) is "
-            f"{_money(check.entitled_cents)}.",
+            gettext(
+                "This cut is for patrons of %(minimum)s a month or more; your tier (%(tier)s) "
+                "is %(amount)s."
+            )
+            % {
+                "minimum": _money(minimum),
+                "tier": ", ".join(check.tier_titles) or _money(check.entitled_cents),
+                "amount": _money(check.entitled_cents),
+            },
         )
     return ADMITTED

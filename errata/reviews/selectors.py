@@ -24,6 +24,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Floor
+from django.utils.translation import gettext, ngettext
 
 from errata.core.queries import count_subquery
 from errata.models import Comment, Cut, Finding, MeToo, Reviewer, ReviewLink
@@ -268,13 +269,14 @@ class Timeline:
     def summary(self) -> str:
         """The bar in words, for screen readers: where reports cluster most."""
         if not self.markers:
-            return "No reports yet."
+            return gettext("No reports yet.")
         top = sorted(self.markers, key=lambda m: (-m.count, m.start_s))[:3]
         places = ", ".join(
-            f"{format_time(m.start_s)} ({m.count} report{'s' if m.count != 1 else ''})"
+            ngettext("%(time)s (%(count)s report)", "%(time)s (%(count)s reports)", m.count)
+            % {"time": format_time(m.start_s), "count": m.count}
             for m in sorted(top, key=lambda m: m.start_s)
         )
-        return f"Reports cluster at {places}."
+        return gettext("Reports cluster at %(places)s.") % {"places": places}
 
 
 def review_timeline(

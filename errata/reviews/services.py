@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from errata.core.events import comment_created, send_on_commit
 from errata.core.queue import enqueue
@@ -25,15 +26,20 @@ def comment_validate_timestamp(*, cut: Cut, timestamp_s: float | None) -> None:
         return
     if timestamp_s < 0:
         raise ValidationError(
-            {"timestamp_s": f"The time {timestamp_s:g} s is negative; times start at 0:00."}
+            {
+                "timestamp_s": gettext(
+                    "The time %(timestamp_s)s s is negative; times start at 0:00."
+                )
+                % {"timestamp_s": format(timestamp_s, "g")}
+            }
         )
     if timestamp_s > cut.duration_s:
         raise ValidationError(
             {
-                "timestamp_s": (
-                    f"The time {format_time(timestamp_s)} is past the end of this cut "
-                    f"({format_time(cut.duration_s)})."
+                "timestamp_s": gettext(
+                    "The time %(time)s is past the end of this cut (%(duration)s)."
                 )
+                % {"time": format_time(timestamp_s), "duration": format_time(cut.duration_s)}
             }
         )
 
@@ -58,7 +64,7 @@ def comment_create(
     broker is down the comment stays pending and the periodic sweep queues it again.
     """
     if not text or not text.strip():
-        raise ValidationError({"text": "A comment needs some text."})
+        raise ValidationError({"text": gettext("A comment needs some text.")})
     if len(text) > COMMENT_MAX_LENGTH:
         raise ValidationError(
             {
@@ -70,7 +76,9 @@ def comment_create(
         )
     comment_validate_timestamp(cut=cut, timestamp_s=timestamp_s)
     if parent is not None and parent.cut_id != cut.pk:
-        raise ValidationError({"parent": "A reply must be on the same cut as its comment."})
+        raise ValidationError(
+            {"parent": gettext("A reply must be on the same cut as its comment.")}
+        )
 
     with transaction.atomic():
         comment = Comment.objects.create(
@@ -111,13 +119,15 @@ class ReviewLinkClosed(PermissionDenied):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(
-            "This review link was revoked by the creator."
+            gettext("This review link was revoked by the creator.")
             if reason == "revoked"
-            else "This review link has expired."
+            else gettext("This review link has expired.")
         )
 
 
-REVIEW_LINK_READ_ONLY_MESSAGE = "Commenting is turned off for this link; you can watch and read."
+REVIEW_LINK_READ_ONLY_MESSAGE = gettext_lazy(
+    "Commenting is turned off for this link; you can watch and read."
+)
 
 
 def review_link_create(
@@ -135,16 +145,18 @@ def review_link_create(
     for patrons opens only for members of the team's Patreon campaign (errata.patreon)."""
     label = " ".join(label.split())
     if len(label) > 150:
-        raise ValidationError({"label": "A label can be at most 150 characters."})
+        raise ValidationError({"label": gettext("A label can be at most 150 characters.")})
     if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "An expiry date must be in the future."})
+        raise ValidationError({"expires_at": gettext("An expiry date must be in the future.")})
     if patreon_min_cents < 0:
-        raise ValidationError({"patreon_min_cents": "A minimum tier cannot be negative."})
+        raise ValidationError({"patreon_min_cents": gettext("A minimum tier cannot be negative.")})
     if patreon_required and not cut.video.team.patreon_campaign_id:
         raise ValidationError(
             {
-                "patreon_required": "Connect the team's Patreon campaign first (on the team's "
-                "page), so patrons can be checked."
+                "patreon_required": gettext(
+                    "Connect the team's Patreon campaign first (on the team's "
+                    "page), so patrons can be checked."
+                )
             }
         )
     with transaction.atomic():
@@ -184,15 +196,19 @@ def reviewer_guest_create(*, display_name: str, email: str = "") -> Reviewer:
     """A named guest on a review link. The page remembers them in a cookie for that link."""
     name = " ".join((display_name or "").split())
     if not name:
-        raise ValidationError({"name": "Tell us your name, so the creator can credit you."})
+        raise ValidationError(
+            {"name": gettext("Tell us your name, so the creator can credit you.")}
+        )
     if len(name) > 150:
-        raise ValidationError({"name": "A name can be at most 150 characters."})
+        raise ValidationError({"name": gettext("A name can be at most 150 characters.")})
     email = (email or "").strip()
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            raise ValidationError({"email": "That email address does not look right."}) from None
+            raise ValidationError(
+                {"email": gettext("That email address does not look right.")}
+            ) from None
     return Reviewer.objects.create(display_name=name, email=email)
 
 
@@ -236,12 +252,14 @@ def review_comment_create(
         cut = Cut.objects.select_related("video").get(pk=link.cut_id)
         if parent is not None:
             if parent.cut_id != cut.pk:
-                raise ValidationError({"parent": "That comment is not on this cut."})
+                raise ValidationError({"parent": gettext("That comment is not on this cut.")})
             if parent.parent_id is not None:
                 parent = Comment.objects.get(pk=parent.parent_id)
             own = reviewer is not None and parent.reviewer_id == reviewer.pk
             if not (link.show_others_comments or own or parent.author_role == Comment.Role.CREATOR):
-                raise ValidationError({"parent": "You can only reply to your own comments here."})
+                raise ValidationError(
+                    {"parent": gettext("You can only reply to your own comments here.")}
+                )
         author = _review_author(
             reviewer=reviewer, user=user, guest_name=guest_name, guest_email=guest_email
         )
@@ -277,14 +295,20 @@ def metoo_add(
         link = _review_link_lock(review_link)
         finding = Finding.objects.select_related("comment").get(pk=finding.pk)
         if finding.comment.cut_id != link.cut_id:
-            raise ValidationError({"finding": "That report is not on this cut."})
+            raise ValidationError({"finding": gettext("That report is not on this cut.")})
         if not link.show_others_comments:
-            raise ValidationError({"finding": "Reports of others are not shown on this link."})
+            raise ValidationError(
+                {"finding": gettext("Reports of others are not shown on this link.")}
+            )
         if finding.state == Finding.State.DISMISSED:
-            raise ValidationError({"finding": "The creator has already set this report aside."})
+            raise ValidationError(
+                {"finding": gettext("The creator has already set this report aside.")}
+            )
         author = _review_author(
             reviewer=reviewer, user=user, guest_name=guest_name, guest_email=guest_email
         )
         if finding.comment.reviewer_id == author.pk:
-            raise ValidationError({"finding": "This is your own report; it already counts."})
+            raise ValidationError(
+                {"finding": gettext("This is your own report; it already counts.")}
+            )
         return MeToo.objects.get_or_create(finding=finding, reviewer=author)

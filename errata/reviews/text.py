@@ -10,6 +10,7 @@ import nh3
 from django.core.exceptions import ValidationError
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from errata.triage.timestamps import extract_timestamps, format_time, parse_time
 
@@ -89,7 +90,9 @@ def comment_time(*, text: str, chip: str, source: str, duration_s: float) -> flo
         return None
     seconds = parse_time(chip)
     if seconds is None:
-        raise ValidationError({"time": f"“{chip[:20]}” is not a time; type it like 6:03."})
+        raise ValidationError(
+            {"time": _("“%(chip)s” is not a time; type it like 6:03.") % {"chip": chip[:20]}}
+        )
     return seconds
 
 

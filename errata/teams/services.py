@@ -7,11 +7,13 @@ import zoneinfo
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from errata.core.errors import ErrataConflict
 from errata.core.events import invitation_created, send_on_commit
@@ -25,28 +27,28 @@ def team_create(*, user: User, name: str, slug: str = "") -> Team:
     """A new team with the user as its owner. The slug comes from the name unless given."""
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError({"name": "A team needs a name."})
+        raise ValidationError({"name": _("A team needs a name.")})
     if len(name) > 150:
-        raise ValidationError({"name": "A team's name can be at most 150 characters."})
+        raise ValidationError({"name": _("A team's name can be at most 150 characters.")})
     if "\x00" in name:
-        raise ValidationError({"name": "A name cannot hold a NUL character."})
+        raise ValidationError({"name": _("A name cannot hold a NUL character.")})
     slug = slugify(slug or name)[:80]
     if not slug:
-        raise ValidationError({"slug": "Use letters or digits in the name or the short name."})
+        raise ValidationError({"slug": _("Use letters or digits in the name or the short name.")})
     try:
         with transaction.atomic():
             team = Team.objects.create(name=name, slug=slug)
             Membership.objects.create(team=team, user=user, role=Membership.Role.OWNER)
     except IntegrityError:
         raise ValidationError(
-            {"slug": f"The short name {slug!r} is taken; pick another."}
+            {"slug": _("The short name %(slug)s is taken; pick another.") % {"slug": repr(slug)}}
         ) from None
     return team
 
 
 def _require_owner(*, team: Team, user: User) -> None:
     if not Membership.objects.filter(team=team, user=user, role=Membership.Role.OWNER).exists():
-        raise PermissionDenied("Only the team's owners can invite people and change the team.")
+        raise PermissionDenied(_("Only the team's owners can invite people and change the team."))
 
 
 def invitation_create(
@@ -60,15 +62,30 @@ def invitation_create(
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError({"email": "That email address does not look right."}) from None
+        raise ValidationError({"email": _("That email address does not look right.")}) from None
     if len(email) > 254:
-        raise ValidationError({"email": "An email address is at most 254 characters."})
+        raise ValidationError({"email": _("An email address is at most 254 characters.")})
     if role not in Membership.Role.values:
-        raise ValidationError({"role": f"A role is one of {', '.join(Membership.Role.values)}."})
+        raise ValidationError(
+            {
+                "role": _("A role is one of %(values)s.")
+                % {"values": ", ".join(Membership.Role.values)}
+            }
+        )
     if not 1 <= days <= INVITATION_MAX_DAYS:
-        raise ValidationError({"days": f"An invitation lasts 1 to {INVITATION_MAX_DAYS} days."})
+        raise ValidationError(
+            {
+                "days": _("An invitation lasts 1 to %(invitation_max_days)s days.")
+                % {"invitation_max_days": INVITATION_MAX_DAYS}
+            }
+        )
     if Membership.objects.filter(team=team, user__email__iexact=email).exists():
-        raise ValidationError({"email": f"{email} is already a member of {team.name}."})
+        raise ValidationError(
+            {
+                "email": _("%(email)s is already a member of %(name)s.")
+                % {"email": email, "name": team.name}
+            }
+        )
     expires_at = timezone.now() + timedelta(days=days)
     with transaction.atomic():
         open_one = (
@@ -103,14 +120,20 @@ def _answer(*, invitation: Invitation, user: User, state: str) -> Invitation:
         current = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if current.state != Invitation.State.PENDING:
             raise ErrataConflict(
-                f"This invitation was already {current.get_state_display().lower()}."
+                _("This invitation was already %(lower)s.")
+                % {"lower": current.get_state_display().lower()}
             )
         if current.expires_at <= timezone.now():
-            raise ErrataConflict("This invitation has expired; ask the team's owner for a new one.")
+            raise ErrataConflict(
+                _("This invitation has expired; ask the team's owner for a new one.")
+            )
         if not _user_has_address(user=user, email=current.email):
             raise PermissionDenied(
-                f"This invitation is for {current.email}. Sign in with that address (or add and "
-                "confirm it in your account's email settings) to answer it."
+                _(
+                    "This invitation is for %(email)s. Sign in with that address (or add and "
+                    "confirm it in your account's email settings) to answer it."
+                )
+                % {"email": current.email}
             )
         current.state = state
         current.answered_by = user
@@ -150,7 +173,7 @@ def team_patreon_campaign_set(*, team: Team, user: User, campaign_id: str) -> Te
     campaign_id = (campaign_id or "").strip()
     if campaign_id and (not campaign_id.isdigit() or len(campaign_id) > 32):
         raise ValidationError(
-            {"patreon_campaign_id": "A Patreon campaign id is a number, such as 1234567."}
+            {"patreon_campaign_id": _("A Patreon campaign id is a number, such as 1234567.")}
         )
     Team.objects.filter(pk=team.pk).update(patreon_campaign_id=campaign_id)
     team.patreon_campaign_id = campaign_id
@@ -165,8 +188,28 @@ def user_time_zone_set(*, user: User, time_zone: str) -> User:
             zoneinfo.ZoneInfo(time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise ValidationError(
-                {"time_zone": f"{time_zone!r} is not a time zone (use a name like Europe/Paris)."}
+                {
+                    "time_zone": _(
+                        "%(time_zone)s is not a time zone (use a name like Europe/Paris)."
+                    )
+                    % {"time_zone": repr(time_zone)}
+                }
             ) from None
     User.objects.filter(pk=user.pk).update(time_zone=time_zone)
     user.time_zone = time_zone
+    return user
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """The language pages and mails use for this member; blank follows their browser."""
+    language = (language or "").strip()
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            {
+                "language": _("%(language)s is not one of this site's languages.")
+                % {"language": repr(language)}
+            }
+        )
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
     return user

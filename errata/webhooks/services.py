@@ -35,6 +35,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from errata.core.bulk import rows_delete
 from errata.core.errors import ErrataConflict
@@ -153,7 +154,7 @@ def delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
     body), to the endpoint's current URL with its current secret."""
     endpoint = WebhookEndpoint.objects.get(pk=delivery.endpoint_id)
     if not endpoint.is_active:
-        raise ErrataConflict("This webhook endpoint is turned off; turn it on to replay.")
+        raise ErrataConflict(_("This webhook endpoint is turned off; turn it on to replay."))
     with transaction.atomic():
         replay = WebhookDelivery.objects.create(
             endpoint=endpoint,

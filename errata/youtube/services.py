@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from errata.catalog.services import TranscriptImportResult, transcript_import
 from errata.catalog.transcripts import TranscriptFileError, transcript_read
@@ -71,7 +72,11 @@ def youtube_video_id(text: str) -> str:
     if match:
         return match.group(1)
     raise ValidationError(
-        {"youtube_video": "Give the video's address (https://www.youtube.com/watch?v=...) or id."}
+        {
+            "youtube_video": gettext(
+                "Give the video's address (https://www.youtube.com/watch?v=...) or id."
+            )
+        }
     )
 
 
@@ -344,7 +349,9 @@ def youtube_captions_import(*, cut: Cut, user: User) -> TranscriptImportResult:
     track written by a person is preferred to YouTube's automatic one."""
     connection = YouTubeConnection.objects.filter(cut=cut).first()
     if connection is None:
-        raise ValidationError({"youtube_video": "Connect this cut to its YouTube video first."})
+        raise ValidationError(
+            {"youtube_video": gettext("Connect this cut to its YouTube video first.")}
+        )
     token = (
         SocialToken.objects.filter(account__user=user, account__provider="google")
         .order_by("-pk")
@@ -354,8 +361,10 @@ def youtube_captions_import(*, cut: Cut, user: User) -> TranscriptImportResult:
     if not token:
         raise ValidationError(
             {
-                "youtube_video": "Captions are downloaded with the video owner's permission: "
-                "connect your Google account (Account > Connected accounts) and try again."
+                "youtube_video": gettext(
+                    "Captions are downloaded with the video owner's permission: "
+                    "connect your Google account (Account > Connected accounts) and try again."
+                )
             }
         )
     credentials = Credentials(access_token=token)
@@ -363,15 +372,19 @@ def youtube_captions_import(*, cut: Cut, user: User) -> TranscriptImportResult:
         tracks = captions_list(video_id=connection.youtube_video_id, credentials=credentials)
         tracks = [t for t in tracks if isinstance(t.get("snippet"), dict) and t.get("id")]
         if not tracks:
-            raise ValidationError({"youtube_video": "This video has no caption tracks."})
+            raise ValidationError({"youtube_video": gettext("This video has no caption tracks.")})
         tracks.sort(
             key=lambda t: (t["snippet"].get("trackKind") == "asr", t["snippet"].get("language", ""))
         )
         text = caption_download(caption_id=str(tracks[0]["id"]), credentials=credentials)
     except YouTubeError as error:
-        raise ValidationError({"youtube_video": f"YouTube refused the captions: {error}"}) from None
+        raise ValidationError(
+            {"youtube_video": gettext("YouTube refused the captions: %(error)s") % {"error": error}}
+        ) from None
     try:
         cues = transcript_read(text, filename="YouTube captions")
     except TranscriptFileError as error:
-        raise ValidationError({"youtube_video": f"YouTube's captions: {error}"}) from None
+        raise ValidationError(
+            {"youtube_video": gettext("YouTube's captions: %(error)s") % {"error": error}}
+        ) from None
     return transcript_import(cut=cut, cues=cues, source=TranscriptLine.Source.YOUTUBE)

@@ -7,6 +7,9 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.utils import translation
+
 from errata.catalog.selectors import (
     cut_spans_in_order,
 )
@@ -103,7 +106,9 @@ def short_description(erratum: Erratum) -> str:
     """The title without the "Typo at 6:03: " that default titles start with (the checklist
     prints the time and category in their own columns)."""
     title = " ".join(erratum.title.split())
-    label = Category(erratum.category).label if erratum.category in Category.values else ""
+    # Default titles are written in the site's language (findings.titles).
+    with translation.override(settings.LANGUAGE_CODE):
+        label = str(Category(erratum.category).label) if erratum.category in Category.values else ""
     where = f" at {format_time(erratum.timestamp_s)}" if erratum.timestamp_s is not None else ""
     for prefix in (f"{label}{where}: ", f"{label}: "):
         if label and title.startswith(prefix) and len(title) > len(prefix):

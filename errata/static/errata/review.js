@@ -7,6 +7,9 @@
   var configElement = document.getElementById("review-config");
   if (!configElement) return;
   var config = JSON.parse(configElement.textContent);
+  // Words in the page's language (the view translates them); English when a key is missing.
+  var messages = config.messages || {};
+  function message(key, fallback) { return messages[key] || fallback; }
   var COMMENT_KEY = "c";
   // The list may be fetched again around the playhead at most this often.
   var REFETCH_MS = 1500;
@@ -149,7 +152,7 @@
     if (label) label.hidden = true;
     var embed = document.getElementById("player-embed");
     if (embed) embed.textContent = "";
-    announce("The video did not load. Comments have no time unless you type one.");
+    announce(message("videoFailed", "The video did not load. Comments have no time unless you type one."));
   }
 
   var player = makePlayer();
@@ -193,13 +196,13 @@
       parent.value = options.replyTo;
       document.getElementById("replying-to-name").textContent = options.replyName || "";
       replying.hidden = false;
-      if (title) title.textContent = "Reply";
+      if (title) title.textContent = message("reply", "Reply");
       if (timeRow) timeRow.hidden = true;
       setChip(null, "");
     } else {
       parent.value = "";
       replying.hidden = true;
-      if (title) title.textContent = "New comment";
+      if (title) title.textContent = message("newComment", "New comment");
       if (timeRow) timeRow.hidden = false;
       var source = document.getElementById("time-source");
       // A time the patron typed or set by hand stays; otherwise it is where the player is now.
@@ -269,7 +272,7 @@
       if (!isNaN(t)) {
         player.seek(t);
         following.lastUserAction = 0;
-        announce("Playing from " + formatTime(t));
+        announce(message("playingFrom", "Playing from %(time)s").replace("%(time)s", formatTime(t)));
       }
       return;
     }

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from errata.reviews.services import COMMENT_MAX_LENGTH, comment_validate_timestamp
 from errata.reviews.text import TIME_SOURCES, comment_time
@@ -20,10 +23,12 @@ class ReviewCommentForm(forms.Form):
         strip=False,
         max_length=COMMENT_MAX_LENGTH,
         error_messages={
-            "required": "Write something first.",
-            "max_length": (
-                f"A comment can be at most {COMMENT_MAX_LENGTH:,} characters; "
-                "this one has %(show_value)s."
+            "required": gettext_lazy("Write something first."),
+            "max_length": format_lazy(
+                gettext_lazy(
+                    "A comment can be at most {limit} characters; this one has %(show_value)s."
+                ),
+                limit=f"{COMMENT_MAX_LENGTH:,}",
             ),
         },
     )
@@ -43,13 +48,13 @@ class ReviewCommentForm(forms.Form):
     def clean_text(self) -> str:
         text = self.cleaned_data["text"]
         if not text.strip():
-            raise ValidationError("Write something first.")
+            raise ValidationError(_("Write something first."))
         return text
 
     def clean(self) -> dict:
         data = super().clean()
         if self.needs_name and not (data.get("name") or "").strip():
-            self.add_error("name", "Tell us your name, so the creator can credit you.")
+            self.add_error("name", _("Tell us your name, so the creator can credit you."))
         if "text" not in data:
             return data
         try:

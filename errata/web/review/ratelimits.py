@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import ngettext
 
 WINDOW_S = 60
 
@@ -40,10 +41,13 @@ class RateLimited:
 
     @property
     def message(self) -> str:
-        return (
-            "You are posting faster than we can take it. "
-            f"Please wait {self.retry_after_s} seconds and try again."
-        )
+        return ngettext(
+            "You are posting faster than we can take it. Please wait %(count)s second and "
+            "try again.",
+            "You are posting faster than we can take it. Please wait %(count)s seconds and "
+            "try again.",
+            self.retry_after_s,
+        ) % {"count": self.retry_after_s}
 
 
 def client_ip(request: HttpRequest) -> str:

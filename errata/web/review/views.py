@@ -15,6 +15,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -121,18 +124,20 @@ def _remember(response: HttpResponse, link: ReviewLink, viewer: Viewer, reviewer
 REFUSALS = {
     "unknown": (
         404,
-        "This review link does not exist",
-        "Check the address, or ask the creator for the link again.",
+        gettext_lazy("This review link does not exist"),
+        gettext_lazy("Check the address, or ask the creator for the link again."),
     ),
     "revoked": (
         410,
-        "This review link was revoked",
-        "The creator has closed it. Ask them for a new link if you should still have access.",
+        gettext_lazy("This review link was revoked"),
+        gettext_lazy(
+            "The creator has closed it. Ask them for a new link if you should still have access."
+        ),
     ),
     "expired": (
         410,
-        "This review link has expired",
-        "Ask the creator for a new link if you should still have access.",
+        gettext_lazy("This review link has expired"),
+        gettext_lazy("Ask the creator for a new link if you should still have access."),
     ),
 }
 
@@ -158,7 +163,7 @@ def _patreon_gate(request: HttpRequest, link: ReviewLink, admission: Admission) 
         query = urlencode({"process": "login", "next": link.get_absolute_url()})
         sign_in_url = f"{reverse('patreon_login')}?{query}"
     context = {
-        "title": "For patrons",
+        "title": _("For patrons"),
         "detail": admission.message,
         "reason": admission.reason,
         "link": link,
@@ -229,7 +234,8 @@ def review_page(request: HttpRequest, link: ReviewLink) -> HttpResponse:
         count=review_comment_count(review_link=link, reviewer_id=viewer.reviewer_id),
         form=ReviewCommentForm(cut=link.cut, needs_name=viewer.needs_name),
         max_length=COMMENT_MAX_LENGTH,
-        max_length_label=f"{COMMENT_MAX_LENGTH:,}",
+        # "5,000" in English, "5.000" in German.
+        max_length_label=number_format(COMMENT_MAX_LENGTH, force_grouping=True),
         config={
             "kind": source.kind,
             "src": source.src,
@@ -239,6 +245,16 @@ def review_page(request: HttpRequest, link: ReviewLink) -> HttpResponse:
             "duration": link.cut.duration_s,
             "canComment": link.can_comment,
             "commentsUrl": reverse("errata:review-comments", args=[link.token]),
+            # The few words review.js writes itself, in the page's language: carried in this
+            # config rather than Django's JavaScriptCatalog, so the page makes no extra request.
+            "messages": {
+                "videoFailed": _(
+                    "The video did not load. Comments have no time unless you type one."
+                ),
+                "reply": _("Reply"),
+                "newComment": _("New comment"),
+                "playingFrom": _("Playing from %(time)s"),
+            },
         },
     )
     response = render(request, "errata/review/page.html", context)
@@ -338,7 +354,7 @@ def _form_errors_from(form: ReviewCommentForm, error: ValidationError) -> None:
 def review_comment_create(request: HttpRequest, link: ReviewLink) -> HttpResponse:
     viewer = _viewer(request)
     if not link.can_comment:
-        return HttpResponse(REVIEW_LINK_READ_ONLY_MESSAGE, status=403)
+        return HttpResponse(str(REVIEW_LINK_READ_ONLY_MESSAGE), status=403)
     form = ReviewCommentForm(request.POST, cut=link.cut, needs_name=viewer.needs_name)
     if not form.is_valid():
         return _comment_box(request, link, viewer, form, status=400)
@@ -353,7 +369,7 @@ def review_comment_create(request: HttpRequest, link: ReviewLink) -> HttpRespons
     if data.get("parent"):
         parent = review_comment_parent(review_link=link, pk=data["parent"])
         if parent is None:
-            form.add_error(None, "The comment you are replying to is gone.")
+            form.add_error(None, _("The comment you are replying to is gone."))
             return _comment_box(request, link, viewer, form, status=400)
     try:
         comment = reviews_services.review_comment_create(
@@ -403,7 +419,7 @@ def _comment_posted(
         )
         posted["show_earlier"] = posted["show_later"] = True
         when = clock(cursor.list_time) if cursor and cursor.list_time < 1e9 else ""
-        where = f"posted at {when}" if when else "posted"
+        where = when
     posted["timeline"] = review_timeline(review_link=link, reviewer_id=viewer.reviewer_id)
     posted["count"] = review_comment_count(review_link=link, reviewer_id=viewer.reviewer_id)
     form = ReviewCommentForm(cut=link.cut, needs_name=False)
@@ -413,7 +429,11 @@ def _comment_posted(
         viewer,
         form,
         open_box=False,
-        message=f"Thank you — your comment was {where}.",
+        message=(
+            _("Thank you — your comment was posted at %(time)s.") % {"time": where}
+            if where
+            else _("Thank you — your comment was posted.")
+        ),
         posted=posted,
     )
 

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from errata.core.errors import error_text
@@ -24,22 +26,27 @@ from errata.webhooks.selectors import team_channel, team_channels
 
 class ChannelForm(forms.Form):
     kind = forms.ChoiceField(
-        choices=[(k, WebhookEndpoint.Kind(k).label) for k in ("discord", "slack")], label="Where"
+        choices=[(k, WebhookEndpoint.Kind(k).label) for k in ("discord", "slack")],
+        label=gettext_lazy("Where"),
     )
     url = forms.URLField(
         max_length=500,
-        label="Incoming webhook URL",
+        label=gettext_lazy("Incoming webhook URL"),
         assume_scheme="https",
-        help_text="Discord: channel settings > Integrations > Webhooks. Slack: an app's "
-        "Incoming Webhooks page.",
+        help_text=gettext_lazy(
+            "Discord: channel settings > Integrations > Webhooks. Slack: an app's "
+            "Incoming Webhooks page."
+        ),
     )
     events = forms.MultipleChoiceField(
         choices=[(e, WebhookEvent(e).label) for e in CHAT_EVENTS],
         widget=forms.CheckboxSelectMultiple,
         initial=list(CHAT_EVENTS),
-        label="Post",
+        label=gettext_lazy("Post"),
     )
-    description = forms.CharField(max_length=200, required=False, label="Note (optional)")
+    description = forms.CharField(
+        max_length=200, required=False, label=gettext_lazy("Note (optional)")
+    )
 
 
 def _page(request: HttpRequest, team, form: ChannelForm, status: int = 200) -> HttpResponse:
@@ -84,7 +91,9 @@ def channel_new(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, error_text(error))
         else:
             messages.success(
-                request, f"{channel.get_kind_display()} added. Send it a test message below."
+                request,
+                _("%(kind)s added. Send it a test message below.")
+                % {"kind": channel.get_kind_display()},
             )
             return redirect("errata:studio:channels", team.slug)
     return _page(request, team, form, status=400)
@@ -98,7 +107,7 @@ def channel_test(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if channel is None:
         raise Http404("No such channel.")
     channel_test_send(endpoint=channel)
-    messages.info(request, "Test message sent; its delivery is listed below.")
+    messages.info(request, _("Test message sent; its delivery is listed below."))
     return redirect("errata:studio:channels", team.slug)
 
 
@@ -112,5 +121,5 @@ def channel_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if channel is None:
         raise Http404("No such channel.")
     channel_remove(endpoint=channel)
-    messages.success(request, "Channel removed; it hears nothing more.")
+    messages.success(request, _("Channel removed; it hears nothing more."))
     return redirect("errata:studio:channels", team.slug)

@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from errata.catalog.selectors import (
@@ -140,24 +142,38 @@ def cut_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _cut_created_message(result: NewCutResult) -> str:
-    parts = [f"Cut {result.cut.number} added"]
     if result.timeline:
-        parts.append(f"with {result.timeline.spans} scene spans")
-    message = " ".join(parts) + "."
+        message = ngettext(
+            "Cut %(number)s added with %(count)s scene span.",
+            "Cut %(number)s added with %(count)s scene spans.",
+            result.timeline.spans,
+        ) % {"number": result.cut.number, "count": result.timeline.spans}
+    else:
+        message = _("Cut %(number)s added.") % {"number": result.cut.number}
     if result.cut.media_file:
-        message += " Its video is being processed (progress below)."
+        message += " " + _("Its video is being processed (progress below).")
     if result.carried:
         message += " " + _carried_message(result.carried)
     return message
 
 
 def _carried_message(carried: CarryResult) -> str:
-    message = (
-        f"Carried {carried.errata} open errata and {carried.findings} findings to the new "
-        "timeline by scene."
-    )
+    errata = ngettext("%(count)s open erratum", "%(count)s open errata", carried.errata) % {
+        "count": carried.errata
+    }
+    findings = ngettext("%(count)s finding", "%(count)s findings", carried.findings) % {
+        "count": carried.findings
+    }
+    message = _("Carried %(errata)s and %(findings)s to the new timeline by scene.") % {
+        "errata": errata,
+        "findings": findings,
+    }
     if carried.without_scene:
-        message += f" {carried.without_scene} had no scene on the new timeline and kept their time."
+        message += " " + ngettext(
+            "%(count)s had no scene on the new timeline and kept its time.",
+            "%(count)s had no scene on the new timeline and kept their time.",
+            carried.without_scene,
+        ) % {"count": carried.without_scene}
     return message
 
 
@@ -194,7 +210,11 @@ def review_link_new(request: HttpRequest, slug: str, number: int) -> HttpRespons
     except ValidationError as error:
         messages.error(request, error_text(error))
     else:
-        messages.success(request, f"Review link made: {settings.SITE_URL}{link.get_absolute_url()}")
+        messages.success(
+            request,
+            _("Review link made: %(site_url)s%(get_absolute_url)s")
+            % {"site_url": settings.SITE_URL, "get_absolute_url": link.get_absolute_url()},
+        )
     return redirect("errata:studio:cut", slug, number)
 
 
@@ -207,9 +227,12 @@ def review_link_revoke(request: HttpRequest, slug: str, number: int, pk: int) ->
     if link is None:
         raise Http404("No such review link on this cut.")
     if reviews_services.review_link_revoke(review_link=link):
-        messages.success(request, f"Revoked “{link.label or 'review link'}”: it no longer opens.")
+        messages.success(
+            request,
+            _("Revoked “%(link)s”: it no longer opens.") % {"link": link.label or "review link"},
+        )
     else:
-        messages.info(request, "That link was already revoked.")
+        messages.info(request, _("That link was already revoked."))
     return redirect("errata:studio:cut", slug, number)
 
 
@@ -226,7 +249,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     if data is not None and all(form.is_valid() for _, form in rows):
         for membership, form in rows:
             membership_digest_set(membership=membership, digest=form.cleaned_data["digest"])
-        messages.success(request, "Saved your notification settings.")
+        messages.success(request, _("Saved your notification settings."))
         return redirect("errata:studio:notification_settings")
     return render(
         request,

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from errata.catalog.selectors import spoken_lines_at, video_latest_cut, video_scene_names
@@ -152,7 +153,10 @@ def _erratum_done(request: HttpRequest, erratum: Erratum, notice: str) -> HttpRe
 def erratum(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     erratum = _erratum(request, slug, pk)
     if erratum.merged_into_id:
-        messages.info(request, f"Erratum #{erratum.pk} was merged into this one.")
+        messages.info(
+            request,
+            _("Erratum #%(erratum_id)s was merged into this one.") % {"erratum_id": erratum.pk},
+        )
         return redirect("errata:studio:erratum", slug, erratum.merged_into_id)
     return render(request, "errata/studio/erratum.html", _erratum_context(erratum))
 
@@ -214,7 +218,10 @@ def erratum_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return _status_refused(request, erratum, str(error), 409, from_board, form)
     except ValidationError as error:
         return _status_refused(request, erratum, error_text(error), 400, from_board, form)
-    notice = f"Erratum #{changed.pk} is now {changed.get_status_display().lower()}"
+    notice = _("Erratum #%(pk)s is now %(status)s") % {
+        "pk": changed.pk,
+        "status": changed.get_status_display().lower(),
+    }
     if changed.status in (Erratum.Status.FIXED, Erratum.Status.VERIFIED):
         notice += f" (fixed in cut {changed.fixed_in_cut.number})"
     if from_board and request.htmx:
@@ -268,7 +275,9 @@ def erratum_merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return _erratum_page(request, erratum, alert=str(error), status=409, merge_form=form)
     except ValidationError as error:
         return _erratum_page(request, erratum, alert=error_text(error), status=400, merge_form=form)
-    messages.success(request, f"Erratum #{erratum.pk} was merged into this one.")
+    messages.success(
+        request, _("Erratum #%(erratum_id)s was merged into this one.") % {"erratum_id": erratum.pk}
+    )
     url = reverse("errata:studio:erratum", args=[slug, target.pk])
     if request.htmx:
         response = HttpResponse(status=204)
@@ -287,7 +296,7 @@ def erratum_remove_finding(
     finding = erratum_finding(erratum=erratum, pk=finding_pk)
     if finding is None:
         return _erratum_page(
-            request, erratum, alert="That report is no longer in this erratum.", status=409
+            request, erratum, alert=_("That report is no longer in this erratum."), status=409
         )
     try:
         finding_remove_from_erratum(finding=finding, actor=request.user)

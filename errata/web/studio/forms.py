@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from errata.catalog.selectors import scene_by_name, video_cuts_newest_first
 from errata.media.uploads import MediaRefused, video_container_of
@@ -40,13 +42,14 @@ class TimeField(forms.CharField):
     def to_python(self, value) -> float | None:
         value = super().to_python(value)
         if len(value) > 20:
-            raise forms.ValidationError("A time is at most 20 characters.")
+            raise forms.ValidationError(_("A time is at most 20 characters."))
         if value in self.empty_values:
             return None
         seconds = parse_time(value)
         if seconds is None:
             raise forms.ValidationError(
-                f"{value!r} is not a time; write it as m:ss (6:03) or in seconds (363)."
+                _("%(value)s is not a time; write it as m:ss (6:03) or in seconds (363).")
+                % {"value": repr(value)}
             )
         return seconds
 
@@ -65,12 +68,16 @@ def read_text_upload(upload: UploadedFile, *, what: str) -> str:
     """An uploaded text file as a string, refused clearly when it is too big or not text."""
     if upload.size and upload.size > TEXT_UPLOAD_MAX_BYTES:
         raise forms.ValidationError(
-            f"That {what} is {upload.size / 1024 / 1024:.1f} MB; a {what} is at most "
-            f"{TEXT_UPLOAD_MAX_BYTES // 1024 // 1024} MB."
+            _("That %(what)s is %(size)s MB; a %(what)s is at most %(limit)s MB.")
+            % {
+                "what": what,
+                "size": format(upload.size / 1024 / 1024, ".1f"),
+                "limit": TEXT_UPLOAD_MAX_BYTES // 1024 // 1024,
+            }
         )
     raw = upload.read()
     if b"\x00" in raw:
-        raise forms.ValidationError(f"That {what} is not a text file.")
+        raise forms.ValidationError(_("That %(what)s is not a text file.") % {"what": what})
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -92,7 +99,9 @@ class SceneNameField(forms.CharField):
 def scene_named(*, video: Video, name: str) -> Scene:
     scene = scene_by_name(video=video, name=name)
     if scene is None:
-        raise forms.ValidationError(f"There is no scene named {name.strip()!r} in this video.")
+        raise forms.ValidationError(
+            _("There is no scene named %(name)s in this video.") % {"name": repr(name.strip())}
+        )
     return scene
 
 
@@ -118,7 +127,7 @@ class AcceptForm(_SceneOfVideoForm):
     severity = forms.ChoiceField(choices=Erratum.Severity.choices, initial=Erratum.Severity.MEDIUM)
     remedy = forms.ChoiceField(choices=Remedy.choices)
     scene = SceneNameField()
-    timestamp = TimeField(required=False, label="Time")
+    timestamp = TimeField(required=False, label=gettext_lazy("Time"))
 
 
 class FindingEditForm(_SceneOfVideoForm):
@@ -128,7 +137,7 @@ class FindingEditForm(_SceneOfVideoForm):
         choices=[("", "(as suggested)"), *CATEGORY_CHOICES], required=False
     )
     scene = SceneNameField()
-    timestamp = TimeField(required=False, label="Time")
+    timestamp = TimeField(required=False, label=gettext_lazy("Time"))
 
 
 class ReplyForm(forms.Form):
@@ -137,7 +146,7 @@ class ReplyForm(forms.Form):
         max_length=COMMENT_MAX_LENGTH,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Your reply",
+        label=gettext_lazy("Your reply"),
     )
 
 
@@ -153,19 +162,23 @@ class ErratumEditForm(_SceneOfVideoForm):
     severity = forms.ChoiceField(choices=Erratum.Severity.choices)
     remedy = forms.ChoiceField(choices=Remedy.choices)
     scene = SceneNameField()
-    timestamp = TimeField(required=False, label="Time")
+    timestamp = TimeField(required=False, label=gettext_lazy("Time"))
     fix_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     corrected_line = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         max_length=2000,
-        label="Corrected subtitle line",
-        help_text="For a caption fix: the line as it should read; the corrected subtitle "
-        "export puts it in place of the line said at the erratum's time.",
+        label=gettext_lazy("Corrected subtitle line"),
+        help_text=gettext_lazy(
+            "For a caption fix: the line as it should read; the corrected subtitle "
+            "export puts it in place of the line said at the erratum's time."
+        ),
     )
-    correction_wrong = forms.CharField(max_length=200, required=False, label="Wrong (as it is)")
+    correction_wrong = forms.CharField(
+        max_length=200, required=False, label=gettext_lazy("Wrong (as it is)")
+    )
     correction_right = forms.CharField(
-        max_length=200, required=False, label="Right (as it should be)"
+        max_length=200, required=False, label=gettext_lazy("Right (as it should be)")
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -206,7 +219,7 @@ class ErratumMergeForm(forms.Form):
     """Merge into another erratum of the same cut, named by its number (the page suggests the
     nearest ones; a cut can hold hundreds, too many for a select)."""
 
-    target = forms.IntegerField(label="Merge into erratum #", min_value=1)
+    target = forms.IntegerField(label=gettext_lazy("Merge into erratum #"), min_value=1)
 
     def __init__(self, *args, targets, **kwargs) -> None:
         self.targets = targets
@@ -217,7 +230,8 @@ class ErratumMergeForm(forms.Form):
         target = self.targets.filter(pk=self.cleaned_data["target"]).first()
         if target is None:
             raise forms.ValidationError(
-                f"There is no erratum #{self.cleaned_data['target']} on this cut to merge into."
+                _("There is no erratum #%(target)s on this cut to merge into.")
+                % {"target": self.cleaned_data["target"]}
             )
         return target
 
@@ -228,31 +242,39 @@ class CutForm(forms.Form):
 
     label = forms.CharField(max_length=150, required=False, initial="Fixed")
     duration = TimeField(
-        label="Duration",
+        label=gettext_lazy("Duration"),
         required=False,
-        help_text="h:mm:ss, m:ss or seconds. With a media file, read from the video.",
+        help_text=gettext_lazy("h:mm:ss, m:ss or seconds. With a media file, read from the video."),
     )
     fps = forms.DecimalField(
-        max_digits=6, decimal_places=3, required=False, min_value=0.001, label="Frames per second"
+        max_digits=6,
+        decimal_places=3,
+        required=False,
+        min_value=0.001,
+        label=gettext_lazy("Frames per second"),
     )
     media_url = forms.URLField(
-        max_length=500, required=False, label="Media URL", assume_scheme="https"
+        max_length=500, required=False, label=gettext_lazy("Media URL"), assume_scheme="https"
     )
     media_file = forms.FileField(
         required=False,
-        label="Media file",
-        help_text="The video (MP4, MOV, MKV, WebM...): Errata makes a copy every browser plays.",
+        label=gettext_lazy("Media file"),
+        help_text=gettext_lazy(
+            "The video (MP4, MOV, MKV, WebM...): Errata makes a copy every browser plays."
+        ),
     )
     timeline = forms.FileField(
         required=False,
-        label="Timeline",
-        help_text="An EDL (.edl), OpenTimelineIO (.otio), FCP XML (.xml, .fcpxml) or CSV file.",
+        label=gettext_lazy("Timeline"),
+        help_text=gettext_lazy(
+            "An EDL (.edl), OpenTimelineIO (.otio), FCP XML (.xml, .fcpxml) or CSV file."
+        ),
     )
     carry_from = forms.ModelChoiceField(
         queryset=Cut.objects.none(),
         required=False,
-        label="Carry open errata from",
-        empty_label="(nothing)",
+        label=gettext_lazy("Carry open errata from"),
+        empty_label=gettext_lazy("(nothing)"),
     )
 
     def __init__(self, *args, video: Video, **kwargs) -> None:
@@ -275,7 +297,7 @@ class CutForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         if data.get("duration") is None and not data.get("media_file") and not self.errors:
-            self.add_error("duration", "Give the cut's duration, or upload its video.")
+            self.add_error("duration", _("Give the cut's duration, or upload its video."))
         return data
 
 
@@ -293,9 +315,11 @@ class CutMediaForm(forms.Form):
     """Upload (or replace) a cut's video."""
 
     media_file = forms.FileField(
-        label="Video file",
-        help_text="MP4, MOV, MKV, WebM...: Errata makes a copy every browser plays, a poster "
-        "and scrubbing thumbnails, and reads the duration from it.",
+        label=gettext_lazy("Video file"),
+        help_text=gettext_lazy(
+            "MP4, MOV, MKV, WebM...: Errata makes a copy every browser plays, a poster "
+            "and scrubbing thumbnails, and reads the duration from it."
+        ),
     )
 
     def clean_media_file(self) -> UploadedFile:
@@ -303,21 +327,31 @@ class CutMediaForm(forms.Form):
 
 
 class CutDurationForm(forms.Form):
-    duration = TimeField(label="Duration", help_text="h:mm:ss, m:ss or seconds")
+    duration = TimeField(
+        label=gettext_lazy("Duration"), help_text=gettext_lazy("h:mm:ss, m:ss or seconds")
+    )
     fps = forms.DecimalField(
-        max_digits=6, decimal_places=3, required=False, min_value=0.001, label="Frames per second"
+        max_digits=6,
+        decimal_places=3,
+        required=False,
+        min_value=0.001,
+        label=gettext_lazy("Frames per second"),
     )
 
 
 class MediaPreferenceForm(forms.Form):
-    prefer_url = forms.BooleanField(required=False, label="Play the media URL instead")
+    prefer_url = forms.BooleanField(
+        required=False, label=gettext_lazy("Play the media URL instead")
+    )
 
 
 class TimelineUploadForm(forms.Form):
     timeline = forms.FileField(
-        label="Timeline file",
-        help_text="An EDL (.edl), OpenTimelineIO (.otio), FCP XML (.xml, .fcpxml) or CSV "
-        "(name,start,end) file. It replaces this cut's spans.",
+        label=gettext_lazy("Timeline file"),
+        help_text=gettext_lazy(
+            "An EDL (.edl), OpenTimelineIO (.otio), FCP XML (.xml, .fcpxml) or CSV "
+            "(name,start,end) file. It replaces this cut's spans."
+        ),
     )
 
     def clean_timeline(self) -> UploadedFile:
@@ -327,12 +361,14 @@ class TimelineUploadForm(forms.Form):
 
 
 class ManimSourceForm(forms.Form):
-    source = forms.FileField(label="manim source file (.py)")
+    source = forms.FileField(label=gettext_lazy("manim source file (.py)"))
     source_path = forms.CharField(
         max_length=300,
         required=False,
-        label="Path in the repository",
-        help_text="e.g. _2017/nn/part1.py; the render script uses it. Defaults to the file name.",
+        label=gettext_lazy("Path in the repository"),
+        help_text=gettext_lazy(
+            "e.g. _2017/nn/part1.py; the render script uses it. Defaults to the file name."
+        ),
     )
 
     def clean_source(self) -> UploadedFile:
@@ -343,16 +379,16 @@ class ManimSourceForm(forms.Form):
 
 class SpanForm(forms.Form):
     scene = SceneNameField(required=True)
-    start = TimeField(label="Start")
-    end = TimeField(label="End")
+    start = TimeField(label=gettext_lazy("Start"))
+    end = TimeField(label=gettext_lazy("End"))
 
 
 class ProposedSpanForm(forms.Form):
     """One span proposed from the video's shot changes, as the creator confirms or adjusts it."""
 
     scene = SceneNameField(required=True)
-    start = TimeField(label="Start")
-    end = TimeField(label="End")
+    start = TimeField(label=gettext_lazy("Start"))
+    end = TimeField(label=gettext_lazy("End"))
 
 
 ProposedSpanFormSet = forms.formset_factory(
@@ -361,7 +397,9 @@ ProposedSpanFormSet = forms.formset_factory(
 
 
 class CarryForm(forms.Form):
-    from_cut = forms.ModelChoiceField(queryset=Cut.objects.none(), label="Carry open errata from")
+    from_cut = forms.ModelChoiceField(
+        queryset=Cut.objects.none(), label=gettext_lazy("Carry open errata from")
+    )
 
     def __init__(self, *args, cut: Cut, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -377,7 +415,7 @@ class DigestForm(forms.Form):
     """How often one membership's digest comes (one form per team, prefixed by its id)."""
 
     digest = forms.ChoiceField(
-        choices=Membership.Digest.choices, widget=forms.RadioSelect, label="Digest"
+        choices=Membership.Digest.choices, widget=forms.RadioSelect, label=gettext_lazy("Digest")
     )
 
 
@@ -385,27 +423,30 @@ class ReviewLinkForm(forms.Form):
     """A new review link for a cut, made from the studio's cut page."""
 
     label = forms.CharField(
-        max_length=150, required=False, initial="Patreon early access", label="Label"
+        max_length=150, required=False, initial="Patreon early access", label=gettext_lazy("Label")
     )
     expires_at = forms.DateTimeField(
         required=False,
-        label="Expires (optional)",
+        label=gettext_lazy("Expires (optional)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
     )
-    can_comment = forms.BooleanField(required=False, initial=True, label="Viewers may comment")
+    can_comment = forms.BooleanField(
+        required=False, initial=True, label=gettext_lazy("Viewers may comment")
+    )
     show_others_comments = forms.BooleanField(
-        required=False, initial=True, label="Viewers see each other's comments"
+        required=False, initial=True, label=gettext_lazy("Viewers see each other's comments")
     )
     patreon_required = forms.BooleanField(
-        required=False, label="Only patrons of the team's Patreon campaign (they sign in)"
+        required=False,
+        label=gettext_lazy("Only patrons of the team's Patreon campaign (they sign in)"),
     )
     patreon_min_dollars = forms.DecimalField(
         required=False,
         min_value=0,
         max_value=100_000,
         decimal_places=2,
-        label="Minimum tier, $ a month (optional)",
+        label=gettext_lazy("Minimum tier, $ a month (optional)"),
     )
 
     def clean(self) -> dict:

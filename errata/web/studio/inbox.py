@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from errata.catalog.selectors import spoken_lines_at, video_scene_names
@@ -131,9 +133,9 @@ def _posted_finding_ids(request: HttpRequest, cut: Cut) -> list[int]:
     try:
         ids = sorted({int(value) for value in request.POST.getlist("finding")})
     except ValueError:
-        raise ValidationError("Finding ids must be numbers.") from None
+        raise ValidationError(_("Finding ids must be numbers.")) from None
     if not ids:
-        raise ValidationError("Choose at least one finding.")
+        raise ValidationError(_("Choose at least one finding."))
     if len(findings_on_cut(cut=cut, ids=ids)) != len(ids):
         raise ErrataConflict(
             "Some of these findings are no longer on this cut; nothing was changed."
@@ -174,11 +176,12 @@ def inbox_accept(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         return _inbox_refusal(request, cut, error_text(error))
     except ErrataConflict as error:
         return _inbox_done(request, cut, alert=str(error), status=409)
-    reports = "1 report" if len(ids) == 1 else f"{len(ids)} reports"
+    reports = ngettext("%(count)s report", "%(count)s reports", len(ids)) % {"count": len(ids)}
     return _inbox_done(
         request,
         cut,
-        notice=f"Erratum #{erratum.pk} created from {reports}: {erratum.title}",
+        notice=_("Erratum #%(erratum_id)s created from %(reports)s: %(title)s")
+        % {"erratum_id": erratum.pk, "reports": reports, "title": erratum.title},
         erratum=erratum,
     )
 
@@ -214,11 +217,12 @@ def inbox_add_to_erratum(request: HttpRequest, slug: str, number: int) -> HttpRe
         return _inbox_refusal(request, cut, error_text(error))
     except ErrataConflict as error:
         return _inbox_done(request, cut, alert=str(error), status=409)
-    reports = "1 report" if added == 1 else f"{added} reports"
+    reports = ngettext("%(count)s report", "%(count)s reports", added) % {"count": added}
     return _inbox_done(
         request,
         cut,
-        notice=f"Added {reports} to erratum #{erratum.pk}: {erratum.title}",
+        notice=_("Added %(reports)s to erratum #%(erratum_id)s: %(title)s")
+        % {"reports": reports, "erratum_id": erratum.pk, "title": erratum.title},
         erratum=erratum,
     )
 
@@ -243,8 +247,12 @@ def inbox_dismiss(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     except ErrataConflict as error:
         return _inbox_done(request, cut, alert=str(error), status=409)
     label = Category(form.cleaned_data["category"]).label.lower()
-    findings = "1 finding" if dismissed == 1 else f"{dismissed} findings"
-    return _inbox_done(request, cut, notice=f"Dismissed {findings} as {label}.")
+    findings = ngettext("%(count)s finding", "%(count)s findings", dismissed) % {"count": dismissed}
+    return _inbox_done(
+        request,
+        cut,
+        notice=_("Dismissed %(findings)s as %(label)s.") % {"findings": findings, "label": label},
+    )
 
 
 @studio_view
@@ -254,11 +262,11 @@ def finding_split(request: HttpRequest, slug: str, number: int, pk: int) -> Http
     cut = member_cut(request, slug, number)
     finding = _finding_on_cut(cut, pk)
     if finding.state != Finding.State.NEW:
-        return _inbox_done(request, cut, alert="This finding was already triaged.", status=409)
+        return _inbox_done(request, cut, alert=_("This finding was already triaged."), status=409)
     if not finding_has_group_mates(finding=finding):
         return _inbox_refusal(request, cut, "This finding is already on its own.")
     finding_split_from_group(finding=finding)
-    return _inbox_done(request, cut, notice="Split out of its group: now a group of its own.")
+    return _inbox_done(request, cut, notice=_("Split out of its group: now a group of its own."))
 
 
 @studio_view
@@ -295,7 +303,7 @@ def finding_edit(request: HttpRequest, slug: str, number: int, pk: int) -> HttpR
         )
     except ValidationError as error:
         return _inbox_refusal(request, cut, error_text(error))
-    return _inbox_done(request, cut, notice="Finding updated.")
+    return _inbox_done(request, cut, notice=_("Finding updated."))
 
 
 @studio_view
@@ -330,7 +338,11 @@ def finding_reply(request: HttpRequest, slug: str, number: int, pk: int) -> Http
         )
     except ValidationError as error:
         return _inbox_refusal(request, cut, error_text(error))
-    return _inbox_done(request, cut, notice=f"Reply posted to {reporter_name(finding.comment)}.")
+    return _inbox_done(
+        request,
+        cut,
+        notice=_("Reply posted to %(comment)s.") % {"comment": reporter_name(finding.comment)},
+    )
 
 
 @studio_view
@@ -342,4 +354,4 @@ def finding_restore(request: HttpRequest, slug: str, number: int, pk: int) -> Ht
         findings_services.finding_restore(finding=finding)
     except ErrataConflict as error:
         return _inbox_done(request, cut, alert=str(error), status=409)
-    return _inbox_done(request, cut, notice="Restored to the inbox.")
+    return _inbox_done(request, cut, notice=_("Restored to the inbox."))

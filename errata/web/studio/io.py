@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from errata.core.errors import ErrataConflict, error_text
@@ -55,11 +56,13 @@ EXPORT_LABELS = {
 
 class CommentImportForm(forms.Form):
     format = forms.ChoiceField(choices=[(f, FORMAT_LABELS[f]) for f in COMMENT_FORMATS])
-    file = forms.FileField(label="File")
+    file = forms.FileField(label=gettext_lazy("File"))
     creator_name = forms.CharField(
         max_length=150,
         required=False,
-        help_text="Whose comments are your replies; leave blank for the team owner's name.",
+        help_text=gettext_lazy(
+            "Whose comments are your replies; leave blank for the team owner's name."
+        ),
     )
 
     def clean_file(self):

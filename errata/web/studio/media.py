@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from errata.catalog.services import cut_duration_set
@@ -45,7 +46,7 @@ def cut_media_upload(request: HttpRequest, slug: str, number: int) -> HttpRespon
         except MediaRefused as refusal:
             form.add_error("media_file", str(refusal))
         else:
-            messages.success(request, "Video uploaded: it is being processed (progress below).")
+            messages.success(request, _("Video uploaded: it is being processed (progress below)."))
             return redirect("errata:studio:cut", slug, number)
     return render(request, "errata/studio/cut.html", cut_context(cut, media_form=form), status=400)
 
@@ -75,7 +76,7 @@ def cut_duration(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error("duration", error_text(error))
         else:
-            messages.success(request, "Saved the cut's duration.")
+            messages.success(request, _("Saved the cut's duration."))
             return redirect("errata:studio:cut", slug, number)
     return render(
         request, "errata/studio/cut.html", cut_context(cut, duration_form=form), status=400
@@ -93,11 +94,11 @@ def cut_media_preference(request: HttpRequest, slug: str, number: int) -> HttpRe
     if media is None or not form.is_valid():
         messages.error(request, form_errors(form) or "This cut has no uploaded video.")
     elif form.cleaned_data["prefer_url"] and not cut.media_url:
-        messages.error(request, "This cut has no media URL to play instead.")
+        messages.error(request, _("This cut has no media URL to play instead."))
     else:
         cut_media_prefer_url(media=media, prefer_url=form.cleaned_data["prefer_url"])
         what = "its URL" if media.prefer_url else "the uploaded video"
-        messages.success(request, f"The review page now plays {what}.")
+        messages.success(request, _("The review page now plays %(what)s.") % {"what": what})
     return redirect("errata:studio:cut", slug, number)
 
 

@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from errata.catalog.services import transcript_import
@@ -21,7 +23,9 @@ from errata.youtube.selectors import youtube_connection_of_cut
 
 class YouTubeConnectForm(forms.Form):
     youtube_video = forms.CharField(
-        max_length=500, label="YouTube video", help_text="Its address or its 11-character id."
+        max_length=500,
+        label=gettext_lazy("YouTube video"),
+        help_text=gettext_lazy("Its address or its 11-character id."),
     )
 
 
@@ -38,12 +42,12 @@ def youtube_connect(request: HttpRequest, slug: str, number: int) -> HttpRespons
             cut=cut, video=form.cleaned_data["youtube_video"], user=request.user
         )
     except ValidationError as error:
-        messages.error(request, f"YouTube video: {error_text(error)}")
+        messages.error(request, _("YouTube video: %(error)s") % {"error": error_text(error)})
     else:
         messages.success(
             request,
-            f"Connected to YouTube video {connection.youtube_video_id}; its comments are being "
-            "pulled in.",
+            _("Connected to YouTube video %(video_id)s; its comments are being pulled in.")
+            % {"video_id": connection.youtube_video_id},
         )
     return redirect("errata:studio:cut", slug, number)
 
@@ -54,10 +58,10 @@ def youtube_pull_now(request: HttpRequest, slug: str, number: int) -> HttpRespon
     cut = member_cut(request, slug, number)
     connection = youtube_connection_of_cut(cut=cut)
     if connection is None:
-        messages.error(request, "This cut is not connected to a YouTube video.")
+        messages.error(request, _("This cut is not connected to a YouTube video."))
     else:
         youtube.youtube_pull_soon(connection=connection)
-        messages.info(request, "A pull is on its way; the status below says how it went.")
+        messages.info(request, _("A pull is on its way; the status below says how it went."))
     return redirect("errata:studio:cut", slug, number)
 
 
@@ -66,12 +70,15 @@ def youtube_pull_now(request: HttpRequest, slug: str, number: int) -> HttpRespon
 def youtube_disconnect(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     cut = member_cut(request, slug, number)
     if youtube.youtube_disconnect(cut=cut):
-        messages.success(request, "No more comments are pulled from YouTube for this cut.")
+        messages.success(request, _("No more comments are pulled from YouTube for this cut."))
     return redirect("errata:studio:cut", slug, number)
 
 
 class TranscriptForm(forms.Form):
-    file = forms.FileField(label="Subtitle file", help_text="SubRip (.srt) or WebVTT (.vtt).")
+    file = forms.FileField(
+        label=gettext_lazy("Subtitle file"),
+        help_text=gettext_lazy("SubRip (.srt) or WebVTT (.vtt)."),
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -94,11 +101,21 @@ def transcript_upload(request: HttpRequest, slug: str, number: int) -> HttpRespo
         cues = transcript_read(upload.text, filename=upload.name)
         result = transcript_import(cut=cut, cues=cues, source=source)
     except TranscriptFileError as error:
-        messages.error(request, f"Subtitle file: {upload.name}: {error}")
+        messages.error(
+            request, _("Subtitle file: %(name)s: %(error)s") % {"name": upload.name, "error": error}
+        )
     except ValidationError as error:
-        messages.error(request, f"Subtitle file: {error_text(error)}")
+        messages.error(request, _("Subtitle file: %(error)s") % {"error": error_text(error)})
     else:
-        messages.success(request, f"Transcript imported: {result.lines} lines from {upload.name}.")
+        messages.success(
+            request,
+            ngettext(
+                "Transcript imported: %(lines)s line from %(name)s.",
+                "Transcript imported: %(lines)s lines from %(name)s.",
+                result.lines,
+            )
+            % {"lines": result.lines, "name": upload.name},
+        )
     return redirect("errata:studio:cut", slug, number)
 
 
@@ -111,5 +128,13 @@ def youtube_captions(request: HttpRequest, slug: str, number: int) -> HttpRespon
     except ValidationError as error:
         messages.error(request, error_text(error))
     else:
-        messages.success(request, f"Transcript imported from YouTube: {result.lines} lines.")
+        messages.success(
+            request,
+            ngettext(
+                "Transcript imported from YouTube: %(lines)s line.",
+                "Transcript imported from YouTube: %(lines)s lines.",
+                result.lines,
+            )
+            % {"lines": result.lines},
+        )
     return redirect("errata:studio:cut", slug, number)

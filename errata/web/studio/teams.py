@@ -14,6 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from errata.catalog.services import video_create
@@ -34,23 +36,23 @@ from errata.web.studio.access import form_errors, member_team, studio_view
 
 
 class TeamForm(forms.Form):
-    name = forms.CharField(max_length=150, label="Team name")
+    name = forms.CharField(max_length=150, label=gettext_lazy("Team name"))
     slug = forms.SlugField(
         max_length=80,
         required=False,
-        label="Short name",
-        help_text="Letters, digits and hyphens; made from the name when left blank.",
+        label=gettext_lazy("Short name"),
+        help_text=gettext_lazy("Letters, digits and hyphens; made from the name when left blank."),
     )
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(max_length=254, label="Email address")
+    email = forms.EmailField(max_length=254, label=gettext_lazy("Email address"))
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
     days = forms.IntegerField(
         min_value=1,
         max_value=teams.INVITATION_MAX_DAYS,
         initial=teams.INVITATION_DAYS,
-        label="Expires after (days)",
+        label=gettext_lazy("Expires after (days)"),
     )
 
 
@@ -58,8 +60,10 @@ class PatreonCampaignForm(forms.Form):
     patreon_campaign_id = forms.CharField(
         max_length=32,
         required=False,
-        label="Patreon campaign id",
-        help_text="The number in your campaign's API address; review links can require it.",
+        label=gettext_lazy("Patreon campaign id"),
+        help_text=gettext_lazy(
+            "The number in your campaign's API address; review links can require it."
+        ),
     )
 
 
@@ -69,11 +73,17 @@ class VideoForm(forms.Form):
     slug = forms.SlugField(
         max_length=100,
         required=False,
-        label="Short name",
-        help_text="In every address of the video; made from the title when left blank.",
+        label=gettext_lazy("Short name"),
+        help_text=gettext_lazy(
+            "In every address of the video; made from the title when left blank."
+        ),
     )
     fps = forms.DecimalField(
-        max_digits=6, decimal_places=3, min_value=0.001, initial=30, label="Frames per second"
+        max_digits=6,
+        decimal_places=3,
+        min_value=0.001,
+        initial=30,
+        label=gettext_lazy("Frames per second"),
     )
 
     def __init__(self, *args, user, **kwargs) -> None:
@@ -84,11 +94,14 @@ class VideoForm(forms.Form):
 @cache
 def _zone_choices() -> list[tuple[str, str]]:
     names = sorted(n for n in zoneinfo.available_timezones() if "/" in n or n == "UTC")
-    return [("", f"The site's ({settings.TIME_ZONE})"), *((n, n.replace("_", " ")) for n in names)]
+    return [
+        ("", _("The site's (%(zone)s)") % {"zone": settings.TIME_ZONE}),
+        *((n, n.replace("_", " ")) for n in names),
+    ]
 
 
 class TimeZoneForm(forms.Form):
-    time_zone = forms.ChoiceField(required=False, label="Time zone")
+    time_zone = forms.ChoiceField(required=False, label=gettext_lazy("Time zone"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -118,7 +131,9 @@ def team_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error_text(error))
         else:
-            messages.success(request, f"Team “{team.name}” started. Add your first video.")
+            messages.success(
+                request, _("Team “%(name)s” started. Add your first video.") % {"name": team.name}
+            )
             return redirect("errata:studio:video_new")
     return render(
         request, "errata/studio/team_new.html", {"form": form}, status=400 if form.errors else 200
@@ -160,7 +175,9 @@ def invitation_new(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error_text(error))
         else:
-            messages.success(request, f"Invitation mailed to {invitation.email}.")
+            messages.success(
+                request, _("Invitation mailed to %(email)s.") % {"email": invitation.email}
+            )
             return redirect("errata:studio:team", team.slug)
     return _team_page(request, team, status=400, invite_form=form)
 
@@ -177,9 +194,11 @@ def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except PermissionDenied as denied:
         return HttpResponse(str(denied), status=403)
     if withdrawn:
-        messages.success(request, f"Withdrew the invitation to {invitation.email}.")
+        messages.success(
+            request, _("Withdrew the invitation to %(email)s.") % {"email": invitation.email}
+        )
     else:
-        messages.info(request, "That invitation was already answered or withdrawn.")
+        messages.info(request, _("That invitation was already answered or withdrawn."))
     return redirect("errata:studio:team", team.slug)
 
 
@@ -198,7 +217,7 @@ def team_patreon(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error_text(error))
         else:
-            messages.success(request, "Saved the Patreon campaign.")
+            messages.success(request, _("Saved the Patreon campaign."))
             return redirect("errata:studio:team", team.slug)
     return _team_page(request, team, status=400, patreon_form=form)
 
@@ -215,7 +234,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(f"{settings.LOGIN_URL}?next={request.path}")
         answer = request.POST.get("answer")
         if answer not in ("accept", "decline"):
-            messages.error(request, "Choose Accept or Decline.")
+            messages.error(request, _("Choose Accept or Decline."))
             return redirect("errata:invitation", token)
         act = teams.invitation_accept if answer == "accept" else teams.invitation_decline
         try:
@@ -224,9 +243,11 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             messages.error(request, str(error))
             return redirect("errata:invitation", token)
         if answer == "accept":
-            messages.success(request, f"Welcome to {found.team.name}.")
+            messages.success(request, _("Welcome to %(name)s.") % {"name": found.team.name})
             return redirect("errata:studio:videos")
-        messages.info(request, f"Declined the invitation to {found.team.name}.")
+        messages.info(
+            request, _("Declined the invitation to %(name)s.") % {"name": found.team.name}
+        )
         return redirect("errata:studio:welcome")
     return render(
         request,
@@ -246,7 +267,10 @@ def video_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error_text(error))
         else:
-            messages.success(request, f"Video “{video.title}” added. Now upload its first cut.")
+            messages.success(
+                request,
+                _("Video “%(title)s” added. Now upload its first cut.") % {"title": video.title},
+            )
             return redirect("errata:studio:cut_new", video.slug)
     return render(
         request, "errata/studio/video_new.html", {"form": form}, status=400 if form.errors else 200
@@ -262,7 +286,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             teams.user_time_zone_set(user=request.user, time_zone=form.cleaned_data["time_zone"])
-            messages.success(request, "Saved your time zone.")
+            messages.success(request, _("Saved your time zone."))
             return redirect("errata:studio:account_settings")
         messages.error(request, form_errors(form))
     return render(

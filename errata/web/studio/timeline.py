@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from errata.catalog.manim import ManimSourceError, manim_scenes_read
@@ -54,7 +56,9 @@ def scenes(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error("source", str(error))
         else:
             if not parsed:
-                form.add_error("source", f"{upload.name} defines no scene classes.")
+                form.add_error(
+                    "source", _("%(name)s defines no scene classes.") % {"name": upload.name}
+                )
             else:
                 result = scenes_import_from_source(
                     video=video,
@@ -63,8 +67,19 @@ def scenes(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 messages.success(
                     request,
-                    f"Read {len(parsed)} scene classes from {upload.name}: {result.created} new, "
-                    f"{result.updated} updated.",
+                    ngettext(
+                        "Read %(count)s scene class from %(name)s: %(created)s new, "
+                        "%(updated)s updated.",
+                        "Read %(count)s scene classes from %(name)s: %(created)s new, "
+                        "%(updated)s updated.",
+                        len(parsed),
+                    )
+                    % {
+                        "count": len(parsed),
+                        "name": upload.name,
+                        "created": result.created,
+                        "updated": result.updated,
+                    },
                 )
                 return redirect("errata:studio:scenes", video.slug)
     return render(
@@ -123,7 +138,7 @@ def timeline_from_shots(request: HttpRequest, slug: str, number: int) -> HttpRes
         ]
         try:
             if not entries:
-                raise ValidationError("There are no spans to use.")
+                raise ValidationError(_("There are no spans to use."))
             result = timeline_import(cut=cut, entries=entries)
         except ValidationError as error:
             # Shown above the proposals, which keep what the creator typed.
@@ -131,9 +146,14 @@ def timeline_from_shots(request: HttpRequest, slug: str, number: int) -> HttpRes
         else:
             messages.success(
                 request,
-                f"The timeline now has the {result.spans} spans found in the video "
-                f"({result.scenes_created} new scenes); {result.findings_moved} findings now "
-                "point at another scene.",
+                ngettext(
+                    "The timeline now has the %(count)s span found in the video",
+                    "The timeline now has the %(count)s spans found in the video",
+                    result.spans,
+                )
+                % {"count": result.spans}
+                + " "
+                + _moved_note(result),
             )
             return redirect("errata:studio:timeline", slug, number)
     return render(
@@ -166,8 +186,14 @@ def timeline(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Imported {result.spans} spans from {upload.name} ({result.scenes_created} new "
-                f"scenes); {result.findings_moved} findings now point at another scene.",
+                ngettext(
+                    "Imported %(count)s span from %(name)s",
+                    "Imported %(count)s spans from %(name)s",
+                    result.spans,
+                )
+                % {"count": result.spans, "name": upload.name}
+                + " "
+                + _moved_note(result),
             )
             return redirect("errata:studio:timeline", slug, number)
     return render(
@@ -176,6 +202,19 @@ def timeline(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         _timeline_context(cut, upload_form=form),
         status=400,
     )
+
+
+def _moved_note(result) -> str:
+    """ "(2 new scenes); 5 findings now point at another scene." after a timeline import."""
+    scenes = ngettext(
+        "(%(count)s new scene);", "(%(count)s new scenes);", result.scenes_created
+    ) % {"count": result.scenes_created}
+    moved = ngettext(
+        "%(count)s finding now points at another scene.",
+        "%(count)s findings now point at another scene.",
+        result.findings_moved,
+    ) % {"count": result.findings_moved}
+    return f"{scenes} {moved}"
 
 
 def _spans_done(
@@ -195,7 +234,11 @@ def _moved(result: SpanEditResult) -> str:
     if not result.findings_moved:
         return ""
     n = result.findings_moved
-    return f" {n} finding{'s' if n != 1 else ''} now point{'s' if n == 1 else ''} at another scene."
+    return " " + ngettext(
+        "%(count)s finding now points at another scene.",
+        "%(count)s findings now point at another scene.",
+        n,
+    ) % {"count": n}
 
 
 @studio_view
@@ -212,7 +255,11 @@ def span_create(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         )
     except ValidationError as error:
         return _spans_done(request, cut, alert=error_text(error), status=400)
-    return _spans_done(request, cut, notice=f"Added {result.span.scene.name}." + _moved(result))
+    return _spans_done(
+        request,
+        cut,
+        notice=_("Added %(name)s.") % {"name": result.span.scene.name} + _moved(result),
+    )
 
 
 @studio_view
@@ -245,7 +292,12 @@ def span_update(request: HttpRequest, slug: str, number: int, pk: int) -> HttpRe
     return _spans_done(
         request,
         cut,
-        notice=f"{span.scene.name} is now {format_time(span.start_s)} to {format_time(span.end_s)}."
+        notice=_("%(name)s is now %(start_s)s to %(end_s)s.")
+        % {
+            "name": span.scene.name,
+            "start_s": format_time(span.start_s),
+            "end_s": format_time(span.end_s),
+        }
         + _moved(result),
     )
 
@@ -256,10 +308,14 @@ def span_delete(request: HttpRequest, slug: str, number: int, pk: int) -> HttpRe
     cut = member_cut(request, slug, number)
     span = cut_span(cut=cut, pk=pk)
     if span is None:
-        return _spans_done(request, cut, alert="That span was already removed.", status=409)
+        return _spans_done(request, cut, alert=_("That span was already removed."), status=409)
     name = span.scene.name
     try:
         result = scene_span_delete(span=span)
     except ErrataConflict as error:
         return _spans_done(request, cut, alert=str(error), status=409)
-    return _spans_done(request, cut, notice=f"Removed {name} from the timeline." + _moved(result))
+    return _spans_done(
+        request,
+        cut,
+        notice=_("Removed %(name)s from the timeline.") % {"name": name} + _moved(result),
+    )

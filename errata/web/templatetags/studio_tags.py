@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext, gettext_lazy
 
 from errata.models import Erratum
 from errata.triage.timestamps import format_time
@@ -76,7 +77,7 @@ def change(value, key: str) -> str:
 
 def _shown(value) -> str:
     if value in (None, ""):
-        return "(none)"
+        return gettext("(none)")
     text = str(value)
     return text if len(text) <= 120 else text[:119] + "…"
 
@@ -93,14 +94,14 @@ def status_label(status: str) -> str:
 
 
 EVENT_LABELS = {
-    "created": "created it",
-    "edited": "edited it",
-    "status": "changed the status",
-    "findings_added": "added reports",
-    "finding_removed": "took a report out",
-    "merged_into": "merged it into another erratum",
-    "merged_from": "merged another erratum into it",
-    "carried": "carried it to a new cut",
+    "created": gettext_lazy("created it"),
+    "edited": gettext_lazy("edited it"),
+    "status": gettext_lazy("changed the status"),
+    "findings_added": gettext_lazy("added reports"),
+    "finding_removed": gettext_lazy("took a report out"),
+    "merged_into": gettext_lazy("merged it into another erratum"),
+    "merged_from": gettext_lazy("merged another erratum into it"),
+    "carried": gettext_lazy("carried it to a new cut"),
 }
 
 

@@ -46,7 +46,7 @@ def test_importing_the_demo_edl_places_41_scenes_and_moves_findings(signed_in, c
     assert spans[0] == ("ExampleThrees", 0, 38)
     assert Finding.objects.get(pk=finding.pk).suggested_scene.name == "BreakUpMacroPatterns"
     page = signed_in.get(response["Location"]).content.decode()
-    assert "Imported 41 spans from nn-part1.edl (41 new scenes); 1 findings now point" in page
+    assert "Imported 41 spans from nn-part1.edl (41 new scenes); 1 finding now points" in page
 
 
 def test_importing_a_csv_timeline_replaces_the_spans(signed_in, cut):
@@ -233,7 +233,7 @@ def test_adding_a_v2_with_its_timeline_carries_open_errata_by_scene(signed_in, c
     assert (loose.cut, loose.timestamp_s) == (v2, 740)
     assert Erratum.objects.get(pk=closed.pk).cut == cut
     page = signed_in.get(response["Location"]).content.decode()
-    assert "Cut 2 added with 3 scene spans. Carried 1 open errata and 3 findings" in page
+    assert "Cut 2 added with 3 scene spans. Carried 1 open erratum and 3 findings" in page
     # v2's board now holds the carried erratum, ready to be marked fixed and verified.
     board = signed_in.get(f"/studio/videos/{cut.video.slug}/cuts/2/board/").content.decode()
     assert erratum.title in board

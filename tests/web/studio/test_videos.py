@@ -40,9 +40,9 @@ def test_the_video_list_counts_new_comments_untriaged_findings_open_and_fixed_er
     # New: the pending comment and Burt's, whose finding is still untriaged; not the creator's
     # reply, not the two comments whose findings became errata.
     assert _numbers(video_counts, "new comments") == "2"
-    assert _numbers(video_counts, "untriaged findings") == "1"
-    assert _numbers(video_counts, "open errata") == "1"
-    assert _numbers(video_counts, "errata fixed") == "1"
+    assert _numbers(video_counts, "untriaged finding") == "1"  # one: the singular
+    assert _numbers(video_counts, "open erratum") == "1"
+    assert _numbers(video_counts, "erratum fixed") == "1"
     rows = page.split("<tbody>")[1]
     cut1 = rows.split("</tr>")[0]
     assert [c.split("<")[0] for c in cut1.split('<td class="num">')[1:]] == ["2", "1", "1", "0"]
