@@ -237,7 +237,7 @@ def test_a_default_title_is_written_in_the_sites_language_whatever_the_pages(cut
     from django.utils import translation
 
     from errata.findings.titles import erratum_defaults_from_findings
-    from errata.io.exports import short_description
+    from errata.io.exports.checklist import short_description
 
     comment = factories.CommentFactory(cut=cut, text="“mabye” at 6:03")
     finding = factories.FindingFactory(
