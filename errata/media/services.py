@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 PROCESS_TASK = "errata.media_process"
 SHOTS_TASK = "errata.media_detect_shots"
 FRAMES_TASK = "errata.frames_grab"
+SCREEN_TASK = "errata.screen_read_cut"
 # Progress is written at most this often while ffmpeg runs.
 PROGRESS_EVERY_S = 0.5
 # Until its video is probed, a new cut whose duration was not typed is taken to be this long,
@@ -256,6 +257,9 @@ def cut_media_process(*, media_id: int) -> CutMedia:
         )
         if done:
             enqueue(SHOTS_TASK, media_id)
+            # Frame checks (errata/media/screen.py) read the new video's frames.
+            if settings.FRAME_CHECKS:
+                enqueue(SCREEN_TASK, cut.pk)
         else:
             # A newer upload replaced the file while this one was processed.
             _delete_files(storage, made)
