@@ -36,7 +36,8 @@ UNCHANGED_MAX_BITS = 4
 
 
 def tesseract_binary() -> str | None:
-    return settings.TESSERACT_BINARY or shutil.which("tesseract")
+    """Tesseract's binary when it is installed (TESSERACT_BINARY, else on PATH), or None."""
+    return shutil.which(settings.TESSERACT_BINARY or "tesseract")
 
 
 def ocr_available() -> bool:

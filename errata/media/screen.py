@@ -323,7 +323,7 @@ def _text_check(
             fields["outcome"] = FixCheck.Outcome.STILL_THERE
             box = (wrong.left, wrong.top, wrong.width, wrong.height)
             after = crop(wrong_image, box)
-            fields["at_s"] = wrong_at
+            fields.update(at_s=wrong_at, from_s=moments[times.index(wrong_at)])
         else:
             right = image = right_at = None
             if check.right_text:
@@ -333,7 +333,7 @@ def _text_check(
             if right is not None:
                 fields["outcome"] = FixCheck.Outcome.FIXED
                 after = crop(image, (right.left, right.top, right.width, right.height))
-                fields["at_s"] = right_at
+                fields.update(at_s=right_at, from_s=moments[times.index(right_at)])
             else:
                 fields["outcome"] = FixCheck.Outcome.TEXT_GONE
                 image = image if image is not None else wrong_image

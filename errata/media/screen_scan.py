@@ -17,6 +17,9 @@ from errata.triage.screen_text import PhraseMatch, ScreenWord, find_phrase
 # Halvings of the gap between the last frame without the text and the first with it (and at
 # the end): at 2 frames per second, two halvings pin each edge to an eighth of a second.
 REFINE_STEPS = 2
+# A text still on screen at the window's edge is followed this far past it, this much at a time.
+FOLLOW_S = 30.0
+FOLLOW_CHUNK_S = 2.0
 
 
 @dataclass
@@ -82,12 +85,43 @@ def text_scan(
         match = find_phrase(reader.words(frame.image), text)
         if match is not None:
             hits.append((frame.at_s, match, frame.image))
-    result = ScanResult(sighting=None, frames_decoded=len(times), hits=[h[0] for h in hits])
+    step = 1.0 / fps
+    decoded = len(times)
+    if hits:
+        # Text still on screen at the window's edge: follow it out, so the range pinned is the
+        # text's, not the window's.
+        if hits[-1][0] == times[-1]:
+            decoded += _follow(
+                video,
+                text,
+                reader,
+                hits,
+                at=times[-1] + step,
+                direction=1,
+                step=step,
+                fps=fps,
+                size=(width, height),
+                limit=end_s + FOLLOW_S,
+            )
+        if hits[0][0] == times[0] and times[0] > 0:
+            decoded += _follow(
+                video,
+                text,
+                reader,
+                hits,
+                at=times[0] - step,
+                direction=-1,
+                step=step,
+                fps=fps,
+                size=(width, height),
+                limit=max(0.0, start_s - FOLLOW_S),
+            )
+    hits.sort(key=lambda hit: hit[0])
+    result = ScanResult(sighting=None, frames_decoded=decoded, hits=[h[0] for h in hits])
     if not hits:
         result.frames_read = reader.reads
         return result
     first, last = hits[0][0], hits[-1][0]
-    step = 1.0 / fps
     if refine:
         first = _edge(video, text, reader, seen=first, unseen=first - step, size=(width, height))
         last = _edge(video, text, reader, seen=last, unseen=last + step, size=(width, height))
@@ -101,6 +135,45 @@ def text_scan(
     )
     result.frames_read = reader.reads
     return result
+
+
+def _follow(
+    video: Path,
+    text: str,
+    reader: FrameReader,
+    hits: list,
+    *,
+    at: float,
+    direction: int,
+    step: float,
+    fps: float,
+    size: tuple[int, int],
+    limit: float,
+) -> int:
+    """Read on past the window, FOLLOW_CHUNK_S at a time, while the text is still there; add
+    the sightings to `hits`. Returns how many frames were decoded."""
+    decoded = 0
+    while (direction > 0 and at < limit) or (direction < 0 and at > limit):
+        if direction > 0:
+            chunk_start, chunk_end = at, min(limit, at + FOLLOW_CHUNK_S)
+        else:
+            chunk_start, chunk_end = max(limit, at - FOLLOW_CHUNK_S), at + step / 2
+        frames = list(
+            frames_read(
+                video, start_s=chunk_start, end_s=chunk_end, fps=fps, width=size[0], height=size[1]
+            )
+        )
+        if not frames:
+            return decoded
+        decoded += len(frames)
+        ordered = frames if direction > 0 else frames[::-1]
+        for frame in ordered:
+            match = find_phrase(reader.words(frame.image), text)
+            if match is None:
+                return decoded
+            hits.append((frame.at_s, match, frame.image))
+        at = (frames[-1].at_s + step) if direction > 0 else (frames[0].at_s - step)
+    return decoded
 
 
 def _edge(

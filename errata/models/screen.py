@@ -68,6 +68,11 @@ class ScreenSighting(models.Model):
         return f"{self.text!r} on {self.cut_id}: {self.status}"
 
     @property
+    def frame_ms(self) -> int | None:
+        """The moment of the frame grab the box is drawn on."""
+        return round(self.frame_s * 1000) if self.frame_s is not None else None
+
+    @property
     def box_percent(self) -> dict[str, float]:
         """The box as CSS percentages, for drawing it over the frame."""
         return {key: round(100 * float(value), 2) for key, value in (self.box or {}).items()}
