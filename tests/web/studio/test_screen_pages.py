@@ -62,7 +62,7 @@ def test_the_inbox_draws_the_box_over_the_frame_and_suggests_the_pinned_time(sig
     page = signed_in.get(f"/studio/videos/{cut.video.slug}/cuts/1/inbox/").content.decode()
     assert 'src="/studio/videos/nn/cuts/1/frames/361500.jpg"' in page
     assert "left: 50.0%; top: 62.5%; width: 15.5%; height: 8.0%" in page
-    assert "seen on screen 5:58–6:05" in page and "suggested time 5:58" in page
+    assert "seen on screen 5:58\u20136:05" in page and "suggested time 5:58" in page
 
 
 def test_a_quote_not_on_screen_is_shown_as_a_narration_hint(signed_in, cut):
@@ -83,7 +83,7 @@ def test_a_quote_not_on_screen_is_shown_as_a_narration_hint(signed_in, cut):
 
 
 def _erratum_with_check(video, cut, typo, outcome):
-    finding, sighting = typo
+    finding, _ = typo
     second = factories.CutFactory(video=video, number=2, duration_s=1155)
     erratum = factories.ErratumFactory(video=video, cut=cut, found_in_cut=cut)
     finding.erratum, finding.state = erratum, "accepted"
