@@ -147,9 +147,8 @@ def findings_triage(*, comment_id: int) -> TriageResult:
             if finding.duplicate_group_id is None and finding.state != Finding.State.DISMISSED:
                 finding_assign_duplicate_group(finding=finding, adapter=adapter)
 
-        if any(_on_screen_text(f) for f in kept) and cut_video_ready(cut_id=cut.pk):
-            # Frame checks look for the quoted text on screen (errata/media/screen.py).
-            enqueue(SCREEN_TASK, cut.pk)
+        if any(_on_screen_text(f) for f in kept):
+            screen_read_request(cut_id=cut.pk)
 
         Comment.objects.filter(pk=comment.pk).update(
             triage_state=(
@@ -178,11 +177,15 @@ def _on_screen_text(finding: Finding) -> bool:
     )
 
 
-def cut_video_ready(*, cut_id: int) -> bool:
-    return (
-        settings.FRAME_CHECKS
-        and CutMedia.objects.filter(cut_id=cut_id, status=CutMedia.Status.READY).exists()
-    )
+def screen_read_request(*, cut_id: int) -> bool:
+    """Queue the frame checks of a cut (errata/media/screen.py: its findings' quoted text looked
+    for on screen) after the commit, when its video is ready to read."""
+    if not settings.FRAME_CHECKS:
+        return False
+    if not CutMedia.objects.filter(cut_id=cut_id, status=CutMedia.Status.READY).exists():
+        return False
+    enqueue(SCREEN_TASK, cut_id)
+    return True
 
 
 def finding_tokens_store(*, finding: Finding) -> None:

@@ -21,7 +21,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from errata.catalog.selectors import CutTimeMap
-from errata.core.queue import enqueue
 from errata.media.ffmpeg import MediaToolError
 from errata.media.ocr import (
     UNCHANGED_MAX_BITS,
@@ -56,16 +55,6 @@ CHECKED_STATUSES = [Erratum.Status.OPEN, Erratum.Status.ACCEPTED, Erratum.Status
 CHECK_POINTS = (0.15, 0.5, 0.85)
 # Errata whose fix shows in the picture (without a located text: compared as pictures).
 PICTURE_CATEGORIES = {"typo", "notation", "color", "visual", "code"}
-
-
-def screen_read_queue(*, cut_id: int) -> bool:
-    """Queue frame checks of a cut when its video is ready (after the commit)."""
-    if not settings.FRAME_CHECKS:
-        return False
-    if not CutMedia.objects.filter(cut_id=cut_id, status=CutMedia.Status.READY).exists():
-        return False
-    enqueue(SCREEN_TASK, cut_id)
-    return True
 
 
 @dataclass(frozen=True)
