@@ -7,7 +7,6 @@ import pytest
 
 from errata.findings import services
 from errata.findings.batch import findings_triage_batch
-from errata.reviews.services import comment_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db
