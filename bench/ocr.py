@@ -4,7 +4,7 @@ checking the fix in a later cut, beside baselines, in the same run.
     .venv/bin/python bench/ocr.py [--cases 6] [--seed 19]
 
 Data: for each case ffmpeg makes a 30-second cut of demo-style title cards (426x240, names of
-scenes of the demo timeline, errata/data/nn-part1-demo-timeline.edl) at 10 frames per second,
+scenes of the demo timeline, errata/data/nn-part1-demo-timeline.edl) at 5 frames per second,
 with one yellow line "The network <word> learns" (a real misspelling of a word of the video,
 font size 16, 20 or 24 as the demo's lines) shown for 3 to 8 seconds at a random time; and a
 later cut whose first card is 1 to 3 seconds longer, showing the corrected word, the same
@@ -15,7 +15,7 @@ that is on no frame.
 
 Measured for Errata (frames at FRAME_CHECK_FPS=2, a reading reused while the picture does not
 change, the first and last sighting pinned by two halvings) and for the baseline (Tesseract on
-every frame of the same window, 10 per second, nothing reused):
+every frame of the same window, 5 per second, nothing reused):
 - locate precision (sightings claimed that overlap the truth / all claimed, the spoken lines'
   included) and recall (true sightings / misspellings reported);
 - time-pin error: mean |pinned start - true start| and |pinned end - true end|, seconds; and the
@@ -67,7 +67,7 @@ from errata.media.ocr import (  # noqa: E402
 from errata.media.screen_scan import text_present, text_scan  # noqa: E402
 from errata.triage.screen_text import search_window  # noqa: E402
 
-FPS = 10
+FPS = 5
 CUT_S = 30.0
 # (wrong, right): misspellings of words this video says and shows.
 MISSPELLINGS = [

@@ -37,7 +37,7 @@ from errata.media.shots import shots_detect
 from errata.media.storage import local_copy
 from errata.media.transcode import poster_time, proxy_make, sprite_make, sprite_plan, still_make
 from errata.media.uploads import stored_video_name, video_container_of
-from errata.models import Cut, CutMedia, FrameGrab, Video
+from errata.models import Cut, CutMedia, FixCheck, FrameGrab, ScreenSighting, Video
 from errata.triage.timestamps import format_time
 
 logger = logging.getLogger(__name__)
@@ -81,6 +81,10 @@ def cut_media_attach(*, cut: Cut, upload: UploadedFile) -> CutMedia:
     old_media = CutMedia.objects.filter(cut=cut).first()
     old_names = [cut.media_file.name, *_derived_names(old_media)]
     old_frames = list(FrameGrab.objects.filter(cut=cut).values_list("image", flat=True))
+    # Frame checks read the old file: their crops go with it, and the new file is read afresh.
+    old_frames += list(ScreenSighting.objects.filter(cut=cut).values_list("crop", flat=True))
+    for before, after in FixCheck.objects.filter(cut=cut).values_list("before_crop", "after_crop"):
+        old_frames += [before, after]
     upload.seek(0)
     cut.media_file.save(stored_video_name(container), upload, save=False)
     new_name = given.media_file.name = cut.media_file.name
@@ -108,6 +112,8 @@ def cut_media_attach(*, cut: Cut, upload: UploadedFile) -> CutMedia:
             },
         )
         FrameGrab.objects.filter(cut=cut).delete()
+        ScreenSighting.objects.filter(cut=cut).delete()
+        FixCheck.objects.filter(cut=cut).delete()
     except Exception:
         # The rows were not written: do not leave the new file behind in the store.
         _delete_files(storage, [new_name])

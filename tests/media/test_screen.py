@@ -6,6 +6,7 @@ erratum that is not text) a changed or unchanged picture. Nothing changes status
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -192,3 +193,18 @@ def test_nothing_is_read_without_tesseract(first_cut, settings):
     settings.FRAME_CHECKS = False
     assert screen.screen_read_cut(cut_id=first_cut.pk) == screen.ScreenReadResult()
     assert not ScreenSighting.objects.exists()
+
+
+def test_a_new_upload_drops_the_old_files_frame_checks_and_their_crops(
+    first_cut, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    sighting = ScreenSighting.objects.get(finding=_finding(first_cut, "mabye"))
+    crop_path = Path(sighting.crop.path)
+    assert crop_path.exists()
+    settings.FRAME_CHECKS = False  # (the new file is not read here)
+    with django_capture_on_commit_callbacks(execute=True):
+        cut_media_attach(
+            cut=first_cut, upload=_clip(tmp_path, "again.mp4", intro_s=2.0, line=RIGHT)
+        )
+    assert not ScreenSighting.objects.filter(cut=first_cut).exists()
+    assert not crop_path.exists()

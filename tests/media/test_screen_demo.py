@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from errata.fixes.services import erratum_create_from_findings
-from errata.models import Cut, Erratum, Finding, FixCheck, FrameGrab, ScreenSighting
+from errata.models import Cut, Erratum, Finding, FixCheck, FrameGrab, ScreenSighting, User
 from tests.media.videos import needs_ffmpeg
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ needs_tesseract = pytest.mark.skipif(
 @needs_ffmpeg
 @needs_tesseract
 def test_the_demo_typo_is_located_pinned_and_suggested_fixed_in_cut_2(
-    settings, tmp_path, django_capture_on_commit_callbacks
+    settings, tmp_path, client, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     with django_capture_on_commit_callbacks(execute=True):
@@ -75,3 +75,11 @@ def test_the_demo_typo_is_located_pinned_and_suggested_fixed_in_cut_2(
     # A suggestion: the status is the creator's to change.
     erratum.refresh_from_db()
     assert erratum.status == Erratum.Status.OPEN and erratum.fixed_in_cut is None
+    # The erratum page says so, with both crops; the inbox draws the box over the frame.
+    client.force_login(User.objects.get(username="creator"))
+    url = f"/studio/videos/nn-part1/errata/{erratum.pk}/"
+    page = client.get(url).content.decode()
+    assert "Fixed in cut 2" in page and "suggested: confirm by marking it fixed" in page
+    assert f'src="{url}checks/{check.pk}/before.jpg"' in page
+    assert f'src="{url}checks/{check.pk}/after.jpg"' in page
+    assert "sighting-box" in page and "seen on screen 5:58" in page
