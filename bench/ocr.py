@@ -9,9 +9,9 @@ with one yellow line "The network <word> learns" (a real misspelling of a word o
 font size 16, 20 or 24 as the demo's lines) shown for 3 to 8 seconds at a random time; and a
 later cut whose first card is 1 to 3 seconds longer, showing the corrected word, the same
 misspelling, or no line at all. Each case has a report of the misspelling at a time written
-precisely ("0:12", looked for within 5 s), hedged ("around 0:12", 8 s) or vaguely (20 s),
-off the truth by up to 3, 6 or 15 s; and one report of a spoken line ("between zero and ten")
-that is on no frame.
+precisely ("0:12", looked for within 5 s), hedged ("around 0:12", 8 s) or vaguely, in words
+("around twenty seconds in", 20 s), off the truth by up to 3, 6 or 15 s (before rounding);
+and one report of a spoken line ("between zero and ten") that is on no frame.
 
 Measured for Errata (frames at FRAME_CHECK_FPS=2, a reading reused while the picture does not
 change, the first and last sighting pinned by two halvings) and for the baseline (Tesseract on
@@ -83,11 +83,19 @@ MISSPELLINGS = [
     ("netwrok", "network"),
 ]
 SPOKEN = "between zero and ten"
-TIME_STYLES = [
-    ("precise", "0:{:02d}", 3.0),
-    ("hedged", "around 0:{:02d}", 6.0),
-    ("vague", "around {} seconds in", 15.0),
-]
+# How a report writes its time, and how far off it may be: "0:12" (within 3 s), "around 0:12"
+# (6 s), "around twenty seconds in" (15 s, in words, to ten seconds).
+TIME_STYLES = [("precise", 3.0), ("hedged", 6.0), ("vague", 15.0)]
+TENS_IN_WORDS = {10: "ten", 20: "twenty", 30: "thirty"}
+
+
+def time_written(style: str, seconds: float) -> tuple[float, str]:
+    """The time a report gives, as written."""
+    if style == "vague":
+        tens = min(30, max(10, round(seconds / 10) * 10))
+        return float(tens), f"around {TENS_IN_WORDS[tens]} seconds in"
+    whole = round(seconds)
+    return float(whole), ("around " if style == "hedged" else "") + f"0:{whole:02d}"
 
 
 @dataclass
@@ -121,8 +129,10 @@ def make_case(number: int, rng: random.Random, names: list[str], folder: Path) -
     length = rng.uniform(3.0, 8.0)
     start = round(rng.uniform(intro_s + 1.0, CUT_S - length - 1.0), 1)
     end = round(start + length, 1)
-    style, template, noise = TIME_STYLES[number % len(TIME_STYLES)]
-    reported = max(0.0, min(CUT_S, start + length / 2 + rng.uniform(-noise, noise)))
+    style, noise = TIME_STYLES[number % len(TIME_STYLES)]
+    reported, written = time_written(
+        style, max(0.0, min(CUT_S, start + length / 2 + rng.uniform(-noise, noise)))
+    )
     later = ["fixed", "fixed", "still_there", "text_gone"][number % 4]
     case = Case(
         number=number,
@@ -134,8 +144,8 @@ def make_case(number: int, rng: random.Random, names: list[str], folder: Path) -
         intro_s=intro_s,
         extra_s=float(rng.choice([1, 2, 3])),
         later=later,
-        reported_s=round(reported),
-        time_text=template.format(round(reported)),
+        reported_s=reported,
+        time_text=written,
         style=style,
     )
     picked = rng.sample(names, 4)
@@ -198,7 +208,7 @@ def main() -> None:
             for query, is_typo in ((case.wrong, True), (SPOKEN, False)):
                 window = search_window(
                     time_s=case.reported_s,
-                    time_text=case.time_text if is_typo else f"0:{case.reported_s:02d}",
+                    time_text=case.time_text if is_typo else f"0:{round(case.reported_s):02d}",
                     source="text",
                     scene_span=None,
                     duration_s=CUT_S,
