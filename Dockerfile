@@ -10,9 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 1000 errata
 # ffmpeg/ffprobe probe and transcode uploaded videos (Celery tasks); the font draws the demo's
-# title cards.
+# title cards; Tesseract reads on-screen text in frames (frame checks, Celery tasks).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core \
+       tesseract-ocr tesseract-ocr-eng \
     && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, so a code change does not reinstall them: exactly the locked versions,

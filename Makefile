@@ -40,6 +40,9 @@ install: $(STAMP)
 run: export DEBUG ?= true
 run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP) .env
+	@command -v $${TESSERACT_BINARY:-tesseract} >/dev/null 2>&1 || echo "Tesseract is not \
+	installed: frame checks (finding reported text on screen, checking fixes) are off. \
+	Install it with: sudo apt-get install tesseract-ocr tesseract-ocr-eng"
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	@echo
@@ -73,6 +76,7 @@ lint: $(STAMP)
 # committed, so `make run` needs no gettext; this target does (apt-get install gettext). Add a
 # language: put it in LANGUAGES (reviewapp/settings.py), run `make messages LOCALE=xx`.
 LOCALE ?=
+messages: export SECRET_KEY ?= messages-only-secret-key
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages $(if $(LOCALE),--locale=$(LOCALE),--all) --no-obsolete \
 	  --add-location=file --ignore="tests/*" --ignore="bench/*" --ignore="chaos/*" \

@@ -15,6 +15,7 @@ from errata.findings import batch as findings_batch
 from errata.findings import learning
 from errata.findings import services as findings
 from errata.io import jobs
+from errata.media import screen
 from errata.media import services as media
 from errata.models import Comment, Cut, CutMedia
 from errata.notifications import digests
@@ -129,6 +130,14 @@ def media_detect_shots_task(media_id: int) -> int:
 @shared_task(name="errata.frames_grab")
 def frames_grab_task(cut_id: int) -> int:
     return media.frame_grabs_run(cut_id=cut_id)
+
+
+@shared_task(name="errata.screen_read_cut")
+def screen_read_cut_task(cut_id: int) -> dict:
+    """Frame checks of a cut (Tesseract): locate its findings' reported text, check earlier
+    cuts' errata in it. Each is read once, so a second delivery reads nothing."""
+    result = screen.screen_read_cut(cut_id=cut_id)
+    return {"located": result.located, "not_found": result.not_found, "checked": result.checked}
 
 
 @shared_task(name="errata.media_sweep")

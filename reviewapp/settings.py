@@ -299,6 +299,14 @@ MEDIA_PROXY_MAX_HEIGHT = env_int("MEDIA_PROXY_MAX_HEIGHT", 720, minimum=144)
 MEDIA_UPLOAD_MAX_BYTES = env_int("MEDIA_UPLOAD_MAX_BYTES", 4 * 1024**3, minimum=1)
 # An ffmpeg run that takes longer than this is stopped and the processing marked failed.
 MEDIA_FFMPEG_TIMEOUT_SECONDS = env_int("MEDIA_FFMPEG_TIMEOUT_SECONDS", 3 * 3600, minimum=10)
+# Frame checks (errata/media/screen.py, Celery tasks on the bulk queue): reading on-screen text
+# with Tesseract to locate a reported typo and to check it in the next cut. Off, or without
+# Tesseract installed, findings and errata simply get no frame check.
+FRAME_CHECKS = env_bool("FRAME_CHECKS", True)
+# Tesseract's binary. Default: `tesseract` on PATH (Debian's tesseract-ocr + tesseract-ocr-eng).
+TESSERACT_BINARY = env_str("TESSERACT_BINARY")
+# Frames read per second of video while looking for a reported text.
+FRAME_CHECK_FPS = env_int("FRAME_CHECK_FPS", 2, minimum=1)
 
 # Upload sizes: video files go to disk in chunks, never whole into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1)
@@ -398,6 +406,7 @@ CELERY_TASK_ROUTES = {
     "errata.media_detect_shots": {"queue": "bulk"},
     "errata.frames_grab": {"queue": "bulk"},
     "errata.media_sweep": {"queue": "triage"},
+    "errata.screen_read_cut": {"queue": "bulk"},
     "errata.triage_learn": {"queue": "triage"},
     "errata.triage_learn_sweep": {"queue": "triage"},
 }

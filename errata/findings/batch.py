@@ -21,7 +21,11 @@ from errata.core.bulk import rows_insert
 from errata.core.locks import cut_duplicates_lock
 from errata.findings.grouping import finding_lookup_tokens
 from errata.findings.learning import team_adapter
-from errata.findings.services import findings_triage, suggested_correction
+from errata.findings.services import (
+    findings_triage,
+    screen_read_request,
+    suggested_correction,
+)
 from errata.models import Comment, Cut, DuplicateGroup, Finding, FindingToken, ImportJob, SceneSpan
 from errata.triage import TriagedFinding, triage_comment
 from errata.triage.adaptation import TeamAdapter
@@ -323,6 +327,10 @@ def findings_triage_batch(
             made += findings_triage(comment_id=pk).created
             triaged += 1
         progress(ImportJob.Phase.TRIAGING, min((number + 1) * batch_size, len(ids)), len(ids))
+    if made:
+        # Frame checks look for the new findings' quoted text on screen (one task per batch;
+        # it reads only findings not read yet).
+        screen_read_request(cut_id=cut.pk)
     return BatchTriageResult(comments=triaged, findings=made, groups=groups_made)
 
 

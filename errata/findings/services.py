@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from errata.catalog.selectors import cut_scene_locator, cut_transcript
 from errata.core.errors import ErrataConflict
 from errata.core.locks import cut_duplicates_lock
-from errata.core.queue import publish
+from errata.core.queue import enqueue, publish
 from errata.findings.grouping import finding_grouping_item, finding_lookup_tokens
 from errata.findings.learning import team_adapter, triage_examples_record
 from errata.findings.selectors import finding_duplicate_candidates
@@ -29,6 +29,7 @@ from errata.models import (
     CATEGORY_VALUES,
     Category,
     Comment,
+    CutMedia,
     DuplicateGroup,
     Finding,
     FindingToken,
@@ -39,7 +40,11 @@ from errata.reviews.services import comment_validate_timestamp
 from errata.triage import TriagedFinding, triage_comment
 from errata.triage.adaptation import TeamAdapter
 from errata.triage.duplicates import MATCH_THRESHOLD, match_group
+from errata.triage.screen_text import screen_query
 from errata.triage.transcripts import quoted_phrases
+
+# Frame checks of a cut (errata/media/screen.py), queued by name like every task.
+SCREEN_TASK = "errata.screen_read_cut"
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,9 @@ def findings_triage(*, comment_id: int) -> TriageResult:
             if finding.duplicate_group_id is None and finding.state != Finding.State.DISMISSED:
                 finding_assign_duplicate_group(finding=finding, adapter=adapter)
 
+        if any(_on_screen_text(f) for f in kept):
+            screen_read_request(cut_id=cut.pk)
+
         Comment.objects.filter(pk=comment.pk).update(
             triage_state=(
                 Comment.TriageState.SKIPPED
@@ -157,6 +165,29 @@ def findings_triage(*, comment_id: int) -> TriageResult:
     return TriageResult(
         comment_id=comment_id, created=created, updated=updated, removed=len(removable)
     )
+
+
+def _on_screen_text(finding: Finding) -> bool:
+    return (
+        screen_query(
+            finding.text,
+            category=finding.effective_category,
+            correction_wrong=finding.suggested_correction_wrong,
+            correction_right=finding.suggested_correction_right,
+        )
+        is not None
+    )
+
+
+def screen_read_request(*, cut_id: int) -> bool:
+    """Queue the frame checks of a cut (errata/media/screen.py: its findings' quoted text looked
+    for on screen) after the commit, when its video is ready to read."""
+    if not settings.FRAME_CHECKS:
+        return False
+    if not CutMedia.objects.filter(cut_id=cut_id, status=CutMedia.Status.READY).exists():
+        return False
+    enqueue(SCREEN_TASK, cut_id)
+    return True
 
 
 def finding_tokens_store(*, finding: Finding) -> None:

@@ -75,7 +75,7 @@ def demo_filter(cards: Sequence[DemoCard], *, typo_word: str) -> str:
             f"drawtext={font}:text='Scene {number} of {total}':fontcolor=0xdddddd:fontsize=14:"
             f"x=(w-text_w)/2:y=h/2-8:{when}"
         )
-        if card.name == TYPO_SCENE:
+        if card.name == TYPO_SCENE and typo_word:
             start = max(card.start_s, TYPO_FROM_S)
             end = min(card.end_s, TYPO_TO_S)
             filters.append(
@@ -141,3 +141,68 @@ def demo_video_make(
 
 def demo_cards(entries: Sequence[TimelineEntry]) -> list[DemoCard]:
     return [DemoCard(e.scene_name, e.start_s, e.end_s) for e in entries]
+
+
+@dataclass(frozen=True)
+class CardLine:
+    """A line of text drawn over the cards from start_s to end_s, in the demo's style (the
+    typo line's: yellow, 20 px, centred below the scene's name, unless placed otherwise)."""
+
+    text: str
+    start_s: float
+    end_s: float
+    fontsize: int = 20
+    # Offset of the line's top from the frame's middle, in pixels.
+    dy: int = 30
+
+
+def text_cards_make(
+    target: Path,
+    *,
+    cards: Sequence[DemoCard],
+    lines: Sequence[CardLine],
+    duration_s: float,
+    fps: int = 10,
+) -> Path:
+    """A short cut made of demo-style title cards with extra lines of text (a misspelling, or
+    its correction) at known times: the test and benchmark videos of frame checks."""
+    graph = demo_filter(cards, typo_word="")
+    font = _font()
+    extra = [
+        f"drawtext={font}:text='{_escape(line.text)}':fontcolor=yellow:"
+        f"fontsize={line.fontsize}:x=(w-text_w)/2:y=h/2+{line.dy}:"
+        f"enable='gte(t,{line.start_s:g})*lt(t,{line.end_s:g})'"
+        for line in lines
+    ]
+    graph = ",".join([graph, *extra]) if extra else graph
+    script = target.with_suffix(".filter")
+    script.write_text(graph, encoding="utf-8")
+    try:
+        run_tool(
+            [
+                ffmpeg_binary(),
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                f"color=c=black:s={WIDTH}x{HEIGHT}:r={fps}:d={duration_s:g}",
+                "-filter_script:v",
+                str(script),
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-crf",
+                "30",
+                "-pix_fmt",
+                "yuv420p",
+                str(target),
+            ],
+            what="Making a text-card video",
+        )
+    finally:
+        script.unlink(missing_ok=True)
+    return target

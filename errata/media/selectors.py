@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.fields.files import FieldFile
 
-from errata.models import Cut, CutMedia, FrameGrab
+from errata.models import Cut, CutMedia, FixCheck, FrameGrab, ScreenSighting
 
 # Originals a browser plays as they are, while (or if) no proxy exists.
 BROWSER_SAFE_TYPES = {"video/mp4", "video/webm"}
@@ -88,3 +88,61 @@ def cuts_with_ready_media(*, cut_ids: list[int]) -> set[int]:
 
 def frame_grab_of(*, cut: Cut, at_ms: int) -> FrameGrab | None:
     return FrameGrab.objects.filter(cut=cut, at_ms=at_ms).first()
+
+
+def sightings_for(*, finding_ids: Iterable[int]) -> dict[int, ScreenSighting]:
+    """Each finding's frame check on the cut it was reported on, by finding id, in one query
+    (the inbox's page of findings, an erratum's reports)."""
+    ids = list(finding_ids)
+    if not ids:
+        return {}
+    sightings = ScreenSighting.objects.filter(finding_id__in=ids).filter(
+        cut_id=F("finding__comment__cut_id")
+    )
+    return {s.finding_id: s for s in sightings.select_related("cut__video").order_by("pk")}
+
+
+def erratum_sighting(*, erratum_id: int) -> ScreenSighting | None:
+    """Where an erratum's reported text was seen (its most confident sighting): the erratum
+    page's box and pinned time."""
+    return (
+        ScreenSighting.objects.filter(
+            finding__erratum_id=erratum_id, status=ScreenSighting.Status.FOUND
+        )
+        .select_related("cut__video")
+        .order_by("-confidence", "pk")
+        .first()
+    )
+
+
+def erratum_fix_checks(*, erratum_id: int) -> list[FixCheck]:
+    """An erratum's checks in later cuts, latest cut first (the erratum page)."""
+    return list(
+        FixCheck.objects.filter(erratum_id=erratum_id)
+        .exclude(outcome=FixCheck.Outcome.PENDING)
+        .select_related("cut", "from_cut")
+        .order_by("-cut__number")
+    )
+
+
+def still_on_screen(*, erratum_ids: Iterable[int]) -> dict[int, int]:
+    """The latest cut number each of these errata is still on screen in, by erratum id, in one
+    query (the board's flags)."""
+    ids = list(erratum_ids)
+    if not ids:
+        return {}
+    flags: dict[int, int] = {}
+    for erratum_id, number in FixCheck.objects.filter(
+        erratum_id__in=ids, outcome=FixCheck.Outcome.STILL_THERE
+    ).values_list("erratum_id", "cut__number"):
+        flags[erratum_id] = max(number, flags.get(erratum_id, 0))
+    return flags
+
+
+def fix_check_crop(*, erratum_id: int, pk: int, which: str) -> FieldFile | None:
+    """One crop of an erratum's fix check ("before" or "after"), or None."""
+    check = FixCheck.objects.filter(erratum_id=erratum_id, pk=pk).first()
+    if check is None:
+        return None
+    crop = check.before_crop if which == "before" else check.after_crop
+    return crop or None

@@ -38,7 +38,7 @@ from errata.media.shots import shots_detect
 from errata.media.storage import local_copy
 from errata.media.transcode import poster_time, proxy_make, sprite_make, sprite_plan, still_make
 from errata.media.uploads import stored_video_name, video_container_of
-from errata.models import Cut, CutMedia, FrameGrab, Video
+from errata.models import Cut, CutMedia, FixCheck, FrameGrab, ScreenSighting, Video
 from errata.triage.timestamps import format_time
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 PROCESS_TASK = "errata.media_process"
 SHOTS_TASK = "errata.media_detect_shots"
 FRAMES_TASK = "errata.frames_grab"
+SCREEN_TASK = "errata.screen_read_cut"
 # Progress is written at most this often while ffmpeg runs.
 PROGRESS_EVERY_S = 0.5
 # Until its video is probed, a new cut whose duration was not typed is taken to be this long,
@@ -81,6 +82,10 @@ def cut_media_attach(*, cut: Cut, upload: UploadedFile) -> CutMedia:
     old_media = CutMedia.objects.filter(cut=cut).first()
     old_names = [cut.media_file.name, *_derived_names(old_media)]
     old_frames = list(FrameGrab.objects.filter(cut=cut).values_list("image", flat=True))
+    # Frame checks read the old file: their crops go with it, and the new file is read afresh.
+    old_frames += list(ScreenSighting.objects.filter(cut=cut).values_list("crop", flat=True))
+    for before, after in FixCheck.objects.filter(cut=cut).values_list("before_crop", "after_crop"):
+        old_frames += [before, after]
     upload.seek(0)
     cut.media_file.save(stored_video_name(container), upload, save=False)
     new_name = given.media_file.name = cut.media_file.name
@@ -108,6 +113,8 @@ def cut_media_attach(*, cut: Cut, upload: UploadedFile) -> CutMedia:
             },
         )
         FrameGrab.objects.filter(cut=cut).delete()
+        ScreenSighting.objects.filter(cut=cut).delete()
+        FixCheck.objects.filter(cut=cut).delete()
     except Exception:
         # The rows were not written: do not leave the new file behind in the store.
         _delete_files(storage, [new_name])
@@ -257,6 +264,9 @@ def cut_media_process(*, media_id: int) -> CutMedia:
         )
         if done:
             enqueue(SHOTS_TASK, media_id)
+            # Frame checks (errata/media/screen.py) read the new video's frames.
+            if settings.FRAME_CHECKS:
+                enqueue(SCREEN_TASK, cut.pk)
         else:
             # A newer upload replaced the file while this one was processed.
             _delete_files(storage, made)

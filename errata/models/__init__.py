@@ -68,6 +68,10 @@ from errata.models.reviews import (
     ReviewLink,
     _review_token,
 )
+from errata.models.screen import (
+    FixCheck,
+    ScreenSighting,
+)
 
 __all__ = [
     "CATEGORY_VALUES",
@@ -87,6 +91,7 @@ __all__ = [
     "ExportJob",
     "Finding",
     "FindingToken",
+    "FixCheck",
     "FrameGrab",
     "ImportJob",
     "Invitation",
@@ -100,6 +105,7 @@ __all__ = [
     "Reviewer",
     "Scene",
     "SceneSpan",
+    "ScreenSighting",
     "Team",
     "TeamTriageModel",
     "TranscriptLine",

@@ -35,6 +35,13 @@ from errata.fixes.services import (
     erratum_update,
     finding_remove_from_erratum,
 )
+from errata.media.selectors import (
+    erratum_fix_checks,
+    erratum_sighting,
+    fix_check_crop,
+    still_on_screen,
+)
+from errata.media.serving import stored_file_response
 from errata.models import STATUS_ORDER, Category, Erratum, Remedy
 from errata.web.studio.access import form_errors, member_cut, member_video, studio_view
 from errata.web.studio.forms import ErratumEditForm, ErratumMergeForm, ErratumStatusForm
@@ -68,8 +75,10 @@ def board(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "cut": cut,
         "filters": filters,
         "view": view,
-        "board": board_page(
-            cut=cut, filters=filters, view=view, page_number=request.GET.get("page") or 1
+        "board": _with_screen_flags(
+            board_page(
+                cut=cut, filters=filters, view=view, page_number=request.GET.get("page") or 1
+            )
         ),
         "filter_choices": BOARD_FILTER_CHOICES,
         "latest_cut": video_latest_cut(video_id=cut.video_id),
@@ -78,6 +87,15 @@ def board(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         return render(request, "errata/studio/_board_list.html", context)
     return render(request, "errata/studio/board.html", context)
+
+
+def _with_screen_flags(board):
+    """Flag the board's errata still on screen in a later cut (frame checks), in one query."""
+    errata = [erratum for section in board.sections for erratum in section.errata]
+    flags = still_on_screen(erratum_ids=[erratum.pk for erratum in errata])
+    for erratum in errata:
+        erratum.still_on_screen_in = flags.get(erratum.pk)
+    return board
 
 
 def _erratum(request: HttpRequest, slug: str, pk: int) -> Erratum:
@@ -98,6 +116,8 @@ def _erratum_context(erratum: Erratum, **extra) -> dict:
         "cut": erratum.cut,
         "erratum": erratum,
         "reports": erratum_reports(erratum=erratum),
+        "sighting": erratum_sighting(erratum_id=erratum.pk),
+        "fix_checks": erratum_fix_checks(erratum_id=erratum.pk),
         "history": erratum_history(erratum=erratum),
         "span": erratum_scene_span(erratum=erratum),
         "edit_form": ErratumEditForm(video=video, initial=ErratumEditForm.initial_for(erratum)),
@@ -226,6 +246,8 @@ def erratum_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         notice += f" (fixed in cut {changed.fixed_in_cut.number})"
     if from_board and request.htmx:
         row = board_row(cut=changed.cut, erratum_id=changed.pk)
+        if row is not None:
+            row.still_on_screen_in = still_on_screen(erratum_ids=[row.pk]).get(row.pk)
         return render(
             request,
             "errata/studio/_board_row.html",
@@ -303,3 +325,15 @@ def erratum_remove_finding(
     except ErrataConflict as error:
         return _erratum_page(request, erratum, alert=str(error), status=409)
     return _erratum_done(request, erratum, "The report is back in the inbox.")
+
+
+@studio_view
+@require_GET
+def fix_check_image(request: HttpRequest, slug: str, pk: int, check_pk: int, which: str):
+    """A crop of a fix check: the reported text in the earlier cut ("before") and the same
+    place in the later one ("after")."""
+    erratum = _erratum(request, slug, pk)
+    crop = fix_check_crop(erratum_id=erratum.pk, pk=check_pk, which=which)
+    if which not in {"before", "after"} or crop is None:
+        raise Http404("No such crop.")
+    return stored_file_response(request, crop, content_type="image/jpeg")

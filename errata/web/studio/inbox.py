@@ -29,6 +29,7 @@ from errata.findings.selectors import (
 from errata.findings.services import finding_split_from_group, finding_update, findings_dismiss
 from errata.fixes.selectors import erratum_of_cut
 from errata.fixes.services import erratum_add_findings, erratum_create_from_findings
+from errata.media.selectors import sightings_for
 from errata.models import Category, Comment, Cut, Erratum, Finding, Remedy
 from errata.reviews.services import comment_create
 from errata.web.studio.access import cut_url, form_errors, member_cut, studio_view
@@ -58,8 +59,10 @@ def _inbox_context(request: HttpRequest, cut: Cut) -> dict:
         page = inbox_page(cut=cut, page_number=page_number, order=order)
         findings = [finding for group in page.groups for finding in group.findings]
         slots = frame_slots([(cut, finding.timestamp_s) for finding in findings])
+        sightings = sightings_for(finding_ids=[finding.pk for finding in findings])
         for finding, slot in zip(findings, slots, strict=True):
             finding.frame = slot
+            finding.sighting = sightings.get(finding.pk)
         context["inbox"] = page
         _add_spoken_lines(cut, findings)
     return context

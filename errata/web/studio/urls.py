@@ -73,6 +73,11 @@ urlpatterns = [
     path(ERRATUM + "status/", errata.erratum_status, name="erratum_status"),
     path(ERRATUM + "merge/", errata.erratum_merge, name="erratum_merge"),
     path(
+        ERRATUM + "checks/<int:check_pk>/<str:which>.jpg",
+        errata.fix_check_image,
+        name="fix_check_image",
+    ),
+    path(
         ERRATUM + "findings/<int:finding_pk>/remove/",
         errata.erratum_remove_finding,
         name="erratum_remove_finding",

@@ -309,9 +309,9 @@ def test_the_inbox_renders_in_a_fixed_number_of_queries(
         for f in Finding.objects.order_by("pk")[:20]
     )
     # Session, user, membership, video, cut, tab counts, scene names, the inbox's ids, the
-    # page's findings, whether the cut's video has frames to show: the same ten queries for 50
-    # findings or 5,000.
-    with django_assert_max_num_queries(10):
+    # page's findings, whether the cut's video has frames to show, the page's frame checks: the
+    # same eleven queries for 50 findings or 5,000.
+    with django_assert_max_num_queries(11):
         response = signed_in.get(_url(cut, "inbox/"))
     assert response.status_code == 200
     assert _findings_in_page(response.content.decode()) == min(count, 25 * 5)
