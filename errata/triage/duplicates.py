@@ -342,11 +342,19 @@ def _token_score(first: frozenset[str], second: frozenset[str], disagreement: fl
     return score
 
 
+def _shares_word(first: frozenset[str], second: frozenset[str]) -> bool:
+    return any(token[0] in "wq" for token in first & second)
+
+
 def _category_score(first: GroupingProfile, second: GroupingProfile) -> float:
     if first.category == second.category:
         return 1.0 if first.category in ERRATUM_CATEGORIES else 0.3
-    # Two different categories speak against a match as much as the less sure one is sure.
+    # Two different categories speak against a match as much as the less sure one is sure;
+    # half as much when both name the same word or phrase at fault: "the title says
+    # 'Eigenvetors'" reads as narration to the categoriser, and it is still the same slip.
     sure = min(first.certainty, second.certainty)
+    if _shares_word(first.tokens, second.tokens):
+        sure *= 0.5
     if first.category in ERRATUM_CATEGORIES and second.category in ERRATUM_CATEGORIES:
         return -2.0 * sure
     return -1.5 * sure
