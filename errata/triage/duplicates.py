@@ -361,6 +361,19 @@ _AGREEMENT_RE = re.compile(
     r"confirmed\b|i have the same\b)",
     re.IGNORECASE,
 )
+# A report pointing at one made before it: "the typo mentioned here", "as reported above".
+_POINTER_RE = re.compile(
+    r"\b(?:mentioned|reported|described|noted|pointed out|raised)\s+(?:here|above|earlier|"
+    r"before|already|in\s+(?:#|https?://))",
+    re.IGNORECASE,
+)
+
+
+def _adds_a_voice(text: str) -> bool:
+    """A "+1" or a pointer to another report: it is about what it points at, whatever its
+    own words suggest (so a suggested "none" does not keep it out of grouping)."""
+    return bool(_AGREEMENT_RE.match(text) or _POINTER_RE.search(text))
+
 
 # A suggested "none" (praise, chatter) below this confidence does not keep a finding out of
 # grouping: the learned categoriser is unsure about short reports in words it never saw
@@ -370,7 +383,11 @@ NONE_CERTAINTY = 0.6
 
 def never_grouped(profile: GroupingProfile) -> bool:
     """Praise and chatter (decided, or suggested with confidence) are never grouped."""
-    return profile.category == "none" and profile.certainty >= NONE_CERTAINTY
+    return (
+        profile.category == "none"
+        and profile.certainty >= NONE_CERTAINTY
+        and not _adds_a_voice(profile.item.text)
+    )
 
 
 def _time_score(first: float | None, second: float | None) -> float:
@@ -505,7 +522,7 @@ def score_pair(first: GroupingProfile, second: GroupingProfile, rarity: Rarity =
         both_untimed = first.item.timestamp_s is None and second.item.timestamp_s is None
         weight = UNTIMED_SAME_KIND if both_untimed or brief else UNTIMED_SAME_KIND / 2
         score += weight * min(first.certainty, second.certainty) * small
-    if _AGREEMENT_RE.match(first.item.text) or _AGREEMENT_RE.match(second.item.text):
+    if _adds_a_voice(first.item.text) or _adds_a_voice(second.item.text):
         # "+1", "same here", "I noticed this too": a report that adds a voice to another.
         score += AGREEMENT
     if first.item.scene is not None and second.item.scene is not None:

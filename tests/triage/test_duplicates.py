@@ -75,6 +75,10 @@ MUST_MERGE = {
         ),
         item("b", "I think the sign in the formula at the bottom is wrong"),
     ],
+    "a report pointing at one made before it": [
+        item("a", 'At 3:10 the formula shows "dz/dW3" where it should be "dJ/dW2".', 190),
+        item("b", "Hey, I think I came across the typo mentioned above, nice videos otherwise!"),
+    ],
     "one code bug named by its identifier": [
         item("a", "At 9:14 np.dot(a, b) should be np.dot(b, a) given the shapes.", 554),
         item("b", "the np.dot(a, b) call has its arguments swapped", 560),
