@@ -104,6 +104,8 @@ class GroupingProfile:
     correction: tuple[str, str] | None = None
     # Places inside the video it names besides a time ("slide 7", "p. 216", "eq. 4.27").
     places: frozenset[str] = frozenset()
+    # A "+1" or a pointer to an earlier report (`_adds_a_voice`).
+    voice: bool = False
 
     @property
     def group(self) -> Hashable:
@@ -327,6 +329,7 @@ def profile_item(item: GroupingItem, categorize: Categorizer | None = None) -> G
         certainty=certainty,
         correction=_correction_of(item.text),
         places=place_tokens(item.text),
+        voice=_adds_a_voice(item.text),
     )
 
 
@@ -383,11 +386,7 @@ NONE_CERTAINTY = 0.6
 
 def never_grouped(profile: GroupingProfile) -> bool:
     """Praise and chatter (decided, or suggested with confidence) are never grouped."""
-    return (
-        profile.category == "none"
-        and profile.certainty >= NONE_CERTAINTY
-        and not _adds_a_voice(profile.item.text)
-    )
+    return profile.category == "none" and profile.certainty >= NONE_CERTAINTY and not profile.voice
 
 
 def _time_score(first: float | None, second: float | None) -> float:
@@ -522,7 +521,7 @@ def score_pair(first: GroupingProfile, second: GroupingProfile, rarity: Rarity =
         both_untimed = first.item.timestamp_s is None and second.item.timestamp_s is None
         weight = UNTIMED_SAME_KIND if both_untimed or brief else UNTIMED_SAME_KIND / 2
         score += weight * min(first.certainty, second.certainty) * small
-    if _adds_a_voice(first.item.text) or _adds_a_voice(second.item.text):
+    if first.voice or second.voice:
         # "+1", "same here", "I noticed this too": a report that adds a voice to another.
         score += AGREEMENT
     if first.item.scene is not None and second.item.scene is not None:
