@@ -2,10 +2,12 @@
 
 Evidence that two findings are one problem, strongest first: the same quoted or misspelled
 word ("mabye"), the same pair of numbers however written ("0 and 10", "zero and ten",
-"0 through 9" -> "0-9"), the same math or code token, positions seconds apart, the same
-category and scene, and overlapping wording. Evidence against: different erratum
-categories (neuron shading at 6:00 is not the misspelling at 6:03), different quoted words,
-positions far apart, different scenes. Praise and chatter are never grouped.
+"0 through 9" -> "0-9"), the same math or code token, the same stated correction, positions
+seconds apart, the same slide or page, the same category and scene, overlapping wording (links
+aside), a "+1" or "same here". Evidence against: different erratum categories (neuron shading
+at 6:00 is not the misspelling at 6:03), different quoted words, two different stated
+corrections, positions far apart, different slides or pages, different scenes. Praise and
+chatter are never grouped.
 
 A new finding is compared only with a bounded candidate set: findings within
 TIME_WINDOW_S of its position, findings sharing one of its `index_tokens`, and findings
@@ -31,6 +33,7 @@ from errata.triage.categories import (
     correction_pairs,
     quoted_strings,
 )
+from errata.triage.corrections import correction_key, extract_correction
 from errata.triage.model import suggest_category
 from errata.triage.timestamps import NUMBER_WORDS
 
@@ -63,6 +66,8 @@ REPRESENTATIVES_PER_GROUP = 5
 # Two untimed reports of one erratum category in a cut of at most SMALL_CUT findings.
 UNTIMED_SAME_KIND = 1.5
 SMALL_CUT = 10
+# Content words of an untimed report brief enough to be pointing at another's problem.
+BRIEF_TERMS = 12
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,12 @@ class GroupingProfile:
     # How sure the category is: 1 when the creator decided it, else the suggestion's
     # calibrated confidence. Disagreeing categories count against a match only that much.
     certainty: float = 1.0
+    # The correction it states (wrong, right), normalised; None when it states none.
+    correction: tuple[str, str] | None = None
+    # Places inside the video it names besides a time ("slide 7", "p. 216", "eq. 4.27").
+    places: frozenset[str] = frozenset()
+    # A "+1" or a pointer to an earlier report (`_adds_a_voice`).
+    voice: bool = False
 
     @property
     def group(self) -> Hashable:
@@ -141,6 +152,56 @@ _CODE_NAME_RE = re.compile(r"\b([A-Za-z_]\w{2,})\(|\b([a-z]+_[a-z]{2,}\w*)\b")
 _NORMALISE_RE = re.compile(r"[^\w\s]+")
 # Positions are compared as numbers by the time score; as words they would only add noise.
 _CLOCK_RE = re.compile(r"\d{1,2}(?::\d{2}){1,2}(?:\.\d+)?")
+# Links: a tracker's or a course's URLs repeat across its reports whatever they are about.
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+")
+
+
+# Places in a video other than its clock: a slide, a page of the handout, an equation, a
+# figure, a line of code, a question or a step. Two reports naming different slides are about
+# different things however alike their wording ("slide 11 is not shown" / "slide 12 ...").
+_PLACE_KINDS = {
+    "slide": "slide",
+    "slides": "slide",
+    "page": "page",
+    "p": "page",
+    "pg": "page",
+    "pp": "page",
+    "eqn": "eq",
+    "eq": "eq",
+    "equation": "eq",
+    "formula": "eq",
+    "fig": "fig",
+    "figure": "fig",
+    "table": "table",
+    "line": "line",
+    "question": "question",
+    "q": "question",
+    "step": "step",
+    "row": "row",
+    "column": "column",
+}
+_PLACE_RE = re.compile(
+    r"\b(" + "|".join(sorted(_PLACE_KINDS, key=len, reverse=True)) + r")\.?\s?\(?"
+    r"(\d{1,4}(?:\.\d{1,3})?[a-z]?)\b(?!:\d)",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=65536)
+def place_tokens(text: str) -> frozenset[str]:
+    """ "<kind>:<number>" for each place the text names ("Slide 14/14" -> "slide:14")."""
+    return frozenset(
+        f"{_PLACE_KINDS[m.group(1).lower()]}:{m.group(2).lower()}" for m in _PLACE_RE.finditer(text)
+    )
+
+
+@lru_cache(maxsize=65536)
+def _correction_of(text: str) -> tuple[str, str] | None:
+    found = extract_correction(text)
+    if found is None:
+        return None
+    key = correction_key(found.wrong, found.right)
+    return key if key[1] else None
 
 
 def _number(word: str) -> str:
@@ -229,6 +290,8 @@ def _singular(word: str) -> str:
 def _terms(text: str) -> frozenset[str]:
     """Content words (singular, numbers as digits) and their adjacent pairs."""
     words = []
+    if "://" in text or "www." in text:
+        text = _URL_RE.sub(" ", text)
     text = _CLOCK_RE.sub(" ", text)
     for word in _TERM_RE.findall(text.lower().replace("\u2019", "'")):
         if word in NUMBER_WORDS:
@@ -264,6 +327,9 @@ def profile_item(item: GroupingItem, categorize: Categorizer | None = None) -> G
         tokens=index_tokens(item.text),
         terms=_terms(item.text),
         certainty=certainty,
+        correction=_correction_of(item.text),
+        places=place_tokens(item.text),
+        voice=_adds_a_voice(item.text),
     )
 
 
@@ -291,6 +357,27 @@ class Rarity:
 
 _UNIFORM = Rarity()
 
+AGREEMENT = 1.5
+_AGREEMENT_RE = re.compile(
+    r"\s*(?:\+1\b|me too\b|same here\b|same (?:problem|issue|thing)\b|(?:i )?can confirm\b|"
+    r"i (?:also|too) (?:noticed|see|saw|have|had|found)\b|i noticed (?:this|that|it) too\b|"
+    r"confirmed\b|i have the same\b)",
+    re.IGNORECASE,
+)
+# A report pointing at one made before it: "the typo mentioned here", "as reported above".
+_POINTER_RE = re.compile(
+    r"\b(?:mentioned|reported|described|noted|pointed out|raised)\s+(?:here|above|earlier|"
+    r"before|already|in\s+(?:#|https?://))",
+    re.IGNORECASE,
+)
+
+
+def _adds_a_voice(text: str) -> bool:
+    """A "+1" or a pointer to another report: it is about what it points at, whatever its
+    own words suggest (so a suggested "none" does not keep it out of grouping)."""
+    return bool(_AGREEMENT_RE.match(text) or _POINTER_RE.search(text))
+
+
 # A suggested "none" (praise, chatter) below this confidence does not keep a finding out of
 # grouping: the learned categoriser is unsure about short reports in words it never saw
 # ("the label overlaps the arrow"), and the other evidence should still be heard.
@@ -299,7 +386,7 @@ NONE_CERTAINTY = 0.6
 
 def never_grouped(profile: GroupingProfile) -> bool:
     """Praise and chatter (decided, or suggested with confidence) are never grouped."""
-    return profile.category == "none" and profile.certainty >= NONE_CERTAINTY
+    return profile.category == "none" and profile.certainty >= NONE_CERTAINTY and not profile.voice
 
 
 def _time_score(first: float | None, second: float | None) -> float:
@@ -342,11 +429,48 @@ def _token_score(first: frozenset[str], second: frozenset[str], disagreement: fl
     return score
 
 
+def _shares_word(first: frozenset[str], second: frozenset[str]) -> bool:
+    return any(token[0] in "wq" for token in first & second)
+
+
+def _correction_score(first: GroupingProfile, second: GroupingProfile) -> float:
+    """Two stated corrections: the same one is one slip; two with nothing in common ("the
+    corner should be (4, 3)" / "the width should be 12") are two slips, however close."""
+    a, b = first.correction, second.correction
+    if a is None or b is None:
+        return 0.0
+    if a == b:
+        return 1.0
+    if (a[0] and a[0] == b[0]) or a[1] == b[1]:
+        return 0.5
+    return -2.0
+
+
+def _place_score(first: frozenset[str], second: frozenset[str]) -> float:
+    """Places of one kind named by both: any in common helps a little; none in common (slide
+    11 / slide 12, p112 / p113) speaks against as a far-apart time does."""
+    if not first or not second:
+        return 0.0
+    kinds = {p.split(":", 1)[0] for p in first} & {p.split(":", 1)[0] for p in second}
+    if not kinds:
+        return 0.0
+    for kind in kinds:
+        mine = {p for p in first if p.startswith(kind + ":")}
+        theirs = {p for p in second if p.startswith(kind + ":")}
+        if not mine & theirs:
+            return -2.5
+    return 0.8
+
+
 def _category_score(first: GroupingProfile, second: GroupingProfile) -> float:
     if first.category == second.category:
         return 1.0 if first.category in ERRATUM_CATEGORIES else 0.3
-    # Two different categories speak against a match as much as the less sure one is sure.
+    # Two different categories speak against a match as much as the less sure one is sure;
+    # half as much when both name the same word or phrase at fault: "the title says
+    # 'Eigenvetors'" reads as narration to the categoriser, and it is still the same slip.
     sure = min(first.certainty, second.certainty)
+    if _shares_word(first.tokens, second.tokens):
+        sure *= 0.5
     if first.category in ERRATUM_CATEGORIES and second.category in ERRATUM_CATEGORIES:
         return -2.0 * sure
     return -1.5 * sure
@@ -377,16 +501,29 @@ def score_pair(first: GroupingProfile, second: GroupingProfile, rarity: Rarity =
     )
     score += _token_score(first.tokens, second.tokens, disagreement)
     score += _category_score(first, second)
+    score += _correction_score(first, second)
+    score += _place_score(first.places, second.places)
     if (
-        first.item.timestamp_s is None
-        and second.item.timestamp_s is None
+        (first.item.timestamp_s is None or second.item.timestamp_s is None)
         and first.category == second.category
         and first.category in ERRATUM_CATEGORIES
     ):
-        # Neither says where: in a cut with few findings there are few problems of one kind,
-        # so two reports of that kind are likely one (a prior that fades as the cut grows).
+        # One or neither says where (an untimed report cannot contradict a time): in a cut
+        # with few findings there are few problems of one kind, so two reports of that kind
+        # are likely one (a prior that fades as the cut grows).
         small = min(1.0, SMALL_CUT / max(rarity.documents, 1))
-        score += UNTIMED_SAME_KIND * min(first.certainty, second.certainty) * small
+        # When one of them does say where, the other may be about another moment: the prior
+        # holds in full only if the untimed one is brief ("the derivative sign is missing
+        # next to the w"), as reports pointing at a problem someone described are; a long
+        # untimed report describes a problem of its own.
+        untimed = first if first.item.timestamp_s is None else second
+        brief = sum(1 for term in untimed.terms if " " not in term) <= BRIEF_TERMS
+        both_untimed = first.item.timestamp_s is None and second.item.timestamp_s is None
+        weight = UNTIMED_SAME_KIND if both_untimed or brief else UNTIMED_SAME_KIND / 2
+        score += weight * min(first.certainty, second.certainty) * small
+    if first.voice or second.voice:
+        # "+1", "same here", "I noticed this too": a report that adds a voice to another.
+        score += AGREEMENT
     if first.item.scene is not None and second.item.scene is not None:
         score += 0.5 if first.item.scene == second.item.scene else -2.0
     score += _text_score(first, second, rarity)

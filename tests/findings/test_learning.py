@@ -21,12 +21,16 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-# Reports of audio drifting from the picture: the shared model calls them narration; this team
-# files them as visual (the edit is at fault, not the voice-over).
+# Reports of audio drifting from the picture: the shared model calls them narration (the
+# corpus files out-of-sync audio there, with confidence); this team files them as visual (the
+# edit is at fault, not the voice-over), and corrects six before its suggestions follow.
 TAUGHT = [
     "At 1:00 the audio is out of sync with the video.",
     "Around 2:10 the sound lags behind the picture.",
     "3:05 audio and video are out of sync again",
+    "4:20 the voice is a second behind the lips",
+    "From 5:00 on the sound and the picture drift apart.",
+    "At 6:15 the audio is ahead of the animation.",
 ]
 NEW_REPORT = "The audio is out of sync at 7:10."
 
@@ -43,11 +47,12 @@ def test_a_teams_category_changes_change_its_suggestions_and_no_other_teams(cut)
     assert suggest_category(NEW_REPORT).category == "narration"
     for text in TAUGHT:
         finding_update(finding=_triaged(cut, text), category="visual")
-    assert TriageExample.objects.filter(team=cut.video.team, learned=False).count() == 3
+    taught = len(TAUGHT)
+    assert TriageExample.objects.filter(team=cut.video.team, learned=False).count() == taught
 
-    assert team_triage_learn(team_id=cut.video.team_id) == 3
+    assert team_triage_learn(team_id=cut.video.team_id) == taught
     assert TriageExample.objects.filter(learned=False).count() == 0
-    assert TeamTriageModel.objects.get(team=cut.video.team).examples == 3
+    assert TeamTriageModel.objects.get(team=cut.video.team).examples == taught
 
     assert _triaged(cut, NEW_REPORT).suggested_category == "visual"
     untouched = _triaged(other_cut, NEW_REPORT)

@@ -65,6 +65,20 @@ MUST_MERGE = {
         item("a", "the label overlaps the arrow", 100, scene="Intro"),
         item("b", "a label is covering one of the arrows", 106, scene="Intro"),
     ],
+    "a '+1' adds a voice to the report before it": [
+        item("a", "There's a typo in the title that bugged me the whole video"),
+        item("b", "+1, couldn't stop seeing it either"),
+    ],
+    "a brief untimed pointer and the timed report it points at": [
+        item(
+            "a", "At 4:05 the gradient formula is missing the minus sign on the second term.", 245
+        ),
+        item("b", "I think the sign in the formula at the bottom is wrong"),
+    ],
+    "a report pointing at one made before it": [
+        item("a", 'At 3:10 the formula shows "dz/dW3" where it should be "dJ/dW2".', 190),
+        item("b", "Hey, I think I came across the typo mentioned above, nice videos otherwise!"),
+    ],
     "one code bug named by its identifier": [
         item("a", "At 9:14 np.dot(a, b) should be np.dot(b, a) given the shapes.", 554),
         item("b", "the np.dot(a, b) call has its arguments swapped", 560),
@@ -88,6 +102,18 @@ MUST_NOT_MERGE = {
     "the same kind of problem at different moments": [
         item("a", "at 1:00 the label overlaps the arrow", 60),
         item("b", "at 9:00 the label overlaps the arrow", 540),
+    ],
+    "two different corrections stated at the same moment": [
+        item("a", "At 2:10, the corner should be at (4, 3) instead of (5, 3).", 130),
+        item("b", "At 2:10, the width should be 12, not 11.", 130),
+    ],
+    "the same complaint about two different slides": [
+        item("a", "slide 11 is not shown while it is being talked about"),
+        item("b", "slide 12 is not shown while it is being talked about"),
+    ],
+    "links to one tracker are not shared wording": [
+        item("a", "Audio drops out https://example.org/course/unit-3/lesson-5/video", 30),
+        item("b", "Wrong slide order https://example.org/course/unit-3/lesson-5/video", 300),
     ],
     "praise is never grouped": [
         item("a", "This is awesome!"),
@@ -323,3 +349,11 @@ def test_grouping_the_same_findings_twice_gives_the_same_groups():
         for n in range(3000)
     ]
     assert group_findings(items) == group_findings(items)
+
+
+def test_places_are_read_from_the_ways_reports_name_them() -> None:
+    from errata.triage.duplicates import place_tokens
+
+    assert place_tokens("Chapter 13.7: Slide 14/14 added a factor") == {"slide:14"}
+    assert place_tokens("p216 Eqn. (6.73): k(n) should be p(k)") == {"page:216", "eq:6.73"}
+    assert place_tokens("at 3:56 the label is wrong") == frozenset()
