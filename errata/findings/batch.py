@@ -23,6 +23,7 @@ from errata.findings.grouping import finding_lookup_tokens
 from errata.findings.learning import team_adapter
 from errata.findings.services import findings_triage, suggested_correction
 from errata.models import Comment, Cut, DuplicateGroup, Finding, FindingToken, ImportJob, SceneSpan
+from errata.reviews.services import comments_list_time_refresh
 from errata.triage import TriagedFinding, triage_comment
 from errata.triage.adaptation import TeamAdapter
 from errata.triage.duplicates import (
@@ -274,14 +275,14 @@ def findings_triage_batch(
     for number, chunk in enumerate(chunks):
         # Texts are read and analysed before the transaction, without locks: comments never
         # change, only their triage state, which the transaction checks again under lock.
-        analysed = engine.analyse(
-            list(
-                Comment.objects.filter(pk__in=chunk, triage_state=Comment.TriageState.PENDING)
-                .exclude(author_role=Comment.Role.CREATOR)
-                .order_by("pk")
-                .values_list("pk", "text", "timestamp_s")
-            )
+        texts = list(
+            Comment.objects.filter(pk__in=chunk, triage_state=Comment.TriageState.PENDING)
+            .exclude(author_role=Comment.Role.CREATOR)
+            .order_by("pk")
+            .values_list("pk", "text", "timestamp_s")
         )
+        untimed = {pk for pk, _text, at in texts if at is None}
+        analysed = engine.analyse(texts)
         singles: list[int] = []
         with transaction.atomic():
             comments = list(
@@ -313,6 +314,10 @@ def findings_triage_batch(
             now = timezone.now()
             Comment.objects.filter(pk__in=done).update(
                 triage_state=Comment.TriageState.DONE, triaged_at=now
+            )
+            # Comments without a player time are listed at their first finding's time.
+            comments_list_time_refresh(
+                comment_ids=[pk for pk in done if analysed[pk] and pk in untimed]
             )
             Comment.objects.filter(pk__in=skipped).update(
                 triage_state=Comment.TriageState.SKIPPED, triaged_at=now

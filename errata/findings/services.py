@@ -33,7 +33,7 @@ from errata.models import (
     Scene,
     TriageExample,
 )
-from errata.reviews.services import comment_validate_timestamp
+from errata.reviews.services import comment_validate_timestamp, comments_list_time_refresh
 from errata.triage import TriagedFinding, triage_comment
 from errata.triage.adaptation import TeamAdapter
 from errata.triage.duplicates import MATCH_THRESHOLD, match_group
@@ -142,6 +142,8 @@ def findings_triage(*, comment_id: int) -> TriageResult:
             if finding.duplicate_group_id is None and finding.state != Finding.State.DISMISSED:
                 finding_assign_duplicate_group(finding=finding, adapter=adapter)
 
+        if kept or removable:
+            comments_list_time_refresh(comment_ids=[comment.pk])
         Comment.objects.filter(pk=comment.pk).update(
             triage_state=(
                 Comment.TriageState.SKIPPED
@@ -374,4 +376,6 @@ def finding_update(
         elif clear_scene:
             finding.scene_id = None
         finding.save()
+        if timestamp_s is not None:
+            comments_list_time_refresh(comment_ids=[finding.comment_id])
     return finding

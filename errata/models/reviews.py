@@ -106,6 +106,10 @@ class CommentRole(models.TextChoices):
     CREATOR = "creator", "Creator"
 
 
+# Where a comment that names no time at all is listed: after every real time.
+COMMENT_NO_TIME_S = 1e9
+
+
 class CommentTriageState(models.TextChoices):
     PENDING = "pending", "Waiting for triage"
     DONE = "done", "Triaged"
@@ -148,6 +152,14 @@ class Comment(models.Model):
     # When the person wrote it (an import keeps the source's date); created_at is when we stored it.
     posted_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
+    # Its place in the review page's and the API's time order: where the player was, else the
+    # first time its findings on this cut name, else NO_TIME_S (last). Stored, not computed per
+    # query, so a page of the list is an index range scan whatever the size of the cut; the
+    # services that store a comment or its findings keep it current
+    # (errata.reviews.services.comments_list_time_refresh).
+    list_time = models.FloatField(default=COMMENT_NO_TIME_S)
+
+    NO_TIME_S = COMMENT_NO_TIME_S
 
     class Meta:
         ordering = ["cut_id", "timestamp_s", "id"]
@@ -178,6 +190,13 @@ class Comment(models.Model):
         indexes = [
             # The review page and the API list a cut's comments by time.
             models.Index(fields=["cut", "timestamp_s"], name="comment_cut_time_idx"),
+            # The review page's comment window and the API's comment list: a cut's
+            # thread-starting comments by (list_time, id), paged by keyset.
+            models.Index(
+                fields=["cut", "list_time", "id"],
+                condition=Q(parent__isnull=True),
+                name="comment_cut_list_time_idx",
+            ),
             # The triage sweep looks for comments still pending, oldest first.
             models.Index(
                 fields=["created_at"],
@@ -190,3 +209,11 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_name or 'anonymous'}: {self.text[:60]}"
+
+    def save(self, *args, **kwargs) -> None:
+        # A new comment with a player time is listed at it from the start; one without waits
+        # for triage to read a time from its text (comments_list_time_refresh).
+        adding_timed = self._state.adding and self.timestamp_s is not None
+        if adding_timed and self.list_time == COMMENT_NO_TIME_S:
+            self.list_time = self.timestamp_s
+        super().save(*args, **kwargs)

@@ -8,29 +8,23 @@ import math
 from dataclasses import dataclass
 
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
-    FloatField,
-    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, Floor
+from django.db.models.functions import Floor
 
 from errata.core.queries import count_subquery
 from errata.models import Comment, Cut, Finding, MeToo, Reviewer, ReviewLink
 from errata.triage.timestamps import format_time
 
 # Where a comment that names no time at all is listed: after every real time.
-NO_TIME_S = 1e9
+NO_TIME_S = Comment.NO_TIME_S
 
 
 # Comments per window of the review page's list. The page never renders the whole cut's
@@ -93,27 +87,6 @@ class Cursor:
         return cls(list_time=list_time, pk=pk)
 
 
-def _list_time() -> Coalesce:
-    """A comment's place in time: where the player was, else the first time its text names
-    (read by triage into its findings on this cut), else after everything."""
-    # Only the comment's id is in the WHERE (the cut test is inside the MIN), and no ORDER BY:
-    # either tempts the planner into walking the cut's findings for every comment instead of
-    # the comment's few (0.7 s instead of milliseconds for 2,000 comments on SQLite).
-    first_named = (
-        Finding.objects.filter(comment_id=OuterRef("pk"))
-        .order_by()
-        .values("comment_id")
-        .annotate(first=Min(Case(When(cut_id=OuterRef("cut_id"), then="timestamp_s"))))
-        .values("first")
-    )
-    return Coalesce(
-        "timestamp_s",
-        Subquery(first_named, output_field=FloatField()),
-        Value(NO_TIME_S),
-        output_field=FloatField(),
-    )
-
-
 def review_comments_visible(*, review_link: ReviewLink, reviewer_id: int | None) -> QuerySet:
     """The thread-starting comments a viewer of this link sees: everyone's, or (when the creator
     turned that off) their own and the creator's."""
@@ -142,15 +115,20 @@ class CommentWindow:
         return Cursor(c.list_time, c.pk) if c else None
 
 
+# Keyset paging on the stored Comment.list_time: the >= / <= bound is the index range
+# (comment_cut_list_time_idx) the scan starts from, the OR only drops the ties already shown,
+# so a window costs the same at the start of a cut of 50,000 comments as at its end.
 def _after(comments: QuerySet, cursor: Cursor) -> QuerySet:
     return comments.filter(
-        Q(list_time__gt=cursor.list_time) | Q(list_time=cursor.list_time, pk__gt=cursor.pk)
+        Q(list_time__gte=cursor.list_time)
+        & (Q(list_time__gt=cursor.list_time) | Q(pk__gt=cursor.pk))
     ).order_by("list_time", "pk")
 
 
 def _before(comments: QuerySet, cursor: Cursor) -> QuerySet:
     return comments.filter(
-        Q(list_time__lt=cursor.list_time) | Q(list_time=cursor.list_time, pk__lt=cursor.pk)
+        Q(list_time__lte=cursor.list_time)
+        & (Q(list_time__lt=cursor.list_time) | Q(pk__lt=cursor.pk))
     ).order_by("-list_time", "-pk")
 
 
@@ -167,7 +145,6 @@ def review_comment_window(
     after or before a cursor, or the one around a time (a quarter before it, the rest after),
     which is how the list follows the playhead. A fixed number of queries for any cut."""
     comments = review_comments_visible(review_link=review_link, reviewer_id=reviewer_id)
-    comments = comments.annotate(list_time=_list_time())
     if before is not None:
         rows = list(_before(comments, before)[: size + 1])
         window = CommentWindow(rows[:size][::-1], has_earlier=len(rows) > size, has_later=True)
@@ -223,7 +200,6 @@ def review_comment_get(
     """One thread-starting comment as the list shows it (after a reply was added to it)."""
     comment = (
         review_comments_visible(review_link=review_link, reviewer_id=reviewer_id)
-        .annotate(list_time=_list_time())
         .filter(pk=pk)
         .first()
     )
@@ -235,7 +211,6 @@ def review_comment_get(
 def review_comment_cursor(*, review_link: ReviewLink, pk: int) -> Cursor | None:
     row = (
         Comment.objects.filter(pk=pk, cut_id=review_link.cut_id)
-        .annotate(list_time=_list_time())
         .values_list("list_time", "pk")
         .first()
     )

@@ -4,11 +4,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import FloatField, Min, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from errata.core.events import comment_created, send_on_commit
@@ -95,6 +98,38 @@ def comment_create(
         )
         send_on_commit(comment_created, Comment, comment_id=comment.pk)
     return comment
+
+
+def comments_list_time_refresh(
+    *, comment_ids: Iterable[int] | None = None, cut_id: int | None = None
+) -> int:
+    """Bring Comment.list_time up to date (one UPDATE) for these comments, or every comment of
+    a cut: where the player was, else the first time the comment's findings on its cut name,
+    else last. Called by whatever stores or moves findings (single and batch triage, a
+    corrected time, carrying to a new cut); rows written in bulk behind the services' back (a
+    migration, a benchmark's COPY) call it for their cut. Returns how many comments it read."""
+    comments = Comment.objects.all()
+    if comment_ids is not None:
+        comments = comments.filter(pk__in=list(comment_ids))
+    if cut_id is not None:
+        comments = comments.filter(cut_id=cut_id)
+    if comment_ids is None and cut_id is None:
+        raise ValueError("Say which comments: their ids or their cut.")
+    first_named = (
+        Finding.objects.filter(comment_id=OuterRef("pk"), cut_id=OuterRef("cut_id"))
+        .order_by()
+        .values("comment_id")
+        .annotate(first=Min("timestamp_s"))
+        .values("first")
+    )
+    return comments.update(
+        list_time=Coalesce(
+            "timestamp_s",
+            Subquery(first_named, output_field=FloatField()),
+            Value(Comment.NO_TIME_S),
+            output_field=FloatField(),
+        )
+    )
 
 
 def _triage_not_queued(*, comment_id: int) -> None:
