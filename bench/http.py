@@ -260,7 +260,7 @@ def _column_defaults(model) -> dict[str, object]:
     now = timezone.now()
     values: dict[str, object] = {}
     for field in model._meta.concrete_fields:
-        if field.primary_key:
+        if field.primary_key or getattr(field, "generated", False):
             continue
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             value = now
@@ -385,7 +385,7 @@ def _after_fill_hooks() -> list[Callable]:
     import importlib
 
     hooks = []
-    for module, name in (("errata.reviews.ordering", "cut_ordering_refresh"),):
+    for module, name in (("errata.reviews.services", "comments_list_time_refresh"),):
         try:
             hooks.append(getattr(importlib.import_module(module), name))
         except (ImportError, AttributeError):

@@ -249,10 +249,6 @@ def _import_write(
             "author_role": Comment.Role.CREATOR if is_creator else Comment.Role.PATRON,
             "text": record.text,
             "timestamp_s": record.timestamp_s,
-            # Triage moves one without a player time to its text's first time.
-            "list_time": (
-                record.timestamp_s if record.timestamp_s is not None else Comment.NO_TIME_S
-            ),
             "source": source,
             "external_id": record.external_id,
             "parent_id": known.get(parent) if parent else None,

@@ -7,7 +7,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -152,12 +153,19 @@ class Comment(models.Model):
     # When the person wrote it (an import keeps the source's date); created_at is when we stored it.
     posted_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
-    # Its place in the review page's and the API's time order: where the player was, else the
-    # first time its findings on this cut name, else NO_TIME_S (last). Stored, not computed per
-    # query, so a page of the list is an index range scan whatever the size of the cut; the
-    # services that store a comment or its findings keep it current
+    # The first time its findings on this cut name (read from the text by triage), kept
+    # current by the services that store or move findings
     # (errata.reviews.services.comments_list_time_refresh).
-    list_time = models.FloatField(default=COMMENT_NO_TIME_S)
+    text_time_s = models.FloatField(null=True, blank=True, editable=False)
+    # Its place in the review page's and the API's time order: where the player was, else the
+    # time its text names, else NO_TIME_S (last). Stored by the database itself, so a page of
+    # the list is an index range scan whatever the size of the cut, and no writer (a bulk
+    # insert, an import's COPY) can leave it stale.
+    list_time = models.GeneratedField(
+        expression=Coalesce("timestamp_s", "text_time_s", Value(COMMENT_NO_TIME_S)),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
 
     NO_TIME_S = COMMENT_NO_TIME_S
 
@@ -209,11 +217,3 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_name or 'anonymous'}: {self.text[:60]}"
-
-    def save(self, *args, **kwargs) -> None:
-        # A new comment with a player time is listed at it from the start; one without waits
-        # for triage to read a time from its text (comments_list_time_refresh).
-        adding_timed = self._state.adding and self.timestamp_s is not None
-        if adding_timed and self.list_time == COMMENT_NO_TIME_S:
-            self.list_time = self.timestamp_s
-        super().save(*args, **kwargs)

@@ -208,6 +208,16 @@ def review_comment_get(
     return comment
 
 
+def review_comment_next(
+    *, review_link: ReviewLink, reviewer_id: int | None, comment: Comment
+) -> int | None:
+    """The id of the visible comment listed right after this one (where a just-posted comment
+    goes in the list the page shows), or None when it is the last. One index range scan."""
+    visible = review_comments_visible(review_link=review_link, reviewer_id=reviewer_id)
+    cursor = Cursor(comment.list_time, comment.pk)
+    return _after(visible, cursor).values_list("pk", flat=True).first()
+
+
 def review_comment_cursor(*, review_link: ReviewLink, pk: int) -> Cursor | None:
     row = (
         Comment.objects.filter(pk=pk, cut_id=review_link.cut_id)

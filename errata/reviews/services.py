@@ -10,8 +10,7 @@ from functools import partial
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import FloatField, Min, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import FloatField, Min, OuterRef, Subquery
 from django.utils import timezone
 
 from errata.core.events import comment_created, send_on_commit
@@ -103,9 +102,9 @@ def comment_create(
 def comments_list_time_refresh(
     *, comment_ids: Iterable[int] | None = None, cut_id: int | None = None
 ) -> int:
-    """Bring Comment.list_time up to date (one UPDATE) for these comments, or every comment of
-    a cut: where the player was, else the first time the comment's findings on its cut name,
-    else last. Called by whatever stores or moves findings (single and batch triage, a
+    """Bring Comment.text_time_s (and so list_time) up to date, in one UPDATE, for these
+    comments or every comment of a cut: the first time the comment's findings on its cut name.
+    Called by whatever stores or moves findings (single and batch triage, a
     corrected time, carrying to a new cut); rows written in bulk behind the services' back (a
     migration, a benchmark's COPY) call it for their cut. Returns how many comments it read."""
     comments = Comment.objects.all()
@@ -122,14 +121,7 @@ def comments_list_time_refresh(
         .annotate(first=Min("timestamp_s"))
         .values("first")
     )
-    return comments.update(
-        list_time=Coalesce(
-            "timestamp_s",
-            Subquery(first_named, output_field=FloatField()),
-            Value(Comment.NO_TIME_S),
-            output_field=FloatField(),
-        )
-    )
+    return comments.update(text_time_s=Subquery(first_named, output_field=FloatField()))
 
 
 def _triage_not_queued(*, comment_id: int) -> None:

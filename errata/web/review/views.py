@@ -27,11 +27,12 @@ from errata.models import Comment, Finding, Reviewer, ReviewLink, User
 from errata.patreon.services import Admission, review_link_admission
 from errata.reviews import services as reviews_services
 from errata.reviews.selectors import (
+    NO_TIME_S,
     Cursor,
     finding_metoo_count,
     review_comment_count,
-    review_comment_cursor,
     review_comment_get,
+    review_comment_next,
     review_comment_parent,
     review_comment_window,
     review_link_get,
@@ -395,16 +396,16 @@ def _comment_posted(
         )
         where = "reply posted"
     else:
-        cursor = review_comment_cursor(review_link=link, pk=comment.pk)
-        posted["window"] = review_comment_window(
-            review_link=link,
-            reviewer_id=viewer.reviewer_id,
-            around_s=cursor.list_time if cursor else None,
-        )
-        posted["show_earlier"] = posted["show_later"] = True
-        when = clock(cursor.list_time) if cursor and cursor.list_time < 1e9 else ""
+        # What changed, not the whole window again: the new comment, placed before the one
+        # listed after it (the page's list has it when the patron was watching there).
+        added = review_comment_get(review_link=link, reviewer_id=viewer.reviewer_id, pk=comment.pk)
+        posted["added"] = added
+        if added is not None:
+            posted["insert_before"] = review_comment_next(
+                review_link=link, reviewer_id=viewer.reviewer_id, comment=added
+            )
+        when = clock(added.list_time) if added and added.list_time < NO_TIME_S else ""
         where = f"posted at {when}" if when else "posted"
-    posted["timeline"] = review_timeline(review_link=link, reviewer_id=viewer.reviewer_id)
     posted["count"] = review_comment_count(review_link=link, reviewer_id=viewer.reviewer_id)
     form = ReviewCommentForm(cut=link.cut, needs_name=False)
     return _comment_box(
