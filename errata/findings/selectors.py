@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -26,6 +27,7 @@ from errata.findings.titles import erratum_defaults_from_findings
 from errata.models import Comment, Cut, Erratum, Finding, FindingToken, MeToo, Scene
 from errata.triage.duplicates import (
     MAX_KEYWORD_CANDIDATES,
+    MAX_KEYWORD_POSTINGS,
     MAX_TIME_CANDIDATES,
     MAX_TOKEN_CANDIDATES,
     TIME_WINDOW_S,
@@ -41,8 +43,10 @@ def finding_duplicate_candidates(
     exclude_reviewer_id: int | None = None,
 ) -> list[Finding]:
     """A bounded set of stored findings that could report the same problem, fetched the way the
-    engine's in-memory index does: those near the same time, those sharing a strong token, and
-    those sharing at least two keywords. Never the whole cut.
+    engine's in-memory index does (DuplicateIndex.candidates): those near the same time, the
+    most recent sharing a strong token, and of the most recent sharing each keyword, those
+    sharing at least two. Never the whole cut: each token reads a bounded number of postings
+    through the (token, cut, finding) index, so the cost does not grow with the cut.
 
     Triage asks for a stored finding (excluding its own comment); the review page asks for what
     a patron is still typing (excluding their own reports)."""
@@ -58,25 +62,78 @@ def finding_duplicate_candidates(
             timestamp_s__lte=timestamp_s + TIME_WINDOW_S,
         ).order_by("-id")[:MAX_TIME_CANDIDATES]
         candidates.update((f.pk, f) for f in near)
-    tokens = list(tokens)
+    tokens = sorted(set(tokens))
     strong = [t for t in tokens if not t.startswith("k:")]
     keywords = [t for t in tokens if t.startswith("k:")]
-    if strong:
-        sharing = base.filter(
-            pk__in=FindingToken.objects.filter(cut_id=cut_id, token__in=strong).values("finding_id")
-        ).order_by("-id")[:MAX_TOKEN_CANDIDATES]
-        candidates.update((f.pk, f) for f in sharing)
-    if keywords:
-        # The join is filtered to the shared keywords, so the count is how many are shared.
-        wording = (
-            base.filter(tokens__token__in=keywords)
-            .annotate(shared=Count("tokens"))
-            .filter(shared__gte=2)
-            .order_by("-shared", "-id")[:MAX_KEYWORD_CANDIDATES]
-        )
-        for candidate in wording:
-            candidates.setdefault(candidate.pk, candidate)
+    # A few more postings than the engine reads: the asking comment's own findings (just
+    # stored, so the most recent) are dropped afterwards.
+    postings = finding_token_postings(
+        cut_id=cut_id,
+        limits={
+            **{t: MAX_TOKEN_CANDIDATES + POSTINGS_MARGIN for t in strong},
+            **{t: MAX_KEYWORD_POSTINGS + POSTINGS_MARGIN for t in keywords},
+        },
+    )
+    sharing: dict[int, None] = {}
+    for token in strong:
+        sharing.update(dict.fromkeys(postings.get(token, ())))
+    shared: dict[int, int] = {}
+    for token in keywords:
+        for finding_id in postings.get(token, ()):
+            shared[finding_id] = shared.get(finding_id, 0) + 1
+    wording = sorted(
+        (pk for pk, n in shared.items() if n >= 2 and pk not in sharing),
+        key=lambda pk: (-shared[pk], -pk),
+    )
+    wanted = [pk for pk in sharing if pk not in candidates] + wording
+    if wanted:
+        found = {f.pk: f for f in base.filter(pk__in=wanted)}
+        strong_found = sorted((pk for pk in sharing if pk in found), reverse=True)
+        for pk in strong_found[:MAX_TOKEN_CANDIDATES]:
+            candidates.setdefault(pk, found[pk])
+        for pk in [pk for pk in wording if pk in found][:MAX_KEYWORD_CANDIDATES]:
+            candidates.setdefault(pk, found[pk])
     return list(candidates.values())
+
+
+# Postings read beyond the engine's bounds, for the asking comment's own findings.
+POSTINGS_MARGIN = 8
+
+
+def finding_token_postings(*, cut_id: int, limits: dict[str, int]) -> dict[str, list[int]]:
+    """For each token, the ids of the most recent findings of the cut indexed under it (at most
+    its limit), newest first. One query on PostgreSQL (a LATERAL index range scan per token,
+    each stopping at its LIMIT); one small query per token elsewhere. Either way the cost is
+    tokens x limit, whatever the size of the cut or how common a token is."""
+    if not limits:
+        return {}
+    tokens = sorted(limits)
+    found: dict[str, list[int]] = {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT wanted.token, posting.finding_id
+                  FROM unnest(%s::text[], %s::int[]) AS wanted(token, most)
+                 CROSS JOIN LATERAL (
+                       SELECT finding_id FROM errata_findingtoken
+                        WHERE token = wanted.token AND cut_id = %s
+                        ORDER BY finding_id DESC
+                        LIMIT wanted.most
+                 ) AS posting
+                """,
+                [tokens, [limits[t] for t in tokens], cut_id],
+            )
+            for token, finding_id in cursor.fetchall():
+                found.setdefault(token, []).append(finding_id)
+        return found
+    for token in tokens:
+        found[token] = list(
+            FindingToken.objects.filter(token=token, cut_id=cut_id)
+            .order_by("-finding_id")
+            .values_list("finding_id", flat=True)[: limits[token]]
+        )
+    return found
 
 
 @dataclass

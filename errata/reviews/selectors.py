@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import (
     Count,
     Exists,
@@ -262,12 +263,30 @@ class Timeline:
         return f"Reports cluster at {places}."
 
 
+# How long the timeline bar of a link showing everyone's comments is reused (per cut, in
+# Django's cache): its two grouped queries read every finding of the cut, the one part of the
+# review page whose cost grows with the cut, and a bar a few seconds old misleads nobody.
+TIMELINE_CACHE_SECONDS = 15
+
+
 def review_timeline(
     *, review_link: ReviewLink, reviewer_id: int | None, bins: int = MARKER_BINS
 ) -> Timeline:
     """The markers under the player: per bucket of time, how many visible comments report
     something there (by their findings' times; a comment still waiting for triage by its
-    player time). Two grouped queries whatever the number of comments."""
+    player time). Two grouped queries whatever the number of comments; on a link that shows
+    everyone's comments, reused for TIMELINE_CACHE_SECONDS by every viewer of the cut."""
+    if not review_link.show_others_comments:
+        return _timeline(review_link=review_link, reviewer_id=reviewer_id, bins=bins)
+    key = f"errata:review-timeline:{review_link.cut_id}:{review_link.cut.duration_s!r}:{bins}"
+    timeline = cache.get(key)
+    if timeline is None:
+        timeline = _timeline(review_link=review_link, reviewer_id=None, bins=bins)
+        cache.set(key, timeline, TIMELINE_CACHE_SECONDS)
+    return timeline
+
+
+def _timeline(*, review_link: ReviewLink, reviewer_id: int | None, bins: int) -> Timeline:
     duration_s = review_link.cut.duration_s
     bucket_s = duration_s / bins
     visible = review_comments_visible(review_link=review_link, reviewer_id=reviewer_id)

@@ -44,4 +44,13 @@ class Migration(migrations.Migration):
             model_name='comment',
             index=models.Index(condition=models.Q(('parent__isnull', True)), fields=['cut', 'list_time', 'id'], name='comment_cut_list_time_idx'),
         ),
+        # Duplicate candidates read postings token first (finding_token_postings).
+        migrations.RemoveIndex(
+            model_name='findingtoken',
+            name='finding_token_cut_idx',
+        ),
+        migrations.AddIndex(
+            model_name='findingtoken',
+            index=models.Index(fields=['token', 'cut', 'finding'], name='finding_token_lookup_idx'),
+        ),
     ]
