@@ -3,6 +3,7 @@ under the same gunicorn settings, in the same run.
 
     SECRET_KEY=x .venv/bin/python bench/http.py                       # cuts of 1k, 10k, 50k
     SECRET_KEY=x .venv/bin/python bench/http.py --sizes 1000,5000 --seconds 2   # a quick run
+    SECRET_KEY=x .venv/bin/python bench/http.py --broker redis://127.0.0.1:6379/9  # with a worker
 
 What it does, all on 127.0.0.1 and bounded (a few seconds per measurement):
 1. Makes two throwaway databases on the PostgreSQL of DATABASE_URL (default: the local server,
@@ -14,8 +15,9 @@ What it does, all on 127.0.0.1 and bounded (a few seconds per measurement):
    COPY; then ANALYZE (what autovacuum would have done by the time anyone looks).
 3. Starts Errata (gunicorn with the project's gunicorn.conf.py, GUNICORN_WORKERS workers) and
    the baseline (a Django project generated in a temporary folder: one model, one insert view,
-   one list view, the same gunicorn.conf.py) on free ports. Without CELERY_BROKER_URL, as
-   `make run`: triage runs in the request (eagerly).
+   one list view, the same gunicorn.conf.py) on free ports. Without `--broker`, as `make run`:
+   triage runs in the request (eagerly); with it, as in production: a post queues its triage
+   and a Celery worker the benchmark starts (one process, on the same machine) does it.
 4. Measures, one user at a time, keep-alive: the review page, the studio inbox, the board and
    the API comment list (GET), and a comment posted through the API and through the review page
    (htmx). The baseline answers each GET with its list view (40 rows rendered by a template, or
@@ -542,6 +544,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers of each server")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--keep", action="store_true", help="keep the two databases afterwards")
+    parser.add_argument(
+        "--broker",
+        default="",
+        help="a Celery broker URL (redis://127.0.0.1:6379/N): Errata queues triage there and "
+        "the benchmark starts one Celery worker for it, as in production; without it, triage "
+        "runs in the request (eagerly), as `make run` does",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if not sizes or min(sizes) < 1 or max(sizes) > 500_000:
@@ -588,6 +597,8 @@ def run(args, sizes: list[int], server: str, folder: Path, servers: list) -> Non
         }
     )
     errata_env = {**common, "DATABASE_URL": database_url(server, ERRATA_DB)}
+    if args.broker:
+        errata_env["CELERY_BROKER_URL"] = args.broker
     bare_env = {
         **common,
         "BARE_DATABASE_URL": database_url(server, BARE_DB),
@@ -649,7 +660,12 @@ def run(args, sizes: list[int], server: str, folder: Path, servers: list) -> Non
     connection.close()
     print(
         json.dumps(
-            {"setup": "filled", "sizes": sizes, "seconds": round(time.perf_counter() - started, 1)}
+            {
+                "setup": "filled",
+                "sizes": sizes,
+                "seconds": round(time.perf_counter() - started, 1),
+                "triage": "on a Celery worker" if args.broker else "in the request (eager)",
+            }
         ),
         flush=True,
     )
@@ -666,6 +682,32 @@ def run(args, sizes: list[int], server: str, folder: Path, servers: list) -> Non
             "bare_wsgi:application", port=bare_port, cwd=folder, env=bare_env, log=bare_log
         )
     )
+    if args.broker:
+        # One worker for the queues a post feeds, in its own session like the servers.
+        worker_log = folder / "worker.log"
+        with worker_log.open("wb") as out:
+            servers.append(
+                subprocess.Popen(
+                    [
+                        str(Path(sys.executable).parent / "celery"),
+                        "-A",
+                        "reviewapp",
+                        "worker",
+                        "--queues=triage,outbound",
+                        "--concurrency=1",
+                        "--pool=solo",
+                        "--without-mingle",
+                        "--without-gossip",
+                        f"--hostname=bench-http-{os.getpid()}@%h",
+                        "--loglevel=warning",
+                    ],
+                    cwd=ROOT,
+                    env=errata_env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
     wait_ready(errata_port, "/healthz/live", servers[0], errata_log)
     wait_ready(bare_port, "/list/1/", servers[1], bare_log)
 
