@@ -4,6 +4,8 @@ split, corrected or answered.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -168,6 +170,8 @@ def _posted_finding_ids(request: HttpRequest, cut: Cut) -> list[int]:
     except ValueError:
         raise ValidationError("Finding ids must be numbers.") from None
     for key in request.POST.getlist("group"):
+        if not re.fullmatch(r"[gf][0-9]{1,18}", key):
+            raise ValidationError("A group is named g<number> or f<number>.")
         members = inbox_group_finding_ids(cut=cut, key=key)
         if not members:
             raise ErrataConflict(

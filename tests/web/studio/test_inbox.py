@@ -386,6 +386,19 @@ def test_accepting_a_large_group_by_its_key_accepts_every_report(signed_in, cut)
     assert Erratum.objects.count() == 1
 
 
+@pytest.mark.parametrize("key", ["x1", "g", "g1; drop", "g" + "9" * 40, "f-3"])
+def test_a_malformed_group_key_is_refused_and_changes_nothing(signed_in, cut, key):
+    _big_group(cut, 3)
+    response = signed_in.post(
+        _url(cut, "inbox/dismiss/"), {"group": key, "category": "none"}, headers=HTMX
+    )
+    assert response.status_code == 400
+    assert (
+        "g&lt;number&gt;" in response.content.decode() or "g<number>" in response.content.decode()
+    )
+    assert not Finding.objects.filter(state="dismissed").exists()
+
+
 def test_dismissing_a_group_by_its_key_dismisses_its_reports(signed_in, cut):
     members = _big_group(cut, 12)
     response = signed_in.post(
