@@ -715,8 +715,18 @@ def run(args, sizes: list[int], server: str, folder: Path, servers: list) -> Non
     studio.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     api = Client(errata_port, {"Authorization": f"Bearer {token}", "Accept": "application/json"})
     bare = Client(bare_port)
-    counter = iter(range(10**9))
 
+    try:
+        measure_all(args, sizes, cuts, video, errata_port, bare_port, studio, api, bare, settings)
+    except SystemExit:
+        # What the servers said, to see why a request failed.
+        for log in sorted(folder.glob("*.log")):
+            sys.stderr.write(f"--- {log.name} ---\n{log.read_text()[-4000:]}\n")
+        raise
+
+
+def measure_all(args, sizes, cuts, video, errata_port, bare_port, studio, api, bare, settings):
+    counter = iter(range(10**9))
     for number, size in enumerate(sizes, start=1):
         cut, link = cuts[size]
         base = f"/studio/videos/{video.slug}/cuts/{cut.number}/"

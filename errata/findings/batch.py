@@ -23,7 +23,7 @@ from errata.findings.grouping import finding_lookup_tokens
 from errata.findings.learning import team_adapter
 from errata.findings.services import findings_triage, suggested_correction
 from errata.models import Comment, Cut, DuplicateGroup, Finding, FindingToken, ImportJob, SceneSpan
-from errata.reviews.services import comments_list_time_refresh
+from errata.reviews.services import comment_text_time
 from errata.triage import TriagedFinding, triage_comment
 from errata.triage.adaptation import TeamAdapter
 from errata.triage.duplicates import (
@@ -281,7 +281,6 @@ def findings_triage_batch(
             .order_by("pk")
             .values_list("pk", "text", "timestamp_s")
         )
-        untimed = {pk for pk, _text, at in texts if at is None}
         analysed = engine.analyse(texts)
         singles: list[int] = []
         with transaction.atomic():
@@ -312,12 +311,12 @@ def findings_triage_batch(
             )
             grouping.mark_seen()
             now = timezone.now()
+            # One UPDATE per row (see comment_text_time): triaged, and the time its text names
+            # (which lists a comment without a player time).
             Comment.objects.filter(pk__in=done).update(
-                triage_state=Comment.TriageState.DONE, triaged_at=now
-            )
-            # Comments without a player time are listed at their first finding's time.
-            comments_list_time_refresh(
-                comment_ids=[pk for pk in done if analysed[pk] and pk in untimed]
+                triage_state=Comment.TriageState.DONE,
+                triaged_at=now,
+                text_time_s=comment_text_time(),
             )
             Comment.objects.filter(pk__in=skipped).update(
                 triage_state=Comment.TriageState.SKIPPED, triaged_at=now

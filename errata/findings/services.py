@@ -33,7 +33,11 @@ from errata.models import (
     Scene,
     TriageExample,
 )
-from errata.reviews.services import comment_validate_timestamp, comments_list_time_refresh
+from errata.reviews.services import (
+    comment_text_time,
+    comment_validate_timestamp,
+    comments_list_time_refresh,
+)
 from errata.triage import TriagedFinding, triage_comment
 from errata.triage.adaptation import TeamAdapter
 from errata.triage.duplicates import MATCH_THRESHOLD, match_group
@@ -142,9 +146,9 @@ def findings_triage(*, comment_id: int) -> TriageResult:
             if finding.duplicate_group_id is None and finding.state != Finding.State.DISMISSED:
                 finding_assign_duplicate_group(finding=finding, adapter=adapter)
 
-        if kept or removable:
-            comments_list_time_refresh(comment_ids=[comment.pk])
+        # One UPDATE of the comment row (see comment_text_time): its state and its text's time.
         Comment.objects.filter(pk=comment.pk).update(
+            text_time_s=comment_text_time(),
             triage_state=(
                 Comment.TriageState.SKIPPED
                 if comment.author_role == Comment.Role.CREATOR

@@ -114,6 +114,15 @@ def comments_list_time_refresh(
         comments = comments.filter(cut_id=cut_id)
     if comment_ids is None and cut_id is None:
         raise ValueError("Say which comments: their ids or their cut.")
+    return comments.update(text_time_s=comment_text_time())
+
+
+def comment_text_time() -> Subquery:
+    """What Comment.text_time_s holds, as an expression for an UPDATE of comments. Triage sets
+    it in the same UPDATE that marks a comment triaged: a second UPDATE of a row in one
+    transaction makes PostgreSQL check all its foreign keys again at commit, and the one to the
+    review link then waits on a post through that link (which holds the link's row lock) while
+    that post waits on the cut row triage locked: a deadlock."""
     first_named = (
         Finding.objects.filter(comment_id=OuterRef("pk"), cut_id=OuterRef("cut_id"))
         .order_by()
@@ -121,7 +130,7 @@ def comments_list_time_refresh(
         .annotate(first=Min("timestamp_s"))
         .values("first")
     )
-    return comments.update(text_time_s=Subquery(first_named, output_field=FloatField()))
+    return Subquery(first_named, output_field=FloatField())
 
 
 def _triage_not_queued(*, comment_id: int) -> None:
