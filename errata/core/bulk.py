@@ -5,6 +5,21 @@ from __future__ import annotations
 from django.db import connection
 from django.utils import timezone
 
+# Rows an import adds before the planner's statistics are refreshed at once (ANALYZE): a cut
+# newer than its statistics got nested loops over all its tokens per finding (issue #14).
+ANALYZE_AFTER_ROWS = 1000
+
+
+def tables_analyze(*models: type) -> None:
+    """Refresh PostgreSQL's planner statistics of these tables after a bulk write, rather than
+    waiting for autovacuum: the queries right after an import are planned on the new sizes.
+    Nothing to do on SQLite."""
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(quote(m._meta.db_table) for m in models))
+
 
 def rows_insert(model: type, rows: list[dict], *, chunk_size: int = 1000) -> None:
     """INSERT rows with one executemany, for the bulk paths of a large import. Django's
@@ -13,7 +28,8 @@ def rows_insert(model: type, rows: list[dict], *, chunk_size: int = 1000) -> Non
     values go through their field's preparation. Missing fields take their defaults."""
     if not rows:
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    # A generated column (Comment.list_time) is the database's to fill.
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
     now = timezone.now()
     defaults = {}
     for f in fields:

@@ -27,6 +27,7 @@ from errata.findings.services import (
     suggested_correction,
 )
 from errata.models import Comment, Cut, DuplicateGroup, Finding, FindingToken, ImportJob, SceneSpan
+from errata.reviews.services import comment_text_time
 from errata.triage import TriagedFinding, triage_comment
 from errata.triage.adaptation import TeamAdapter
 from errata.triage.duplicates import (
@@ -278,14 +279,13 @@ def findings_triage_batch(
     for number, chunk in enumerate(chunks):
         # Texts are read and analysed before the transaction, without locks: comments never
         # change, only their triage state, which the transaction checks again under lock.
-        analysed = engine.analyse(
-            list(
-                Comment.objects.filter(pk__in=chunk, triage_state=Comment.TriageState.PENDING)
-                .exclude(author_role=Comment.Role.CREATOR)
-                .order_by("pk")
-                .values_list("pk", "text", "timestamp_s")
-            )
+        texts = list(
+            Comment.objects.filter(pk__in=chunk, triage_state=Comment.TriageState.PENDING)
+            .exclude(author_role=Comment.Role.CREATOR)
+            .order_by("pk")
+            .values_list("pk", "text", "timestamp_s")
         )
+        analysed = engine.analyse(texts)
         singles: list[int] = []
         with transaction.atomic():
             comments = list(
@@ -315,8 +315,12 @@ def findings_triage_batch(
             )
             grouping.mark_seen()
             now = timezone.now()
+            # One UPDATE per row (see comment_text_time): triaged, and the time its text names
+            # (which lists a comment without a player time).
             Comment.objects.filter(pk__in=done).update(
-                triage_state=Comment.TriageState.DONE, triaged_at=now
+                triage_state=Comment.TriageState.DONE,
+                triaged_at=now,
+                text_time_s=comment_text_time(),
             )
             Comment.objects.filter(pk__in=skipped).update(
                 triage_state=Comment.TriageState.SKIPPED, triaged_at=now

@@ -36,7 +36,11 @@ from errata.models import (
     Scene,
     TriageExample,
 )
-from errata.reviews.services import comment_validate_timestamp
+from errata.reviews.services import (
+    comment_text_time,
+    comment_validate_timestamp,
+    comments_list_time_refresh,
+)
 from errata.triage import TriagedFinding, triage_comment
 from errata.triage.adaptation import TeamAdapter
 from errata.triage.duplicates import MATCH_THRESHOLD, match_group
@@ -152,7 +156,9 @@ def findings_triage(*, comment_id: int) -> TriageResult:
         if any(_on_screen_text(f) for f in kept):
             screen_read_request(cut_id=cut.pk)
 
+        # One UPDATE of the comment row (see comment_text_time): its state and its text's time.
         Comment.objects.filter(pk=comment.pk).update(
+            text_time_s=comment_text_time(),
             triage_state=(
                 Comment.TriageState.SKIPPED
                 if comment.author_role == Comment.Role.CREATOR
@@ -415,4 +421,6 @@ def finding_update(
         elif clear_scene:
             finding.scene_id = None
         finding.save()
+        if timestamp_s is not None:
+            comments_list_time_refresh(comment_ids=[finding.comment_id])
     return finding

@@ -25,6 +25,7 @@ from errata.models import (
     FindingToken,
     Video,
 )
+from errata.reviews.services import comments_list_time_refresh
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ def errata_carry_to_cut(*, from_cut: Cut, to_cut: Cut, actor=None) -> CarryResul
         )
         FindingToken.objects.filter(finding__in=findings).update(cut=to_cut)
         DuplicateGroup.objects.filter(findings__in=findings).update(cut=to_cut)
+        # A comment listed at its findings' time on the old cut no longer is.
+        comments_list_time_refresh(comment_ids={f.comment_id for f in findings})
     return CarryResult(
         errata=carried_errata, findings=carried_findings, without_scene=without_scene
     )

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from errata.core.bulk import rows_insert
+from errata.core.bulk import ANALYZE_AFTER_ROWS, rows_insert, tables_analyze
 from errata.core.errors import ErrataConflict
 from errata.findings.batch import ImportProgress, findings_triage_batch, no_progress
 from errata.io.readers import (
@@ -25,7 +25,7 @@ from errata.io.readers import (
     comments_read,
     quoted,
 )
-from errata.models import Comment, Cut, ImportJob, Membership, Reviewer
+from errata.models import Comment, Cut, Finding, FindingToken, ImportJob, Membership, Reviewer
 from errata.reviews.services import COMMENT_MAX_LENGTH, comment_validate_timestamp
 
 
@@ -393,6 +393,8 @@ def comments_import(
     untriaged = _untriaged(sorted(known[i] for i in file_ids if i in known)) if triage else []
     if untriaged:
         findings = findings_triage_batch(cut=cut, comment_ids=untriaged, progress=progress).findings
+    if len(written.added_ids) >= ANALYZE_AFTER_ROWS:
+        tables_analyze(Comment, Finding, FindingToken)
     return CommentImportResult(
         total=total,
         added=len(written.added_ids),

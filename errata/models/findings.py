@@ -182,8 +182,10 @@ class FindingToken(models.Model):
             models.UniqueConstraint(fields=["finding", "token"], name="finding_token_unique"),
         ]
         indexes = [
-            # Duplicate matching: findings of a cut sharing a token.
-            models.Index(fields=["cut", "token"], name="finding_token_cut_idx"),
+            # Duplicate matching (finding_token_postings): the most recent findings of a cut
+            # indexed under a token, read newest first with a LIMIT per token. Token first, so a
+            # common token of one cut is one short range, not a walk of the cut's tokens.
+            models.Index(fields=["token", "cut", "finding"], name="finding_token_lookup_idx"),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -107,6 +108,10 @@ class CommentRole(models.TextChoices):
     CREATOR = "creator", _("Creator")
 
 
+# Where a comment that names no time at all is listed: after every real time.
+COMMENT_NO_TIME_S = 1e9
+
+
 class CommentTriageState(models.TextChoices):
     PENDING = "pending", _("Waiting for triage")
     DONE = "done", _("Triaged")
@@ -149,6 +154,21 @@ class Comment(models.Model):
     # When the person wrote it (an import keeps the source's date); created_at is when we stored it.
     posted_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
+    # The first time its findings on this cut name (read from the text by triage), kept
+    # current by the services that store or move findings
+    # (errata.reviews.services.comments_list_time_refresh).
+    text_time_s = models.FloatField(null=True, blank=True, editable=False)
+    # Its place in the review page's and the API's time order: where the player was, else the
+    # time its text names, else NO_TIME_S (last). Stored by the database itself, so a page of
+    # the list is an index range scan whatever the size of the cut, and no writer (a bulk
+    # insert, an import's COPY) can leave it stale.
+    list_time = models.GeneratedField(
+        expression=Coalesce("timestamp_s", "text_time_s", Value(COMMENT_NO_TIME_S)),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
+
+    NO_TIME_S = COMMENT_NO_TIME_S
 
     class Meta:
         ordering = ["cut_id", "timestamp_s", "id"]
@@ -179,6 +199,13 @@ class Comment(models.Model):
         indexes = [
             # The review page and the API list a cut's comments by time.
             models.Index(fields=["cut", "timestamp_s"], name="comment_cut_time_idx"),
+            # The review page's comment window and the API's comment list: a cut's
+            # thread-starting comments by (list_time, id), paged by keyset.
+            models.Index(
+                fields=["cut", "list_time", "id"],
+                condition=Q(parent__isnull=True),
+                name="comment_cut_list_time_idx",
+            ),
             # The triage sweep looks for comments still pending, oldest first.
             models.Index(
                 fields=["created_at"],

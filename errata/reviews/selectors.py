@@ -7,23 +7,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
-    FloatField,
-    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, Floor
+from django.db.models.functions import Floor
 from django.utils.translation import gettext, ngettext
 
 from errata.core.queries import count_subquery
@@ -31,7 +26,7 @@ from errata.models import Comment, Cut, Finding, MeToo, Reviewer, ReviewLink
 from errata.triage.timestamps import format_time
 
 # Where a comment that names no time at all is listed: after every real time.
-NO_TIME_S = 1e9
+NO_TIME_S = Comment.NO_TIME_S
 
 
 # Comments per window of the review page's list. The page never renders the whole cut's
@@ -94,27 +89,6 @@ class Cursor:
         return cls(list_time=list_time, pk=pk)
 
 
-def _list_time() -> Coalesce:
-    """A comment's place in time: where the player was, else the first time its text names
-    (read by triage into its findings on this cut), else after everything."""
-    # Only the comment's id is in the WHERE (the cut test is inside the MIN), and no ORDER BY:
-    # either tempts the planner into walking the cut's findings for every comment instead of
-    # the comment's few (0.7 s instead of milliseconds for 2,000 comments on SQLite).
-    first_named = (
-        Finding.objects.filter(comment_id=OuterRef("pk"))
-        .order_by()
-        .values("comment_id")
-        .annotate(first=Min(Case(When(cut_id=OuterRef("cut_id"), then="timestamp_s"))))
-        .values("first")
-    )
-    return Coalesce(
-        "timestamp_s",
-        Subquery(first_named, output_field=FloatField()),
-        Value(NO_TIME_S),
-        output_field=FloatField(),
-    )
-
-
 def review_comments_visible(*, review_link: ReviewLink, reviewer_id: int | None) -> QuerySet:
     """The thread-starting comments a viewer of this link sees: everyone's, or (when the creator
     turned that off) their own and the creator's."""
@@ -143,15 +117,20 @@ class CommentWindow:
         return Cursor(c.list_time, c.pk) if c else None
 
 
+# Keyset paging on the stored Comment.list_time: the >= / <= bound is the index range
+# (comment_cut_list_time_idx) the scan starts from, the OR only drops the ties already shown,
+# so a window costs the same at the start of a cut of 50,000 comments as at its end.
 def _after(comments: QuerySet, cursor: Cursor) -> QuerySet:
     return comments.filter(
-        Q(list_time__gt=cursor.list_time) | Q(list_time=cursor.list_time, pk__gt=cursor.pk)
+        Q(list_time__gte=cursor.list_time)
+        & (Q(list_time__gt=cursor.list_time) | Q(pk__gt=cursor.pk))
     ).order_by("list_time", "pk")
 
 
 def _before(comments: QuerySet, cursor: Cursor) -> QuerySet:
     return comments.filter(
-        Q(list_time__lt=cursor.list_time) | Q(list_time=cursor.list_time, pk__lt=cursor.pk)
+        Q(list_time__lte=cursor.list_time)
+        & (Q(list_time__lt=cursor.list_time) | Q(pk__lt=cursor.pk))
     ).order_by("-list_time", "-pk")
 
 
@@ -168,7 +147,6 @@ def review_comment_window(
     after or before a cursor, or the one around a time (a quarter before it, the rest after),
     which is how the list follows the playhead. A fixed number of queries for any cut."""
     comments = review_comments_visible(review_link=review_link, reviewer_id=reviewer_id)
-    comments = comments.annotate(list_time=_list_time())
     if before is not None:
         rows = list(_before(comments, before)[: size + 1])
         window = CommentWindow(rows[:size][::-1], has_earlier=len(rows) > size, has_later=True)
@@ -224,7 +202,6 @@ def review_comment_get(
     """One thread-starting comment as the list shows it (after a reply was added to it)."""
     comment = (
         review_comments_visible(review_link=review_link, reviewer_id=reviewer_id)
-        .annotate(list_time=_list_time())
         .filter(pk=pk)
         .first()
     )
@@ -233,10 +210,19 @@ def review_comment_get(
     return comment
 
 
+def review_comment_next(
+    *, review_link: ReviewLink, reviewer_id: int | None, comment: Comment
+) -> int | None:
+    """The id of the visible comment listed right after this one (where a just-posted comment
+    goes in the list the page shows), or None when it is the last. One index range scan."""
+    visible = review_comments_visible(review_link=review_link, reviewer_id=reviewer_id)
+    cursor = Cursor(comment.list_time, comment.pk)
+    return _after(visible, cursor).values_list("pk", flat=True).first()
+
+
 def review_comment_cursor(*, review_link: ReviewLink, pk: int) -> Cursor | None:
     row = (
         Comment.objects.filter(pk=pk, cut_id=review_link.cut_id)
-        .annotate(list_time=_list_time())
         .values_list("list_time", "pk")
         .first()
     )
@@ -279,12 +265,30 @@ class Timeline:
         return gettext("Reports cluster at %(places)s.") % {"places": places}
 
 
+# How long the timeline bar of a link showing everyone's comments is reused (per cut, in
+# Django's cache): its two grouped queries read every finding of the cut, the one part of the
+# review page whose cost grows with the cut, and a bar a few seconds old misleads nobody.
+TIMELINE_CACHE_SECONDS = 15
+
+
 def review_timeline(
     *, review_link: ReviewLink, reviewer_id: int | None, bins: int = MARKER_BINS
 ) -> Timeline:
     """The markers under the player: per bucket of time, how many visible comments report
     something there (by their findings' times; a comment still waiting for triage by its
-    player time). Two grouped queries whatever the number of comments."""
+    player time). Two grouped queries whatever the number of comments; on a link that shows
+    everyone's comments, reused for TIMELINE_CACHE_SECONDS by every viewer of the cut."""
+    if not review_link.show_others_comments:
+        return _timeline(review_link=review_link, reviewer_id=reviewer_id, bins=bins)
+    key = f"errata:review-timeline:{review_link.cut_id}:{review_link.cut.duration_s!r}:{bins}"
+    timeline = cache.get(key)
+    if timeline is None:
+        timeline = _timeline(review_link=review_link, reviewer_id=None, bins=bins)
+        cache.set(key, timeline, TIMELINE_CACHE_SECONDS)
+    return timeline
+
+
+def _timeline(*, review_link: ReviewLink, reviewer_id: int | None, bins: int) -> Timeline:
     duration_s = review_link.cut.duration_s
     bucket_s = duration_s / bins
     visible = review_comments_visible(review_link=review_link, reviewer_id=reviewer_id)

@@ -4,11 +4,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import FloatField, Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -103,6 +105,40 @@ def comment_create(
         )
         send_on_commit(comment_created, Comment, comment_id=comment.pk)
     return comment
+
+
+def comments_list_time_refresh(
+    *, comment_ids: Iterable[int] | None = None, cut_id: int | None = None
+) -> int:
+    """Bring Comment.text_time_s (and so list_time) up to date, in one UPDATE, for these
+    comments or every comment of a cut: the first time the comment's findings on its cut name.
+    Called by whatever stores or moves findings (single and batch triage, a
+    corrected time, carrying to a new cut); rows written in bulk behind the services' back (a
+    migration, a benchmark's COPY) call it for their cut. Returns how many comments it read."""
+    comments = Comment.objects.all()
+    if comment_ids is not None:
+        comments = comments.filter(pk__in=list(comment_ids))
+    if cut_id is not None:
+        comments = comments.filter(cut_id=cut_id)
+    if comment_ids is None and cut_id is None:
+        raise ValueError("Say which comments: their ids or their cut.")
+    return comments.update(text_time_s=comment_text_time())
+
+
+def comment_text_time() -> Subquery:
+    """What Comment.text_time_s holds, as an expression for an UPDATE of comments. Triage sets
+    it in the same UPDATE that marks a comment triaged: a second UPDATE of a row in one
+    transaction makes PostgreSQL check all its foreign keys again at commit, and the one to the
+    review link then waits on a post through that link (which holds the link's row lock) while
+    that post waits on the cut row triage locked: a deadlock."""
+    first_named = (
+        Finding.objects.filter(comment_id=OuterRef("pk"), cut_id=OuterRef("cut_id"))
+        .order_by()
+        .values("comment_id")
+        .annotate(first=Min("timestamp_s"))
+        .values("first")
+    )
+    return Subquery(first_named, output_field=FloatField())
 
 
 def _triage_not_queued(*, comment_id: int) -> None:

@@ -349,3 +349,23 @@ def test_a_comment_is_triaged_by_the_real_worker_after_commit(cut, celery_worker
         time.sleep(0.2)
     finding = Finding.objects.get(comment=comment)
     assert finding.timestamp_s == parse_time("2:10")
+
+
+@pytest.mark.parametrize("player_time", [None, 30.0])
+def test_triage_updates_the_comment_row_once_and_lists_it_at_its_time(cut, player_time):
+    # A second UPDATE of the comment in triage's transaction made PostgreSQL check its foreign
+    # keys again at commit (the review link's row among them), which deadlocked with a post
+    # through the same link: triage writes the comment row in one statement.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    comment = factories.CommentFactory(
+        cut=cut, text="at 2:00 the label says 'mabye'", timestamp_s=player_time
+    )
+    with CaptureQueriesContext(connection) as queries:
+        findings_services.findings_triage(comment_id=comment.pk)
+    updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "errata_comment"')]
+    assert len(updates) == 1
+    comment.refresh_from_db()
+    assert comment.text_time_s == 120
+    assert comment.list_time == (player_time if player_time is not None else 120)

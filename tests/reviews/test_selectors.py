@@ -10,8 +10,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from errata.findings.services import finding_update, findings_triage
 from errata.models import Comment, Finding, MeToo, Reviewer
 from errata.reviews.selectors import COMMENT_PAGE_SIZE, review_comment_window
+from errata.reviews.services import comments_list_time_refresh
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +77,9 @@ def _many_comments(cut, count: int) -> list[Comment]:
             for comment in comments[::20]
         ]
     )
+    # Written in bulk, behind the services' back: their list times are brought up to date the
+    # way a bulk writer must.
+    comments_list_time_refresh(cut_id=cut.pk)
     return comments
 
 
@@ -174,11 +179,32 @@ def test_paging_earlier_from_a_window_reaches_the_start(client, review_link, cut
 def test_a_comment_whose_time_is_only_in_its_text_is_listed_at_that_time(review_link, cut):
     early = factories.CommentFactory(cut=cut, text="first", timestamp_s=100)
     named = factories.CommentFactory(cut=cut, text="at 3:00 the arrow is wrong", timestamp_s=None)
-    factories.FindingFactory(comment=named, timestamp_s=180)
     late = factories.CommentFactory(cut=cut, text="last", timestamp_s=200)
+    # Before triage has read its text, it waits at the end.
+    window = review_comment_window(review_link=review_link, reviewer_id=None)
+    assert [c.pk for c in window.comments] == [early.pk, late.pk, named.pk]
+    findings_triage(comment_id=named.pk)
     window = review_comment_window(review_link=review_link, reviewer_id=None)
     assert [c.pk for c in window.comments] == [early.pk, named.pk, late.pk]
     assert window.comments[1].list_time == 180
+
+
+def test_a_corrected_finding_time_moves_its_comment_in_the_list(review_link, cut):
+    early = factories.CommentFactory(cut=cut, text="first", timestamp_s=100)
+    named = factories.CommentFactory(cut=cut, text="at 3:00 the arrow is wrong", timestamp_s=None)
+    findings_triage(comment_id=named.pk)
+    finding = Finding.objects.get(comment=named)
+    finding_update(finding=finding, timestamp_s=50)
+    window = review_comment_window(review_link=review_link, reviewer_id=None)
+    assert [c.pk for c in window.comments] == [named.pk, early.pk]
+    assert window.comments[0].list_time == 50
+
+
+def test_a_player_time_wins_over_the_time_in_the_text(review_link, cut):
+    comment = factories.CommentFactory(cut=cut, text="at 3:00 the arrow is wrong", timestamp_s=20)
+    findings_triage(comment_id=comment.pk)
+    comment.refresh_from_db()
+    assert comment.list_time == 20
 
 
 def test_preview_costs_a_bounded_number_of_queries_on_a_crowded_cut(

@@ -30,11 +30,12 @@ from errata.models import Comment, Finding, Reviewer, ReviewLink, User
 from errata.patreon.services import Admission, review_link_admission
 from errata.reviews import services as reviews_services
 from errata.reviews.selectors import (
+    NO_TIME_S,
     Cursor,
     finding_metoo_count,
     review_comment_count,
-    review_comment_cursor,
     review_comment_get,
+    review_comment_next,
     review_comment_parent,
     review_comment_window,
     review_link_get,
@@ -409,18 +410,22 @@ def _comment_posted(
         posted["thread"] = review_comment_get(
             review_link=link, reviewer_id=viewer.reviewer_id, pk=comment.parent_id
         )
-        where = "reply posted"
+        message = _("Thank you — your reply was posted.")
     else:
-        cursor = review_comment_cursor(review_link=link, pk=comment.pk)
-        posted["window"] = review_comment_window(
-            review_link=link,
-            reviewer_id=viewer.reviewer_id,
-            around_s=cursor.list_time if cursor else None,
+        # What changed, not the whole window again: the new comment, placed before the one
+        # listed after it (the page's list has it when the patron was watching there).
+        added = review_comment_get(review_link=link, reviewer_id=viewer.reviewer_id, pk=comment.pk)
+        posted["added"] = added
+        if added is not None:
+            posted["insert_before"] = review_comment_next(
+                review_link=link, reviewer_id=viewer.reviewer_id, comment=added
+            )
+        when = clock(added.list_time) if added and added.list_time < NO_TIME_S else ""
+        message = (
+            _("Thank you — your comment was posted at %(time)s.") % {"time": when}
+            if when
+            else _("Thank you — your comment was posted.")
         )
-        posted["show_earlier"] = posted["show_later"] = True
-        when = clock(cursor.list_time) if cursor and cursor.list_time < 1e9 else ""
-        where = when
-    posted["timeline"] = review_timeline(review_link=link, reviewer_id=viewer.reviewer_id)
     posted["count"] = review_comment_count(review_link=link, reviewer_id=viewer.reviewer_id)
     form = ReviewCommentForm(cut=link.cut, needs_name=False)
     return _comment_box(
@@ -429,11 +434,7 @@ def _comment_posted(
         viewer,
         form,
         open_box=False,
-        message=(
-            _("Thank you — your comment was posted at %(time)s.") % {"time": where}
-            if where
-            else _("Thank you — your comment was posted.")
-        ),
+        message=message,
         posted=posted,
     )
 

@@ -4,6 +4,8 @@ split, corrected or answered.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,6 +24,8 @@ from errata.findings.selectors import (
     finding_has_group_mates,
     finding_of_cut,
     findings_on_cut,
+    inbox_group_finding_ids,
+    inbox_group_members,
     inbox_page,
     inbox_tab_counts,
     reporter_name,
@@ -56,16 +60,24 @@ def _inbox_context(request: HttpRequest, cut: Cut) -> dict:
     if show == "dismissed":
         context["dismissed"] = dismissed_page(cut=cut, page_number=page_number)
     else:
-        page = inbox_page(cut=cut, page_number=page_number, order=order)
-        findings = [finding for group in page.groups for finding in group.findings]
-        slots = frame_slots([(cut, finding.timestamp_s) for finding in findings])
-        sightings = sightings_for(finding_ids=[finding.pk for finding in findings])
-        for finding, slot in zip(findings, slots, strict=True):
-            finding.frame = slot
-            finding.sighting = sightings.get(finding.pk)
+        page = inbox_page(
+            cut=cut,
+            page_number=page_number,
+            order=order,
+            findings_total=context["tabs"]["untriaged"],
+        )
+        _add_frames_and_lines(cut, [f for group in page.groups for f in group.findings])
         context["inbox"] = page
-        _add_spoken_lines(cut, findings)
     return context
+
+
+def _add_frames_and_lines(cut: Cut, findings: list) -> None:
+    slots = frame_slots([(cut, finding.timestamp_s) for finding in findings])
+    sightings = sightings_for(finding_ids=[finding.pk for finding in findings])
+    for finding, slot in zip(findings, slots, strict=True):
+        finding.frame = slot
+        finding.sighting = sightings.get(finding.pk)
+    _add_spoken_lines(cut, findings)
 
 
 def _add_spoken_lines(cut: Cut, findings: list) -> None:
@@ -86,6 +98,31 @@ def inbox(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         return render(request, "errata/studio/_inbox_list.html", context)
     return render(request, "errata/studio/inbox.html", context)
+
+
+@studio_view
+@require_GET
+def inbox_group_more(request: HttpRequest, slug: str, number: int, key: str) -> HttpResponse:
+    """More members of one inbox group (its "N more" button), in the group's time order."""
+    cut = member_cut(request, slug, number)
+    try:
+        offset = max(0, int(request.GET.get("offset", "0")))
+    except ValueError:
+        return HttpResponse("offset: a whole number, please.", status=400)
+    findings, more = inbox_group_members(cut=cut, key=key, offset=offset)
+    _add_frames_and_lines(cut, findings)
+    return render(
+        request,
+        "errata/studio/_group_more.html",
+        {
+            "video": cut.video,
+            "cut": cut,
+            "group_key": key,
+            "findings": findings,
+            "next_offset": offset + len(findings) if more else None,
+            "in_group": True,
+        },
+    )
 
 
 def _inbox_done(
@@ -134,9 +171,19 @@ def _posted_finding_ids(request: HttpRequest, cut: Cut) -> list[int]:
     """The findings an action names, all of them on this cut; anything else (another cut, a
     finding carried away meanwhile) is a conflict and nothing is changed."""
     try:
-        ids = sorted({int(value) for value in request.POST.getlist("finding")})
+        ids = {int(value) for value in request.POST.getlist("finding")}
     except ValueError:
         raise ValidationError(_("Finding ids must be numbers.")) from None
+    for key in request.POST.getlist("group"):
+        if not re.fullmatch(r"[gf][0-9]{1,18}", key):
+            raise ValidationError(_("A group is named g<number> or f<number>."))
+        members = inbox_group_finding_ids(cut=cut, key=key)
+        if not members:
+            raise ErrataConflict(
+                "This group has no untriaged findings left on this cut; nothing was changed."
+            )
+        ids.update(members)
+    ids = sorted(ids)
     if not ids:
         raise ValidationError(_("Choose at least one finding."))
     if len(findings_on_cut(cut=cut, ids=ids)) != len(ids):
@@ -196,6 +243,8 @@ def inbox_add_to_erratum(request: HttpRequest, slug: str, number: int) -> HttpRe
     cut = member_cut(request, slug, number)
     if request.method == "GET":
         ids = [int(v) for v in request.GET.getlist("finding") if v.isdigit()]
+        if not ids and request.GET.get("group"):
+            ids = inbox_group_finding_ids(cut=cut, key=request.GET["group"])
         findings = findings_on_cut(cut=cut, ids=ids)
         times = sorted(f.timestamp_s for f in findings if f.timestamp_s is not None)
         near = times[len(times) // 2] if times else None

@@ -56,6 +56,7 @@ urlpatterns = [
     path(CUT + "frames/<int:at_ms>/", media.frame_slot, name="frame_slot"),
     path(CUT + "inbox/", inbox.inbox, name="inbox"),
     path(CUT + "inbox/accept/", inbox.inbox_accept, name="inbox_accept"),
+    path(CUT + "inbox/groups/<str:key>/", inbox.inbox_group_more, name="inbox_group_more"),
     path(CUT + "inbox/add/", inbox.inbox_add_to_erratum, name="inbox_add"),
     path(CUT + "inbox/dismiss/", inbox.inbox_dismiss, name="inbox_dismiss"),
     path(FINDING + "split/", inbox.finding_split, name="finding_split"),

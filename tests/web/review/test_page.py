@@ -125,7 +125,7 @@ def test_a_patron_comments_at_the_player_time_and_the_list_shows_it_there(
     client, review_link, cut, django_capture_on_commit_callbacks
 ):
     factories.CommentFactory(cut=cut, text="Earlier one", timestamp_s=10)
-    factories.CommentFactory(cut=cut, text="Later one", timestamp_s=900)
+    later = factories.CommentFactory(cut=cut, text="Later one", timestamp_s=900)
     with django_capture_on_commit_callbacks(execute=True):
         response = _post_comment(
             client,
@@ -146,16 +146,24 @@ def test_a_patron_comments_at_the_player_time_and_the_list_shows_it_there(
     )
     assert comment.reviewer.email == "ada@example.com"
     body = response.content.decode()
-    # The box comes back closed with a thank-you, and the list (out of band) has the comment
-    # between the two others, marked as just posted.
+    # The box comes back closed with a thank-you, and (out of band) the new comment alone, to
+    # go in the list between the two others (before the later one), marked as just posted.
     assert "posted at 2:05" in body
     order = [int(x) for x in re.findall(r'<li id="comment-(\d+)" class="comment', body)]
-    assert order.index(comment.pk) == 1
+    assert order == [comment.pk]
+    assert f'hx-swap-oob="beforebegin:#comment-{later.pk}"' in body
     assert "just-posted" in body
     # The browser remembers the guest, for this link only.
     cookie = response.cookies[REVIEWER_COOKIE]
     assert cookie["path"] == review_link.get_absolute_url()
     assert cookie["httponly"]
+
+
+def test_a_comment_after_every_other_goes_at_the_end_of_the_list(client, review_link, cut):
+    factories.CommentFactory(cut=cut, text="Earlier one", timestamp_s=10)
+    body = _post_comment(client, review_link, text="Late", time="9:00", name="Bo").content.decode()
+    assert 'hx-swap-oob="beforeend:#comment-list ol.comments"' in body
+    assert '<span id="comment-count" hx-swap-oob="true">2</span>' in body
 
 
 def test_the_browser_remembers_the_guest_for_that_link(client, review_link):
@@ -373,7 +381,7 @@ def test_a_reply_joins_its_thread_and_comes_back_in_place(client, review_link, c
     body = response.content.decode()
     assert f'<li id="comment-{first.pk}" class="comment' in body
     assert 'hx-swap-oob="true"' in body
-    assert "reply posted" in body
+    assert "your reply was posted" in body
 
 
 def test_a_reply_to_a_comment_on_another_cut_is_refused(client, review_link, video):

@@ -308,10 +308,103 @@ def test_the_inbox_renders_in_a_fixed_number_of_queries(
         MeToo(finding=f, reviewer=factories.ReviewerFactory())
         for f in Finding.objects.order_by("pk")[:20]
     )
-    # Session, user, membership, video, cut, tab counts, scene names, the inbox's ids, the
-    # page's findings, whether the cut's video has frames to show, the page's frame checks: the
-    # same eleven queries for 50 findings or 5,000.
-    with django_assert_max_num_queries(11):
+    # Session, user, membership, video, cut, tab counts, scene names, the number of groups, the
+    # page's groups, their first findings, whether the cut's video has frames to show, the
+    # page's frame checks: the same twelve queries for 50 findings or 5,000.
+    with django_assert_max_num_queries(12):
         response = signed_in.get(_url(cut, "inbox/"))
     assert response.status_code == 200
     assert _findings_in_page(response.content.decode()) == min(count, 25 * 5)
+
+
+def _big_group(cut, size: int) -> list[Finding]:
+    group = DuplicateGroup.objects.create(cut=cut)
+    return [
+        report(cut, f"the label says 'mabye' (report {n})", 360 + n % 30, group=group)
+        for n in range(size)
+    ]
+
+
+def test_a_large_group_shows_its_first_reports_and_loads_the_rest_on_demand(signed_in, cut):
+    members = _big_group(cut, 40)
+    page = signed_in.get(_url(cut, "inbox/")).content.decode()
+    assert "40 reports" in page
+    assert _findings_in_page(page) == 5
+    assert "35 more reports" in page
+    # Not every member's id goes into the page (they were repeated four times each).
+    assert f'data-finding="{members[-1].pk}"' not in page
+    url = _url(cut, f"inbox/groups/g{members[0].duplicate_group_id}/")
+    more = signed_in.get(url, {"offset": "5"}, headers=HTMX).content.decode()
+    assert _findings_in_page(more) == 25
+    assert "offset=30" in more
+    rest = signed_in.get(url, {"offset": "30"}, headers=HTMX).content.decode()
+    assert _findings_in_page(rest) == 10
+    assert "offset=" not in rest
+    shown = page + more + rest
+    assert all(f'data-finding="{f.pk}"' in shown for f in members)
+
+
+def test_more_of_a_group_refuses_a_bad_offset_and_knows_no_other_cut(signed_in, cut):
+    members = _big_group(cut, 8)
+    url = _url(cut, f"inbox/groups/g{members[0].duplicate_group_id}/")
+    assert signed_in.get(url, {"offset": "x"}).status_code == 400
+    other = factories.CutFactory(video=cut.video, number=cut.number + 1)
+    elsewhere = signed_in.get(_url(other, f"inbox/groups/g{members[0].duplicate_group_id}/"))
+    assert _findings_in_page(elsewhere.content.decode()) == 0
+
+
+def test_accepting_a_large_group_by_its_key_accepts_every_report(signed_in, cut):
+    members = _big_group(cut, 40)
+    key = f"g{members[0].duplicate_group_id}"
+    response = signed_in.post(
+        _url(cut, "inbox/accept/"),
+        {
+            "group": key,
+            "title": "mabye",
+            "category": "typo",
+            "severity": "medium",
+            "remedy": "rerender",
+        },
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    erratum = Erratum.objects.get()
+    assert erratum.findings.count() == 40
+    # The group is gone: naming it again changes nothing and says so.
+    again = signed_in.post(
+        _url(cut, "inbox/accept/"),
+        {
+            "group": key,
+            "title": "again",
+            "category": "typo",
+            "severity": "medium",
+            "remedy": "rerender",
+        },
+        headers=HTMX,
+    )
+    assert again.status_code == 409
+    assert Erratum.objects.count() == 1
+
+
+@pytest.mark.parametrize("key", ["x1", "g", "g1; drop", "g" + "9" * 40, "f-3"])
+def test_a_malformed_group_key_is_refused_and_changes_nothing(signed_in, cut, key):
+    _big_group(cut, 3)
+    response = signed_in.post(
+        _url(cut, "inbox/dismiss/"), {"group": key, "category": "none"}, headers=HTMX
+    )
+    assert response.status_code == 400
+    assert (
+        "g&lt;number&gt;" in response.content.decode() or "g<number>" in response.content.decode()
+    )
+    assert not Finding.objects.filter(state="dismissed").exists()
+
+
+def test_dismissing_a_group_by_its_key_dismisses_its_reports(signed_in, cut):
+    members = _big_group(cut, 12)
+    response = signed_in.post(
+        _url(cut, "inbox/dismiss/"),
+        {"group": f"g{members[0].duplicate_group_id}", "category": "none"},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert Finding.objects.filter(state="dismissed").count() == 12
