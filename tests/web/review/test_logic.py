@@ -172,7 +172,8 @@ def test_a_refused_post_says_when_to_try_again(settings):
     assert refused is not None
     assert refused.scope == "viewer"
     assert 1 <= refused.retry_after_s <= 60
-    assert f"wait {refused.retry_after_s} seconds" in refused.message
+    unit = "second" if refused.retry_after_s == 1 else "seconds"
+    assert f"wait {refused.retry_after_s} {unit} and try again" in refused.message
     # Another viewer at another address is not affected.
     other = RequestFactory().post("/", REMOTE_ADDR="10.0.0.2")
     assert review_post_limit_hit(request=other, viewer_key="other") is None
