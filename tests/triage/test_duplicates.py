@@ -352,7 +352,7 @@ def test_grouping_the_same_findings_twice_gives_the_same_groups():
 
 
 def test_places_are_read_from_the_ways_reports_name_them() -> None:
-    from errata.triage.duplicates import place_tokens
+    from errata.triage.grouping_tokens import place_tokens
 
     assert place_tokens("Chapter 13.7: Slide 14/14 added a factor") == {"slide:14"}
     assert place_tokens("p216 Eqn. (6.73): k(n) should be p(k)") == {"page:216", "eq:6.73"}
