@@ -94,7 +94,30 @@ def demo_video_make(
     target: Path, *, cards: Sequence[DemoCard], duration_s: float, typo_word: str = "mabye"
 ) -> Path:
     """Write the demo's cards to `target` as a small H.264 MP4 (a few MB for 19 minutes)."""
-    graph = demo_filter(cards, typo_word=typo_word)
+    return _cards_render(
+        target,
+        demo_filter(cards, typo_word=typo_word),
+        # One drawing more than needed, so the 30 fps output runs the full duration.
+        source=f"color=c=black:s={WIDTH}x{HEIGHT}:r={DRAW_FPS}:d={duration_s + 1:g}",
+        output=[
+            "-r",
+            str(FPS),
+            "-frames:v",
+            str(round(duration_s * FPS)),
+            "-tune",
+            "stillimage",
+            "-g",
+            str(FPS * 2),
+            "-movflags",
+            "+faststart",
+        ],
+        what="Making the demo video",
+    )
+
+
+def _cards_render(target: Path, graph: str, *, source: str, output: list[str], what: str) -> Path:
+    """Draw `graph` over the lavfi `source` into an H.264 MP4 at `target` (the filter goes
+    through a script file: the demo's graph is longer than a command line may be)."""
     script = target.with_suffix(".filter")
     script.write_text(graph, encoding="utf-8")
     try:
@@ -108,31 +131,21 @@ def demo_video_make(
                 "-f",
                 "lavfi",
                 "-i",
-                # One drawing more than needed, so the 30 fps output runs the full duration.
-                f"color=c=black:s={WIDTH}x{HEIGHT}:r={DRAW_FPS}:d={duration_s + 1:g}",
+                source,
                 "-filter_script:v",
                 str(script),
-                "-r",
-                str(FPS),
-                "-frames:v",
-                str(round(duration_s * FPS)),
+                *output,
                 "-c:v",
                 "libx264",
                 "-preset",
                 "ultrafast",
-                "-tune",
-                "stillimage",
                 "-crf",
                 "30",
-                "-g",
-                str(FPS * 2),
                 "-pix_fmt",
                 "yuv420p",
-                "-movflags",
-                "+faststart",
                 str(target),
             ],
-            what="Making the demo video",
+            what=what,
         )
     finally:
         script.unlink(missing_ok=True)
@@ -175,34 +188,10 @@ def text_cards_make(
         for line in lines
     ]
     graph = ",".join([graph, *extra]) if extra else graph
-    script = target.with_suffix(".filter")
-    script.write_text(graph, encoding="utf-8")
-    try:
-        run_tool(
-            [
-                ffmpeg_binary(),
-                "-hide_banner",
-                "-loglevel",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
-                f"color=c=black:s={WIDTH}x{HEIGHT}:r={fps}:d={duration_s:g}",
-                "-filter_script:v",
-                str(script),
-                "-c:v",
-                "libx264",
-                "-preset",
-                "ultrafast",
-                "-crf",
-                "30",
-                "-pix_fmt",
-                "yuv420p",
-                str(target),
-            ],
-            what="Making a text-card video",
-        )
-    finally:
-        script.unlink(missing_ok=True)
-    return target
+    return _cards_render(
+        target,
+        graph,
+        source=f"color=c=black:s={WIDTH}x{HEIGHT}:r={fps}:d={duration_s:g}",
+        output=[],
+        what="Making a text-card video",
+    )
