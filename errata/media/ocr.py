@@ -21,7 +21,7 @@ import numpy as np
 from django.conf import settings
 
 from errata.media.ffmpeg import MediaToolError, ffmpeg_binary, run_tool
-from errata.triage.screen_text import ScreenWord
+from errata.triage.screen_text import ScreenText
 
 # Tesseract reads small captions better at this height or more: smaller frames are enlarged
 # before reading (a 240p demo card's 20-pixel words), and the boxes scaled back.
@@ -45,7 +45,7 @@ def ocr_available() -> bool:
     return bool(settings.FRAME_CHECKS and tesseract_binary())
 
 
-def read_words(image: np.ndarray) -> list[ScreenWord]:
+def read_words(image: np.ndarray) -> list[ScreenText]:
     """The words Tesseract reads in a BGR frame, in reading order, boxes in frame pixels."""
     import pytesseract
 
@@ -67,7 +67,7 @@ def read_words(image: np.ndarray) -> list[ScreenWord]:
         if not text.strip() or confidence < 0:
             continue
         words.append(
-            ScreenWord(
+            ScreenText(
                 text=text.strip(),
                 confidence=confidence,
                 left=round(data["left"][index] / scale),

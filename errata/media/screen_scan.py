@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from errata.media.ocr import cell_means, frame_at, frames_read, read_words, same_picture
-from errata.triage.screen_text import PhraseMatch, ScreenWord, find_phrase
+from errata.triage.screen_text import ScreenText, find_phrase
 
 # Halvings of the gap between the last frame without the text and the first with it (and at
 # the end): at 2 frames per second, two halvings pin each edge to an eighth of a second.
@@ -30,7 +30,7 @@ class Sighting:
     start_s: float
     end_s: float
     frame_s: float
-    match: PhraseMatch
+    match: ScreenText
     frame: np.ndarray
 
 
@@ -49,10 +49,10 @@ class FrameReader:
     def __init__(self, *, reuse: bool = True) -> None:
         self.reuse = reuse
         self.last_cells: np.ndarray | None = None
-        self.last_words: list[ScreenWord] = []
+        self.last_words: list[ScreenText] = []
         self.reads = 0
 
-    def words(self, image: np.ndarray) -> list[ScreenWord]:
+    def words(self, image: np.ndarray) -> list[ScreenText]:
         cells = cell_means(image)
         if self.reuse and same_picture(self.last_cells, cells):
             return self.last_words
@@ -76,7 +76,7 @@ def text_scan(
     """Look for `text` in `video` between start_s and end_s. `reuse` off reads every frame
     (the brute-force baseline); `refine` off keeps the coarse frame times."""
     reader = FrameReader(reuse=reuse)
-    hits: list[tuple[float, PhraseMatch, np.ndarray]] = []
+    hits: list[tuple[float, ScreenText, np.ndarray]] = []
     times: list[float] = []
     for frame in frames_read(
         video, start_s=start_s, end_s=end_s, fps=fps, width=width, height=height
@@ -204,7 +204,7 @@ def _edge(
 
 def text_present(
     video: Path, *, text: str, times: list[float], width: int, height: int
-) -> tuple[PhraseMatch | None, np.ndarray | None, float | None]:
+) -> tuple[ScreenText | None, np.ndarray | None, float | None]:
     """Whether `text` is on screen at any of these moments: the first match, its frame and
     time; else (None, the last frame read, None)."""
     reader = FrameReader()

@@ -47,19 +47,10 @@ class SearchWindow:
 
 
 @dataclass(frozen=True)
-class ScreenWord:
-    """One word a reader saw: its text, confidence (0-100) and box in frame pixels."""
+class ScreenText:
+    """Text a reader saw: one word, or a phrase found across words (find_phrase); its
+    confidence (0-100) and box in frame pixels."""
 
-    text: str
-    confidence: float
-    left: int
-    top: int
-    width: int
-    height: int
-
-
-@dataclass(frozen=True)
-class PhraseMatch:
     text: str
     confidence: float
     left: int
@@ -130,7 +121,7 @@ def normalise_word(text: str) -> str:
     return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
-def find_phrase(words: Sequence[ScreenWord], phrase: str) -> PhraseMatch | None:
+def find_phrase(words: Sequence[ScreenText], phrase: str) -> ScreenText | None:
     """Where `phrase` is among a frame's words, in reading order, compared without spaces or
     punctuation so a reader's split or joined words still match; exact otherwise, because the
     wrong and the right text ("mabye", "maybe") differ by as little as two letters."""
@@ -139,7 +130,7 @@ def find_phrase(words: Sequence[ScreenWord], phrase: str) -> PhraseMatch | None:
         return None
     cleaned = [(w, normalise_word(w.text)) for w in words]
     cleaned = [(w, n) for w, n in cleaned if n]
-    best: PhraseMatch | None = None
+    best: ScreenText | None = None
     for first in range(len(cleaned)):
         joined, used = "", []
         for word, norm in cleaned[first:]:
@@ -154,7 +145,7 @@ def find_phrase(words: Sequence[ScreenWord], phrase: str) -> PhraseMatch | None:
         right = max(w.left + w.width for w in used)
         bottom = max(w.top + w.height for w in used)
         confidence = sum(w.confidence for w in used) / len(used)
-        match = PhraseMatch(
+        match = ScreenText(
             " ".join(w.text for w in used), confidence, left, top, right - left, bottom - top
         )
         if best is None or match.confidence > best.confidence:

@@ -4,7 +4,7 @@ import pytest
 
 from errata.triage.screen_text import (
     ScreenQuery,
-    ScreenWord,
+    ScreenText,
     find_phrase,
     normalise_word,
     screen_query,
@@ -85,8 +85,8 @@ def test_no_time_and_no_scene_is_no_window():
     )
 
 
-def _words(*texts: str) -> list[ScreenWord]:
-    return [ScreenWord(t, 90.0, 10 + 60 * i, 100, 50, 20) for i, t in enumerate(texts)]
+def _words(*texts: str) -> list[ScreenText]:
+    return [ScreenText(t, 90.0, 10 + 60 * i, 100, 50, 20) for i, t in enumerate(texts)]
 
 
 def test_a_phrase_is_found_across_words_with_its_union_box():
