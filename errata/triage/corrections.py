@@ -306,10 +306,9 @@ def _sides(match: re.Match[str], text: str) -> list[tuple[str, bool]]:
         start = match.start(number)
         quoted = start > 0 and text[start - 1] in "\"'`"
         value = value.strip()
-        if quoted:
-            value = value.rstrip(".,;:!?").strip()
-        else:
-            value = _clause_end(value).rstrip(".").strip()
+        # A quoted side loses the sentence's punctuation, an unquoted one what follows it.
+        trimmed = value.rstrip(".,;:!?") if quoted else _clause_end(value).rstrip(".")
+        value = trimmed.strip()
         found.append((value, quoted))
     return found
 
