@@ -251,7 +251,7 @@ def _traced_peak(function: Callable[[], object]) -> int:
 
 
 def _clear_caches() -> None:
-    from errata.triage import categories, corrections, duplicates, features, model
+    from errata.triage import categories, corrections, features, grouping_tokens, model
 
     categories._TOKEN_INFO.clear()
     shipped = model.current_model()
@@ -266,10 +266,12 @@ def _clear_caches() -> None:
         categories.gather_evidence,
         categories._fuzzy_cue,
         categories._singular,
-        duplicates.index_tokens,
-        duplicates.keyword_tokens,
-        duplicates._terms,
-        duplicates._singular,
+        grouping_tokens.place_tokens,
+        grouping_tokens.correction_of,
+        grouping_tokens.index_tokens,
+        grouping_tokens.content_terms,
+        grouping_tokens.keyword_tokens,
+        grouping_tokens._singular,
     ):
         cached.cache_clear()
 

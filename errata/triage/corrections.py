@@ -7,7 +7,9 @@ Reporters state corrections in a handful of ways; each rule below reads one of t
   'outputs'" (wrong first)
 - "misspelled 'maybe' as 'mabye'", "'Fukushima' is misspelled as 'Fukuskima'"
 - "'mabye' -> 'maybe'", "mabye → maybe"
-- "should be -1/(e^pi), not 1/(e^pi)", "it's sine, not cosine"
+- "should be -1/(e^pi), not 1/(e^pi)", "it's sine, not cosine", "the answer is 12, not 11",
+  "$x = 6$, not $x = -6$" (inline math counts as quoted), "is not 255 but 512"
+- "replace 'mabye' with 'maybe'", "changed 'decrease' to 'increase'", "changed ... from X to Y"
 - "Expected `... U ...` / Actual `... you ...`" (a bug-report template)
 - "you meant 'between 0 and 9'", "I mean Patients per week" (only what is right)
 
@@ -85,11 +87,30 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"{_SHOULD}\s+{_SIDE_AFTER}\s+(?:instead\s+of|rather\s+than)\s+{_SIDE_AFTER}", re.I
         ),
     ),
-    # "should be -1/(e^pi), not 1/(e^pi)" (right, then wrong)
+    # "should be -1/(e^pi), not 1/(e^pi)", "should be 12, and not 11", "it's sine, not
+    # cosine", "the answer is 256, not 64", "$x = 6$, not $x = -6$" (right, then wrong)
     (
         "not",
         re.compile(
-            rf"(?:{_SHOULD}\s+{_SIDE_AFTER},?|\bit(?:'s|\s+is)\s+{_SIDE_AFTER},)\s+not\s+{_SIDE_AFTER}",
+            rf"(?:{_SHOULD}\s+{_SIDE_AFTER},?|\b(?:it's|is|are|was|were)\s+{_SIDE_AFTER},|{_QUOTED},)"
+            rf"\s+(?:and\s+)?not\s+{_SIDE_AFTER}",
+            re.I,
+        ),
+    ),
+    # "8^3 is not 255 but 512", "should not have $a^2$ but $a$" (wrong, then right)
+    (
+        "not_but",
+        re.compile(
+            rf"\b(?:is|are|was|were|should|must)\s+not\s+(?:have\s+|be\s+)?{_SIDE_AFTER},?\s+but\s+(?:rather\s+)?{_SIDE_AFTER}",
+            re.I,
+        ),
+    ),
+    # "changed "decrease" to "increase"", "changed the calculation from nats to bits"
+    # (wrong, then right)
+    (
+        "changed",
+        re.compile(
+            rf"\bchang(?:ed|es|e|ing)\s+(?:{_QUOTED}|(?:[\w-]+\s+){{0,3}}?from\s+{_TERM})\s+to\s+{_SIDE_AFTER}",
             re.I,
         ),
     ),
@@ -120,7 +141,15 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     # "'outputes' instead of 'outputs'" (wrong, then right)
-    ("instead", re.compile(rf"{_SIDE}\s+(?:instead\s+of|rather\s+than)\s+{_SIDE_AFTER}", re.I)),
+    (
+        "instead",
+        re.compile(rf"{_SIDE}\s+(?:instead\s+of|rather\s+than)\s+(?:from\s+)?{_SIDE_AFTER}", re.I),
+    ),
+    # "replace 'mabye' with 'maybe'", "'mabye' replaced by 'maybe'" (wrong, then right)
+    (
+        "replace",
+        re.compile(rf"\breplac(?:e|ed|ing)\s+{_SIDE}\s+(?:with|by)\s+{_SIDE_AFTER}", re.I),
+    ),
     # "'mabye' -> 'maybe'" (wrong, then right)
     ("arrow", re.compile(rf"{_SIDE}\s*(?:->|→|=>|⟶)\s*{_SIDE_AFTER}")),
     # "you meant 'x'", "I meant to say 'x'", "Oops! I mean x" (right only)
@@ -137,10 +166,13 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "is_misspelled_as": (" as ",),
     "should_instead": ("should", "must", "ought"),
     "not": (" not ",),
+    "not_but": (" not ", "_not_"),
+    "changed": ("chang",),
     "says_should": ("should", "must", "ought"),
     "should": ("should", "must", "ought"),
     "said_if_said": ("you say", "you said", "you wrote", "you write"),
     "instead": ("instead", "rather than"),
+    "replace": ("replac",),
     "arrow": ("->", "\u2192", "=>", "\u27f6"),
     "said_meant": ("mean", "intended"),
     "meant": ("mean",),
@@ -170,6 +202,7 @@ _CUE_RE = re.compile(
     re.I,
 )
 _ARROWS = ("->", "→", "=>", "⟶")
+_MATH_RE = re.compile(r"\$\$?([^$\n]{1,80})\$\$?")
 _BLOCKQUOTE_RE = re.compile(r"^[ \t]*>[ \t]?(.+?)[ \t]*$", re.M)
 
 
@@ -186,6 +219,8 @@ def _side(groups: tuple[str | None, ...]) -> tuple[str, bool]:
 def _plausible(value: str, quoted: bool) -> bool:
     if not value or len(value) > _MAX_SIDE:
         return False
+    if value.lower().startswith(("http", "www.")):
+        return False  # "the link to the booksite should be https://...": a link, not a fix
     if quoted:
         return True
     return value.lower() not in _NOT_A_TERM and any(c.isalnum() for c in value)
@@ -199,6 +234,11 @@ def _clean(text: str) -> str:
     text = text.translate(_QUOTE_TABLE)
     if "**" in text:
         text = text.replace("**", "")
+    if "_not_" in text:
+        text = text.replace("_not_", "not")
+    if "$" in text:
+        # Inline math ("$x = 6$, not $x = -6$") is quoted the way code is.
+        text = _MATH_RE.sub(lambda m: f'"{m.group(1).strip()}"', text)
     if ">" in text:
         # A markdown quotation ("> Static Analsysis") quotes what is on screen.
         text = _BLOCKQUOTE_RE.sub(lambda m: f'"{m.group(1)}"', text)
@@ -214,6 +254,17 @@ def _a_value(value: str, quoted: bool) -> bool:
     if first in _NOT_A_VALUE_START:
         return False  # "should be in the second layer", "should be when ..."
     return not (first.endswith("ly") or (first.endswith("ed") and len(first) > 4))
+
+
+def _names_a_place(wrong: str, right: str) -> bool:
+    """ "the 100th item should be vals[99]", "the width of the rectangle should be 12": a plain
+    word before "should be" names where the error is, not what is wrong, when what follows
+    is a value of another shape (a number, a symbol, a letter)."""
+    if not (wrong.isalpha() and wrong.islower() and len(wrong) >= 4):
+        return False
+    if _similar(wrong, right):
+        return False
+    return len(right) <= 2 or not right.replace(" ", "").isalpha()
 
 
 def _similar(first: str, second: str) -> bool:
@@ -245,9 +296,37 @@ def _narrowed(wrong: str, right: str) -> tuple[str, str]:
     return " ".join(a[start : len(a) - end]), " ".join(b[start : len(b) - end])
 
 
+def _sides(match: re.Match[str], text: str) -> list[tuple[str, bool]]:
+    """(value, quoted) of every side a rule matched, in order: a group is quoted when a quote
+    mark opens it (rules differ in how many sides and which shapes they have)."""
+    found = []
+    for number, value in enumerate(match.groups(), start=1):
+        if value is None:
+            continue
+        start = match.start(number)
+        quoted = start > 0 and text[start - 1] in "\"'`"
+        value = value.strip()
+        # A quoted side loses the sentence's punctuation, an unquoted one what follows it.
+        trimmed = value.rstrip(".,;:!?") if quoted else _clause_end(value).rstrip(".")
+        value = trimmed.strip()
+        found.append((value, quoted))
+    return found
+
+
+# An unquoted side ends with its sentence ("1.14. [[See discussion](https://..." is "1.14").
+_SENTENCE_END_RE = re.compile(r"\.(?:\s|$)|\]\(|\[\[")
+
+
+def _clause_end(value: str) -> str:
+    end = _SENTENCE_END_RE.search(value)
+    return value[: end.start()] if end else value
+
+
 def _from_rule(kind: str, match: re.Match[str], text: str) -> Correction | None:
-    groups = match.groups()
-    first, first_quoted = _side(groups[0:4])
+    sides = _sides(match, text)
+    if not sides:
+        return None
+    first, first_quoted = sides[0]
     if kind == "meant":
         # Unquoted, only a speaker's own slip ("Oops! I mean Patients per week").
         spoken = first_quoted or re.search(
@@ -256,13 +335,13 @@ def _from_rule(kind: str, match: re.Match[str], text: str) -> Correction | None:
         if spoken and _plausible(first, first_quoted) and _a_value(first, first_quoted):
             return Correction("", first)
         return None
+    if len(sides) < 2:
+        return None
+    second, second_quoted = sides[-1]
     if kind in ("said_if_said", "said_meant"):
-        first, first_quoted = _side((*groups[0:3], None))
-        second, second_quoted = _side((*groups[3:6], None))
         if first and second and first.casefold() != second.casefold():
             return Correction(first, second)
         return None
-    second, second_quoted = _side(groups[4:8])
     if not (_plausible(first, first_quoted) and _plausible(second, second_quoted)):
         return None
     if kind in ("misspelled_as", "is_misspelled_as", "should_instead", "not"):
@@ -272,6 +351,8 @@ def _from_rule(kind: str, match: re.Match[str], text: str) -> Correction | None:
         wrong, right = first, second
         right_quoted = second_quoted
     if wrong.casefold() == right.casefold() or not _a_value(right, right_quoted):
+        return None
+    if kind == "should" and not first_quoted and _names_a_place(wrong, right):
         return None
     unquoted = not (first_quoted or second_quoted)
     if (
@@ -327,7 +408,12 @@ def extract_correction(text: str) -> Correction | None:
                 # "It reads "x". It should be "y"": the wrong side is quoted a little earlier.
                 right, right_quoted = _side(match.groups()[4:8])
                 wrong = _nearest_quote_before(clean, match.start() + 1)
-                if wrong and _plausible(right, right_quoted) and wrong != right:
+                if (
+                    wrong
+                    and _plausible(right, right_quoted)
+                    and _a_value(right, right_quoted)
+                    and wrong != right
+                ):
                     found = Correction(wrong, right)
             if found is not None:
                 return found

@@ -76,8 +76,7 @@ class CategoryModel:
     _pieces: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False)
 
     _cue_base: tuple[float, ...] = field(default=(), repr=False)
-    _cue_inverse_scale: tuple[float, ...] = field(default=(), repr=False)
-    _cue_columns: tuple[tuple[float, ...], ...] = field(default=(), repr=False)
+    _cue_rows: tuple[tuple[float, ...], ...] = field(default=(), repr=False)
 
     def __post_init__(self) -> None:
         # (value - mean) / scale * weights, summed over cues, is a constant (every cue at 0)
@@ -88,17 +87,16 @@ class CategoryModel:
         ):
             base = [b - mean / scale * w for b, w in zip(base, weights, strict=True)]
         self._cue_base = tuple(base)
-        self._cue_inverse_scale = tuple(1.0 / scale for scale in self.cue_scale)
-        self._cue_columns = tuple(zip(*self.cue_weights, strict=True))
+        self._cue_rows = tuple(
+            tuple(w / scale for w in weights)
+            for scale, weights in zip(self.cue_scale, self.cue_weights, strict=True)
+        )
 
     def _piece_vector(self, piece: str) -> tuple[float, ...]:
         """The summed n-gram weights of one piece; () when none of its n-grams is known."""
-        total: list[float] | None = None
-        for gram in char_ngrams(piece):
-            weights = self.grams.get(gram)
-            if weights is not None:
-                total = list(weights) if total is None else _add(total, weights)
-        result = tuple(total) if total is not None else ()
+        # One lookup per n-gram and one C-level column sum, not a list per n-gram.
+        known = [w for w in map(self.grams.get, char_ngrams(piece)) if w is not None]
+        result = tuple(map(sum, zip(*known, strict=True))) if known else ()
         if len(self._pieces) > _PIECE_CACHE_LIMIT:
             self._pieces.clear()
         # Words recur across comments: their n-grams are summed once and remembered.
@@ -126,10 +124,12 @@ class CategoryModel:
             if pieces:
                 norm = 1.0 / math.sqrt(len(features.pieces))
                 vectors.append([sum(c) * norm for c in zip(*pieces, strict=True)])
-        # The cues' part: their standardised values times their weights, one dot product per
-        # class (columns of the cue weights, precomputed).
-        values = list(map(operator.mul, features.cues, self._cue_inverse_scale))
-        vectors.append([sum(map(operator.mul, values, column)) for column in self._cue_columns])
+        # The cues' part: each non-zero cue's value times its row of weights (divided by its
+        # scale, precomputed); most cues are 0 for any one text.
+        rows = self._cue_rows
+        vectors.extend(
+            [value * w for w in rows[i]] for i, value in enumerate(features.cues) if value
+        )
         return [sum(column) for column in zip(*vectors, strict=True)]
 
     def probabilities(self, text: str, adjuster: ScoreAdjuster | None = None) -> list[float]:

@@ -20,6 +20,22 @@ from errata.triage.corrections import correction_key, extract_correction
         ('the slide shows "recieve" instead of "receive"', "recieve", "receive"),
         ('Oops, I said "sine" but meant "cosine"', "sine", "cosine"),
         ("Typo at 15:10: 'lenght' instead of 'length'.", "lenght", "length"),
+        # Errata-list forms.
+        ("At 3:56 the width should be 12, and not 11.", "11", "12"),
+        ("At 6:29 the third answer is 256, not 64.", "64", "256"),
+        ('At 5:07 the second letter should be "B", not "D".', "D", "B"),
+        ("At 4:17 the result is $x = 6$, not $x = -6$.", "x = -6", "x = 6"),
+        ("At 27:20, 8^3 is _not_ 255 but 512.", "255", "512"),
+        ("Slide 4: replace 'mabye' with 'maybe'.", "mabye", "maybe"),
+        ('Slide 3: changed "decrease" to "increase".', "decrease", "increase"),
+        ("Slide 2: the title should read 'Gradient' not 'Gradeint'", "Gradeint", "Gradient"),
+        ("mabye \u2192 maybe", "mabye", "maybe"),
+        ("n_sigma should be n_a", "n_sigma", "n_a"),
+        (
+            "It should be -1.14 instead of 1.14. [[See discussion](https://x.org/1)]",
+            "1.14",
+            "-1.14",
+        ),
     ],
 )
 def test_a_stated_correction_is_read(text: str, wrong: str | None, right: str) -> None:
@@ -35,6 +51,9 @@ def test_a_stated_correction_is_read(text: str, wrong: str | None, right: str) -
     "text",
     [
         "Great video, thanks!",
+        # A link, or a word naming where the error is, is not a correction.
+        "In the video, the link to the booksite should be https://example.org.",
+        "The 100th item should be vals[99].",
         "The audio is out of sync at 7:10.",
         "Why do we need the bias at all?",
         # Describing, not correcting: the right side only adds to the wrong one.
