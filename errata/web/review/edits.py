@@ -4,7 +4,7 @@ checks who may and until when."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
@@ -15,7 +15,6 @@ from errata.models import Comment, Finding, ReviewLink
 from errata.reviews.selectors import finding_metoo_count, review_comment_count, review_comment_get
 from errata.reviews.services import (
     COMMENT_MAX_LENGTH,
-    CommentNotEditable,
     ReviewLinkClosed,
     metoo_remove,
     review_comment_delete,
@@ -35,6 +34,8 @@ def review_metoo_undo(request: HttpRequest, link: ReviewLink, finding_id: int) -
         metoo_remove(finding=finding, review_link=link, reviewer=viewer.reviewer)
     except ReviewLinkClosed as closed:
         return _refused(request, closed.reason)
+    except PermissionDenied as denied:
+        return HttpResponse(str(denied), status=403)
     finding.n_metoo = finding_metoo_count(finding=finding)
     finding.mine = False
     context = _list_context(
@@ -95,7 +96,8 @@ def review_comment_edit_view(request: HttpRequest, link: ReviewLink, comment_id:
         review_comment_edit(comment=comment, review_link=link, reviewer=viewer.reviewer, text=text)
     except ReviewLinkClosed as closed:
         return _refused(request, closed.reason)
-    except CommentNotEditable as refused:
+    except PermissionDenied as refused:
+        # Not theirs, too late, in an erratum, or a watch-only link: the message says which.
         return _refusal(str(refused))
     except ValidationError as error:
         context = _list_context(
@@ -124,7 +126,8 @@ def review_comment_delete_view(
         review_comment_delete(comment=comment, review_link=link, reviewer=viewer.reviewer)
     except ReviewLinkClosed as closed:
         return _refused(request, closed.reason)
-    except CommentNotEditable as refused:
+    except PermissionDenied as refused:
+        # Not theirs, too late, in an erratum, or a watch-only link: the message says which.
         return _refusal(str(refused))
     if not request.htmx:
         return redirect(link.get_absolute_url())
