@@ -226,10 +226,22 @@
     var name = document.getElementById("comment-name");
     var text = document.getElementById("comment-text");
     (name && !name.value ? name : text).focus({ preventScroll: true });
-    // In view with the player: beside it on a wide screen (the column is sticky), right below
-    // the pinned player on a phone.
-    if (narrowQuery && narrowQuery.matches) box.scrollIntoView({ block: "start" });
-    else box.scrollIntoView({ block: "nearest" });
+    bringIntoView(box);
+  }
+
+  // The box in view with the player: beside it on a wide screen (the column is sticky), right
+  // below the pinned player on a phone. After layout, so the measures are the open box's.
+  function bringIntoView(box) {
+    window.requestAnimationFrame(function () {
+      if (!(narrowQuery && narrowQuery.matches)) {
+        box.scrollIntoView({ block: "nearest" });
+        return;
+      }
+      var frame = document.querySelector(".player-frame");
+      var pinned = frame ? frame.getBoundingClientRect().height : 0;
+      var top = box.getBoundingClientRect().top + window.scrollY - pinned - 8;
+      window.scrollTo({ top: Math.max(0, top), behavior: "instant" });
+    });
   }
 
   function closeBox() {
