@@ -1,5 +1,5 @@
-"""The patron's side of the review page in headless Chromium, on a desktop (1440×900) and a
-phone (390×844, touch): the comment box opens in view with the player, the player stays pinned
+"""The patron's side of the review page in headless Chromium, on a desktop (1440x900) and a
+phone (390x844, touch): the comment box opens in view with the player, the player stays pinned
 on a phone and the list scrolls with the page, no keyboard hints on a touch screen or a
 watch-only link, a me-too waits for the guest's name and has an Undo, and one's own comment
 can be edited and deleted. Screenshots go to test-artifacts/review-<what>-<width>.png.
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from errata.models import Comment, Finding, MeToo
+from errata.models import Comment, MeToo
 from errata.reviews.services import comment_create
 from tests import factories
 from tests.paths import TEST_VIDEO
