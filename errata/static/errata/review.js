@@ -566,7 +566,13 @@
   }
   dropExpiredEdits();
   window.setInterval(dropExpiredEdits, 15000);
-  document.addEventListener("htmx:afterSettle", dropExpiredEdits);
+  document.addEventListener("htmx:afterSettle", function (event) {
+    dropExpiredEdits();
+    // The editor just opened (or came back with an error): the cursor goes into its text.
+    var editor = event.target && event.target.matches && event.target.matches("form.comment-edit")
+      ? event.target.querySelector("textarea") : null;
+    if (editor) editor.focus();
+  });
 
   // A deep link (#t=6:03 or #t=363) starts there.
   var hash = window.location.hash.match(/^#t=([\d.:]+)$/);

@@ -223,6 +223,7 @@ def test_a_patron_edits_then_deletes_their_own_comment(device, live_server, medi
     _tap(page, comment.get_by_role("button", name="Edit"))
     editor = page.locator(f"#comment-{stored.pk}-edit")
     editor.wait_for()
+    page.wait_for_function(f"document.activeElement.id === 'comment-{stored.pk}-edit'")
     editor.fill("The legend at 0:07 says 'sin' but it is a cosine")
     _tap(page, comment.get_by_role("button", name="Save"))
     page.locator("li.comment", has_text="says 'sin' but").wait_for()
