@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -119,7 +120,8 @@ class CommentTriageState(models.TextChoices):
 
 
 class Comment(models.Model):
-    """What a person wrote, stored exactly as written. Never altered; always rendered escaped."""
+    """What a person wrote, stored exactly as written; always rendered escaped. Its author may
+    correct or delete it for EDIT_WINDOW after posting (errata.reviews.services), never after."""
 
     Source = CommentSource
     Role = CommentRole
@@ -170,6 +172,10 @@ class Comment(models.Model):
 
     NO_TIME_S = COMMENT_NO_TIME_S
 
+    # How long after posting its author may still edit or delete it: long enough to fix a typo
+    # or a wrong time, short enough that the creator rarely triages a moving target.
+    EDIT_WINDOW = timedelta(minutes=15)
+
     class Meta:
         ordering = ["cut_id", "timestamp_s", "id"]
         constraints = [
@@ -218,3 +224,10 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_name or 'anonymous'}: {self.text[:60]}"
+
+    @property
+    def editable_until(self) -> datetime:
+        return self.created_at + self.EDIT_WINDOW
+
+    def edit_window_open(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) < self.editable_until

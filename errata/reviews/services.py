@@ -348,3 +348,108 @@ def metoo_add(
                 {"finding": gettext("This is your own report; it already counts.")}
             )
         return MeToo.objects.get_or_create(finding=finding, reviewer=author)
+
+
+def metoo_remove(*, finding: Finding, review_link: ReviewLink, reviewer: Reviewer | None) -> bool:
+    """Undo a viewer's "me too" on a report (a mistaken click): their voice no longer counts.
+    Only their own; False when they had none to take back."""
+    if reviewer is None:
+        return False
+    with transaction.atomic():
+        _review_link_lock(review_link)
+        deleted, _ = MeToo.objects.filter(
+            finding_id=finding.pk, reviewer_id=reviewer.pk, finding__cut_id=review_link.cut_id
+        ).delete()
+    return bool(deleted)
+
+
+class CommentNotEditable(PermissionDenied):
+    """A patron may not change this comment (any more): someone else's, past the edit window,
+    or the creator already took a report of it into an erratum. The message says which."""
+
+
+def _own_comment_lock(*, comment: Comment, review_link: ReviewLink, reviewer: Reviewer | None):
+    """Lock the link and the comment, and check this reviewer may still change it: theirs, on
+    the link's cut, within Comment.EDIT_WINDOW of posting, and no report of it in an erratum
+    (the erratum credits it; changing what it says behind the creator's back would mislead)."""
+    _review_link_lock(review_link)
+    locked = (
+        Comment.objects.select_for_update().filter(pk=comment.pk, cut_id=review_link.cut_id).first()
+    )
+    if locked is None or reviewer is None or locked.reviewer_id != reviewer.pk:
+        raise CommentNotEditable(gettext("You can only change your own comments."))
+    if not locked.edit_window_open():
+        raise CommentNotEditable(
+            gettext(
+                "A comment can be changed for %(minutes)s minutes after posting; this one "
+                "can no longer be changed."
+            )
+            % {"minutes": int(Comment.EDIT_WINDOW.total_seconds() // 60)}
+        )
+    if locked.findings.filter(erratum__isnull=False).exists():
+        raise CommentNotEditable(
+            gettext(
+                "The creator has already taken a report of this comment into an erratum, so "
+                "it can no longer be changed."
+            )
+        )
+    return locked
+
+
+def review_comment_edit(
+    *, comment: Comment, review_link: ReviewLink, reviewer: Reviewer | None, text: str
+) -> Comment:
+    """A patron corrects their own comment's text within the edit window. Triage runs again
+    for it: its findings (none is in an erratum, see _own_comment_lock) are replaced by what
+    the new text yields, so the creator's inbox shows the corrected reports; me-toos on the
+    old ones go with them."""
+    if not text or not text.strip():
+        raise ValidationError({"text": gettext("A comment needs some text.")})
+    if len(text) > COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "text": gettext(
+                    "A comment can be at most %(limit)s characters; this one has %(length)s."
+                )
+                % {"limit": f"{COMMENT_MAX_LENGTH:,}", "length": f"{len(text):,}"}
+            }
+        )
+    with transaction.atomic():
+        locked = _own_comment_lock(comment=comment, review_link=review_link, reviewer=reviewer)
+        if locked.text == text:
+            return locked
+        Finding.objects.filter(comment_id=locked.pk).delete()
+        Comment.objects.filter(pk=locked.pk).update(
+            text=text,
+            text_time_s=None,
+            triage_state=(
+                Comment.TriageState.SKIPPED
+                if locked.author_role == Comment.Role.CREATOR
+                else Comment.TriageState.PENDING
+            ),
+            triage_queued_at=timezone.now(),
+        )
+        if locked.author_role != Comment.Role.CREATOR:
+            enqueue(
+                "errata.triage_comment",
+                locked.pk,
+                on_refused=partial(_triage_not_queued, comment_id=locked.pk),
+            )
+    locked.refresh_from_db()
+    return locked
+
+
+def review_comment_delete(
+    *, comment: Comment, review_link: ReviewLink, reviewer: Reviewer | None
+) -> None:
+    """A patron takes back their own comment within the edit window: it goes with its findings
+    (so the creator's inbox no longer shows them) and the me-toos on them. A comment someone
+    else already replied to stays (the reply would lose what it answers); edit it instead."""
+    with transaction.atomic():
+        locked = _own_comment_lock(comment=comment, review_link=review_link, reviewer=reviewer)
+        if locked.replies.exclude(reviewer_id=reviewer.pk).exists():
+            raise CommentNotEditable(
+                gettext("Someone has replied to this comment, so it stays; you can edit it.")
+            )
+        # Its findings, their me-toos and tokens, and its own replies go with it (cascades).
+        locked.delete()

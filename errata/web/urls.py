@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from errata.web.review import mine, views
+from errata.web.review import edits, mine, views
 from errata.web.studio import teams
 
 app_name = "errata"
@@ -18,6 +18,21 @@ urlpatterns = [
     path("r/<str:token>/comments/new/", views.review_comment_create, name="review-comment-create"),
     path("r/<str:token>/preview/", views.review_preview, name="review-preview"),
     path("r/<str:token>/metoo/<int:finding_id>/", views.review_metoo, name="review-metoo"),
+    path(
+        "r/<str:token>/metoo/<int:finding_id>/undo/",
+        edits.review_metoo_undo,
+        name="review-metoo-undo",
+    ),
+    path(
+        "r/<str:token>/comments/<int:comment_id>/edit/",
+        edits.review_comment_edit_view,
+        name="review-comment-edit",
+    ),
+    path(
+        "r/<str:token>/comments/<int:comment_id>/delete/",
+        edits.review_comment_delete_view,
+        name="review-comment-delete",
+    ),
     path("r/<str:token>/forget/", views.review_forget, name="review-forget"),
     path("r/<str:token>/media/", views.review_media, name="review-media"),
     path("r/<str:token>/media/poster.jpg", views.review_poster, name="review-poster"),

@@ -191,3 +191,53 @@ def test_a_review_link_made_over_the_api_goes_through_the_same_checks(cut, creat
     assert refused.status_code == 400
     assert "must be in the future" in str(refused.json())
     assert ReviewLink.objects.count() == 1
+
+
+def test_a_patron_edits_and_deletes_their_own_comment_with_their_reviewer_key(
+    review_link, django_capture_on_commit_callbacks
+):
+    client = link_client(review_link)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post("/api/comments/", {"text": "typo 'teh' at 0:05", "author_name": "Ada"})
+    body = first.json()
+    # Without the key it is nobody's to change.
+    refused = client.patch(f"/api/comments/{body['id']}/", {"text": "x"})
+    assert refused.status_code == 403
+    assert "your own comments" in refused.json()["detail"]
+
+    client.credentials(
+        HTTP_AUTHORIZATION=f"ReviewLink {review_link.token}",
+        HTTP_X_ERRATA_REVIEWER=body["reviewer_key"],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = client.patch(f"/api/comments/{body['id']}/", {"text": "typo 'tiem' at 0:07"})
+    assert edited.status_code == 200
+    assert edited.json()["text"] == "typo 'tiem' at 0:07"
+    comment = Comment.objects.get(pk=body["id"])
+    assert [f.timestamp_s for f in comment.findings.all()] == [7]
+    assert client.patch(f"/api/comments/{body['id']}/", {"text": ""}).status_code == 400
+
+    assert client.delete(f"/api/comments/{body['id']}/").status_code == 204
+    assert not Comment.objects.filter(pk=body["id"]).exists()
+
+
+def test_after_fifteen_minutes_the_api_refuses_a_change(review_link):
+    client = link_client(review_link)
+    body = client.post("/api/comments/", {"text": "First!", "author_name": "Ada"}).json()
+    Comment.objects.filter(pk=body["id"]).update(created_at=timezone.now() - timedelta(minutes=16))
+    client.credentials(
+        HTTP_AUTHORIZATION=f"ReviewLink {review_link.token}",
+        HTTP_X_ERRATA_REVIEWER=body["reviewer_key"],
+    )
+    response = client.delete(f"/api/comments/{body['id']}/")
+    assert response.status_code == 403
+    assert "can no longer be changed" in response.json()["detail"]
+    assert Comment.objects.filter(pk=body["id"]).exists()
+
+
+def test_a_team_member_changes_no_comment_over_the_api(creator, review_link):
+    comment = factories.CommentFactory(cut=review_link.cut)
+    client = token_client(creator)
+    assert client.patch(f"/api/comments/{comment.pk}/", {"text": "x"}).status_code == 403
+    assert client.delete(f"/api/comments/{comment.pk}/").status_code == 403
+    assert Comment.objects.filter(pk=comment.pk, text=comment.text).exists()

@@ -291,6 +291,21 @@ CALLS = [
         lambda w: f"/api/comments/{w.comment.pk}/",
         members(200, patron=200),
     ),
+    # A comment is changed only by its author through their link (tests/api/test_comments_api.py);
+    # a team member never, a link without the author's reviewer key neither.
+    Call(
+        "comments update",
+        "patch",
+        lambda w: f"/api/comments/{w.comment.pk}/",
+        members(403, outsider=403),
+        body=lambda w: {"text": "changed"},
+    ),
+    Call(
+        "comments destroy",
+        "delete",
+        lambda w: f"/api/comments/{w.comment.pk}/",
+        members(403, outsider=403),
+    ),
     # Findings
     Call("findings list", "get", lambda w: "/api/findings/", members(200, outsider=200), **LIST),
     Call(

@@ -89,6 +89,13 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CommentEditSerializer(serializers.Serializer):
+    """A patron's correction of their own comment (through their review link, with their
+    reviewer key, within 15 minutes of posting)."""
+
+    text = serializers.CharField(max_length=COMMENT_MAX_LENGTH, trim_whitespace=False)
+
+
 class CommentCreateSerializer(serializers.Serializer):
     cut = ScopedPrimaryKeyField(
         scope=scoped_cuts,

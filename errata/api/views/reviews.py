@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -17,6 +17,7 @@ from errata.api.permissions import IsTeamMemberOrReviewLink, is_review_link
 from errata.api.serializers.reviews import (
     CommentCreatedSerializer,
     CommentCreateSerializer,
+    CommentEditSerializer,
     CommentSerializer,
     ReviewLinkSerializer,
     ReviewLinkUpdateSerializer,
@@ -27,6 +28,8 @@ from errata.reviews.selectors import reviewer_by_key, reviewer_of_user
 from errata.reviews.services import (
     comment_create,
     review_comment_create,
+    review_comment_delete,
+    review_comment_edit,
     review_link_create,
     review_link_revoke,
 )
@@ -81,7 +84,7 @@ class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     queryset = Comment.objects.none()  # names the model for the schema; see get_queryset
     serializer_class = CommentSerializer
     permission_classes = [IsTeamMemberOrReviewLink]
-    review_link_actions = ("list", "retrieve", "create")
+    review_link_actions = ("list", "retrieve", "create", "partial_update", "destroy")
     filterset_class = CommentFilter
     ordering_fields = ["timestamp_s", "posted_at", "created_at", "id"]
     ordering = ["cut_id", "timestamp_s", "id"]
@@ -134,3 +137,37 @@ class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
             )
         body = CommentCreatedSerializer(comment, context=self.get_serializer_context())
         return Response(body.data, status=status.HTTP_201_CREATED)
+
+    def _author(self, request: Request):
+        """The patron changing their own comment: the reviewer their key names. Team members
+        change no comment: a comment is kept as its author wrote it."""
+        if not is_review_link(request):
+            raise PermissionDenied(
+                "A comment is changed only by its author, through their review link, "
+                "within 15 minutes of posting."
+            )
+        key = reviewer_key_from(request)
+        return reviewer_by_key(key=key) if key is not None else None
+
+    @extend_schema(request=CommentEditSerializer, responses={200: CommentSerializer})
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        """Correct your own comment's text within 15 minutes of posting (review link and
+        reviewer key). Triage reads it again; refused (403) once a report of it is in an
+        erratum."""
+        reviewer = self._author(request)
+        comment = self.get_object()
+        data = self.input(CommentEditSerializer, request)
+        comment = review_comment_edit(
+            comment=comment, review_link=request.auth, reviewer=reviewer, text=data["text"]
+        )
+        return Response(CommentSerializer(comment, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        """Delete your own comment within 15 minutes of posting (review link and reviewer key),
+        with its findings; refused (403) once a report of it is in an erratum or someone
+        replied."""
+        reviewer = self._author(request)
+        comment = self.get_object()
+        review_comment_delete(comment=comment, review_link=request.auth, reviewer=reviewer)
+        return Response(status=status.HTTP_204_NO_CONTENT)

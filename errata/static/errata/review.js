@@ -11,6 +11,18 @@
   var messages = config.messages || {};
   function message(key, fallback) { return messages[key] || fallback; }
   var COMMENT_KEY = "c";
+
+  // A touch screen without a pointer that hovers has no keys to hint at: review.css hides the
+  // hints by media query already; the class covers browsers that answer it wrongly.
+  var touchQuery = window.matchMedia ? window.matchMedia("(hover: none), (pointer: coarse)") : null;
+  function markTouch() {
+    var touch = touchQuery ? touchQuery.matches : false;
+    document.documentElement.classList.toggle("touch", touch);
+  }
+  markTouch();
+  if (touchQuery && touchQuery.addEventListener) touchQuery.addEventListener("change", markTouch);
+  // A phone-sized layout: the player is pinned, the comment box opens below it.
+  var narrowQuery = window.matchMedia ? window.matchMedia("(max-width: 900px)") : null;
   // The list may be fetched again around the playhead at most this often.
   var REFETCH_MS = 1500;
   // After the viewer scrolls or works in the list, it stops following for a while.
@@ -213,7 +225,23 @@
     }
     var name = document.getElementById("comment-name");
     var text = document.getElementById("comment-text");
-    (name && !name.value ? name : text).focus();
+    (name && !name.value ? name : text).focus({ preventScroll: true });
+    bringIntoView(box);
+  }
+
+  // The box in view with the player: beside it on a wide screen (the column is sticky), right
+  // below the pinned player on a phone. After layout, so the measures are the open box's.
+  function bringIntoView(box) {
+    window.requestAnimationFrame(function () {
+      if (!(narrowQuery && narrowQuery.matches)) {
+        box.scrollIntoView({ block: "nearest" });
+        return;
+      }
+      var frame = document.querySelector(".player-frame");
+      var pinned = frame ? frame.getBoundingClientRect().height : 0;
+      var top = box.getBoundingClientRect().top + window.scrollY - pinned - 8;
+      window.scrollTo({ top: Math.max(0, top), behavior: "instant" });
+    });
   }
 
   function closeBox() {
@@ -318,6 +346,8 @@
   function scrollListTo(item) {
     var container = list();
     if (!container || !item) return;
+    // On a phone the list scrolls with the page: following the playhead leaves the page alone.
+    if (container.scrollHeight <= container.clientHeight) return;
     var top = item.offsetTop - container.offsetTop;
     if (top < container.scrollTop || top + item.offsetHeight > container.scrollTop + container.clientHeight) {
       container.scrollTop = Math.max(0, top - 24);
@@ -454,11 +484,94 @@
     if (invalid && event.target.id === "comment-box") invalid.focus();
   });
 
-  // A me-too needs a name first: open the box at the name field.
-  document.body.addEventListener("review:needs-name", function () {
+  // A me-too needs a name first: open the box at the name field, and keep the me-too waiting
+  // until the name is given (a button in the box, Enter in the name field, or the guest's
+  // first comment sends it), rather than dropping it.
+  var pendingMetoo = null;
+
+  function showPendingMetoo() {
+    var old = document.getElementById("metoo-pending");
+    if (old) old.remove();
+    var identity = document.querySelector("#comment-form fieldset.identity");
+    if (!pendingMetoo || !identity) return;
+    var note = document.createElement("p");
+    note.id = "metoo-pending";
+    note.className = "metoo-pending";
+    note.setAttribute("role", "status");
+    note.textContent = message("metooWaiting", "Your “me too” waits for your name.") + " ";
+    var send = document.createElement("button");
+    send.type = "button";
+    send.className = "primary";
+    send.id = "metoo-pending-send";
+    send.textContent = message("metooSend", "Add my me too");
+    note.appendChild(send);
+    identity.appendChild(note);
+  }
+
+  function sendPendingMetoo() {
+    if (!pendingMetoo) return false;
+    var button = document.querySelector("[data-metoo='" + pendingMetoo + "']");
+    pendingMetoo = null;
+    var note = document.getElementById("metoo-pending");
+    if (note) note.remove();
+    if (!button) return false;
+    button.click();
+    return true;
+  }
+
+  document.body.addEventListener("review:needs-name", function (event) {
+    var button = event.target && event.target.closest ? event.target.closest("[data-metoo]") : null;
+    if (button) pendingMetoo = button.getAttribute("data-metoo");
     openBox();
+    showPendingMetoo();
     var name = document.getElementById("comment-name");
     if (name) name.focus();
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("#metoo-pending-send")) {
+      var name = document.getElementById("comment-name");
+      if (name && !name.value.trim()) { name.focus(); return; }
+      sendPendingMetoo();
+    }
+  });
+
+  // Enter in the name field with no comment written: the waiting me-too is what they meant.
+  document.addEventListener("htmx:confirm", function (event) {
+    if (!pendingMetoo || event.detail.elt !== form()) return;
+    var text = document.getElementById("comment-text");
+    var name = document.getElementById("comment-name");
+    if (text && !text.value.trim() && name && name.value.trim()) {
+      event.preventDefault();
+      sendPendingMetoo();
+    }
+  });
+
+  // A comment posted: a me-too still waiting goes now (the browser remembers the guest).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (pendingMetoo && event.target && event.target.id === "comment-box" &&
+        document.querySelector("#comment-box [data-announce]")) {
+      sendPendingMetoo();
+    }
+  });
+
+  // Edit and Delete on one's own comment go when its edit window closes (the server refuses
+  // after it anyway).
+  function dropExpiredEdits() {
+    var now = Date.now();
+    document.querySelectorAll(".own-actions[data-editable-until]").forEach(function (actions) {
+      var until = Date.parse(actions.getAttribute("data-editable-until"));
+      if (!isNaN(until) && until <= now) actions.remove();
+    });
+  }
+  dropExpiredEdits();
+  window.setInterval(dropExpiredEdits, 15000);
+  document.addEventListener("htmx:afterSettle", function (event) {
+    dropExpiredEdits();
+    // The editor just opened (or came back with an error): the cursor goes into its text.
+    var editor = event.target && event.target.matches && event.target.matches("form.comment-edit")
+      ? event.target.querySelector("textarea") : null;
+    if (editor) editor.focus();
   });
 
   // A deep link (#t=6:03 or #t=363) starts there.

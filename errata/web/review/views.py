@@ -215,6 +215,7 @@ def _list_context(link: ReviewLink, viewer: Viewer, **extra) -> dict:
         "viewer": viewer,
         "can_comment": link.can_comment,
         "can_metoo": link.can_comment and link.show_others_comments,
+        "edit_minutes": int(Comment.EDIT_WINDOW.total_seconds() // 60),
         **extra,
     }
 
@@ -255,6 +256,8 @@ def review_page(request: HttpRequest, link: ReviewLink) -> HttpResponse:
                 "reply": _("Reply"),
                 "newComment": _("New comment"),
                 "playingFrom": _("Playing from %(time)s"),
+                "metooWaiting": _("Your “me too” waits for your name."),
+                "metooSend": _("Add my me too"),
             },
         },
     )
@@ -489,7 +492,7 @@ def review_metoo(request: HttpRequest, link: ReviewLink, finding_id: int) -> Htt
         response["Retry-After"] = str(limited.retry_after_s)
         return response
     try:
-        metoo, _ = metoo_add(
+        metoo, _created = metoo_add(
             finding=finding,
             review_link=link,
             reviewer=viewer.reviewer,
@@ -511,6 +514,14 @@ def review_metoo(request: HttpRequest, link: ReviewLink, finding_id: int) -> Htt
         return response
     finding.n_metoo = finding_metoo_count(finding=finding)
     finding.mine = True
+    if viewer.needs_name:
+        # A guest just named by their me-too: the comment box (out of band) greets them by
+        # that name instead of asking it again; a draft in it stays.
+        context.update(
+            viewer=Viewer(reviewer=metoo.reviewer, user=None),
+            identity_oob=True,
+            status_message=_("Thank you — your me too counts."),
+        )
     response = render(request, "errata/review/_metoo.html", context)
     _remember(response, link, viewer, metoo.reviewer)
     return response

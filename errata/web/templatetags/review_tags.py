@@ -40,3 +40,19 @@ def category_label(value: str) -> str:
         return Category(value).label
     except ValueError:
         return value
+
+
+@register.filter
+def editable_by(comment, viewer) -> bool:
+    """Whether this viewer sees Edit and Delete on this comment: their own, within its edit
+    window, and (as far as the listed reports tell) none taken into an erratum. The service
+    checks all of it again on the request."""
+    reviewer_id = getattr(viewer, "reviewer_id", None)
+    if not reviewer_id or comment.reviewer_id != reviewer_id or not comment.edit_window_open():
+        return False
+    return not any(f.erratum_id for f in getattr(comment, "shown_findings", ()))
+
+
+@register.filter
+def iso(value) -> str:
+    return value.isoformat() if value else ""
