@@ -102,17 +102,22 @@ def time_label(seconds: float | None) -> str:
     return format_time(seconds) if seconds is not None else "--:--"
 
 
+# The "Typo at 6:03: " that default titles started with before they left the time out (the
+# time was the first cut's, wrong once carried). A creator's own "Code: loop reassigns a…" is
+# the creator's wording and is kept whole.
+_LEGACY_TITLE_PREFIX = re.compile(r"^(?P<label>[^:]{1,40}) at \d{1,3}:\d\d(?::\d\d)?(?:\.\d+)?: ")
+
+
 def short_description(erratum: Erratum) -> str:
-    """The title without the "Typo at 6:03: " that default titles start with (the checklist
-    prints the time and category in their own columns)."""
+    """The title as the creator wrote it, on one line; only the old default titles' "Typo at
+    6:03: " is left out (the checklist prints the time and category in their own columns)."""
     title = " ".join(erratum.title.split())
-    # Default titles are written in the site's language (findings.titles).
+    # Old default titles were written in the site's language (findings.titles).
     with translation.override(settings.LANGUAGE_CODE):
         label = str(Category(erratum.category).label) if erratum.category in Category.values else ""
-    where = f" at {format_time(erratum.timestamp_s)}" if erratum.timestamp_s is not None else ""
-    for prefix in (f"{label}{where}: ", f"{label}: "):
-        if label and title.startswith(prefix) and len(title) > len(prefix):
-            return title[len(prefix) :]
+    legacy = _LEGACY_TITLE_PREFIX.match(title)
+    if label and legacy and legacy["label"] == label and len(title) > legacy.end():
+        return title[legacy.end() :]
     return title
 
 
