@@ -84,16 +84,21 @@ def erratum_notes(*, erratum: Erratum) -> list[ErratumNote]:
 
 def cut_visit_record(*, user, cut: Cut, page: str) -> datetime.datetime | None:
     """Note a visit (a page load) of a cut's inbox or board and say when the one before was
-    (None on the first): what came since is new to this member until the next visit."""
+    (None on the first): what came since is new to this member until the next visit. Two
+    queries; two tabs loading at once both write "now", which is what either would."""
     if page not in VISIT_PAGES:
         raise ValueError(page)
     now = timezone.now()
-    with transaction.atomic():
-        visit, created = CutVisit.objects.select_for_update().get_or_create(user=user, cut=cut)
-        previous = getattr(visit, f"{page}_seen_at")
-        setattr(visit, f"{page}_seen_at", now)
-        setattr(visit, f"{page}_new_since", previous)
-        visit.save(update_fields=[f"{page}_seen_at", f"{page}_new_since"])
+    seen, since = f"{page}_seen_at", f"{page}_new_since"
+    visits = CutVisit.objects.filter(user=user, cut=cut)
+    row = visits.values_list("pk", seen).first()
+    if row is None:
+        CutVisit.objects.bulk_create(
+            [CutVisit(user=user, cut=cut, **{seen: now})], ignore_conflicts=True
+        )
+        return None
+    pk, previous = row
+    CutVisit.objects.filter(pk=pk).update(**{seen: now, since: previous})
     return previous
 
 
