@@ -29,10 +29,13 @@ def team_members_of_video(*, video_id: int) -> QuerySet[User]:
 
 def erratum_assign(*, erratum: Erratum, assignee: User | None, actor=None) -> Erratum:
     """Give an erratum to a member of its video's team (None: to nobody)."""
-    if assignee is not None and not Membership.objects.filter(
-        user=assignee, team__videos__pk=erratum.video_id
-    ).exists():
-        raise ValidationError({"assignee": _("Only a member of this video's team can be assigned.")})
+    if (
+        assignee is not None
+        and not Membership.objects.filter(user=assignee, team__videos__pk=erratum.video_id).exists()
+    ):
+        raise ValidationError(
+            {"assignee": _("Only a member of this video's team can be assigned.")}
+        )
     with transaction.atomic():
         current = Erratum.objects.select_for_update().get(pk=erratum.pk)
         if current.merged_into_id:

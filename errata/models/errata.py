@@ -36,10 +36,6 @@ class ErratumSeverity(models.TextChoices):
     CRITICAL = "critical", _("Critical")
 
 
-# The studio's severity keys 1–4, lowest first.
-SEVERITY_ORDER = list(ErratumSeverity)
-
-
 class Erratum(models.Model):
     """One confirmed problem in a video, and what is done about it."""
 

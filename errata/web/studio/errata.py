@@ -31,6 +31,12 @@ from errata.fixes.selectors import (
     erratum_reports,
     erratum_scene_span,
 )
+from errata.fixes.services import (
+    STATUS_TRANSITIONS,
+    erratum_transition,
+    erratum_update,
+    finding_remove_from_erratum,
+)
 from errata.fixes.teamwork import (
     cut_visit_new_since,
     cut_visit_record,
@@ -38,12 +44,6 @@ from errata.fixes.teamwork import (
     erratum_note_create,
     erratum_notes,
     team_members_of_video,
-)
-from errata.fixes.services import (
-    STATUS_TRANSITIONS,
-    erratum_transition,
-    erratum_update,
-    finding_remove_from_erratum,
 )
 from errata.media.selectors import (
     erratum_fix_checks,
@@ -152,7 +152,7 @@ def board_counts(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "tabs": inbox_tab_counts(cut=cut),
         },
     )
-    etag = '"%s"' % hashlib.sha256(response.content).hexdigest()[:32]
+    etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
     response["ETag"] = etag
     # Revalidated each time (never served stale), and only this member's browser keeps it.
     response["Cache-Control"] = "private, no-cache"
@@ -167,7 +167,7 @@ def board_counts(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 @studio_view
 @require_POST
 def erratum_quick(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """One field of an erratum set in place: severity (keys 1–4), assignee or title, from the
+    """One field of an erratum set in place: severity (keys 1-4), assignee or title, from the
     board (the list comes back, the row focused) or the inbox's notice after an accept."""
     erratum = _erratum(request, slug, pk)
     form = ErratumQuickForm(request.POST, members=team_members_of_video(video_id=erratum.video_id))
@@ -423,7 +423,9 @@ def erratum_note(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = ErratumNoteForm(request.POST)
     if form.is_valid():
         try:
-            erratum_note_create(erratum=erratum, author=request.user, text=form.cleaned_data["text"])
+            erratum_note_create(
+                erratum=erratum, author=request.user, text=form.cleaned_data["text"]
+            )
         except ValidationError as error:
             for field, errors in getattr(error, "error_dict", {"text": [error]}).items():
                 form.add_error(field, errors)

@@ -222,13 +222,13 @@ class ErratumStatusForm(forms.Form):
         # Refused here, beside the field, before the service would refuse it as a whole.
         data = super().clean()
         status = data.get("status")
-        if status in (Erratum.Status.WONTFIX, Erratum.Status.NOT_AN_ERROR):
-            if not (data.get("reason") or "").strip():
-                self.add_error(
-                    "reason",
-                    _("Say why this erratum is %(status)s.")
-                    % {"status": Erratum.Status(status).label.lower()},
-                )
+        closing = status in (Erratum.Status.WONTFIX, Erratum.Status.NOT_AN_ERROR)
+        if closing and not (data.get("reason") or "").strip():
+            self.add_error(
+                "reason",
+                _("Say why this erratum is %(status)s.")
+                % {"status": Erratum.Status(status).label.lower()},
+            )
         if status == Erratum.Status.FIXED and not data.get("fixed_in_cut"):
             self.add_error("fixed_in_cut", _("Say which cut fixes it."))
         return data

@@ -133,7 +133,9 @@ def test_a_closing_status_without_a_reason_is_refused_beside_the_reason_field(
     assert response.status_code == 400
     html = response.content.decode()
     # Beside the field, tied to it, focused; not a page-top alert.
-    error = re.search(r'<span class="field-error" id="status_reason-error" role="alert">([^<]+)', html)
+    error = re.search(
+        r'<span class="field-error" id="status_reason-error" role="alert">([^<]+)', html
+    )
     assert error and "Say why" in unescape(error.group(1))
     textarea = re.search(r"<textarea[^>]*id=\"status_reason\"[^>]*>", html).group(0)
     assert 'aria-describedby="status_reason-error"' in textarea
@@ -178,9 +180,7 @@ def test_only_a_member_of_the_team_can_be_assigned(signed_in, cut, errata, outsi
     assert Erratum.objects.get(pk=erratum.pk).assignee is None
 
 
-def test_severity_is_set_in_place_and_a_bad_one_is_refused_naming_the_field(
-    signed_in, cut, errata
-):
+def test_severity_is_set_in_place_and_a_bad_one_is_refused_naming_the_field(signed_in, cut, errata):
     erratum = errata["typo"]
     url = f"/studio/videos/{cut.video.slug}/errata/{erratum.pk}/quick/"
     response = signed_in.post(url, {"from": "board", "severity": "critical"}, headers=HTMX)
@@ -255,9 +255,7 @@ def test_the_board_and_inbox_mark_what_came_since_the_last_visit(
     board = signed_in.get(_board_url(cut)).content.decode()
     assert "badge-new" not in board  # a first visit marks nothing
     visit = CutVisit.objects.get(user=creator, cut=cut)
-    CutVisit.objects.filter(pk=visit.pk).update(
-        board_seen_at=timezone.now() - timedelta(hours=1)
-    )
+    CutVisit.objects.filter(pk=visit.pk).update(board_seen_at=timezone.now() - timedelta(hours=1))
     Erratum.objects.filter(pk=errata["late"].pk).update(
         created_at=timezone.now() - timedelta(days=1), updated_at=timezone.now() - timedelta(days=1)
     )
