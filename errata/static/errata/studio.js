@@ -200,7 +200,9 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     if (!target || target.id !== "board-list") return;
-    var acted = target.querySelector("[data-acted]");
+    // The swapped-out element is the event's target; the new list is in the document.
+    var list = document.getElementById("board-list");
+    var acted = list && list.querySelector("[data-acted]");
     if (acted) {
       acted.focus({ preventScroll: true });
       acted.scrollIntoView({ block: "nearest" });
