@@ -50,3 +50,31 @@ def test_the_migration_takes_the_first_cuts_time_off_old_default_titles(cut):
         creators.pk: "Code: loop reassigns a…",
         other.pk: "Typo at 6:03: x",
     }
+
+
+def test_the_board_the_erratum_page_and_the_markdown_count_reports_alike(client, cut, creator):
+    """Reports are findings (the board's count); people are said beside them when fewer (one
+    person reported twice) or more (someone only said "me too")."""
+    from errata.fixes.services import erratum_create_from_findings
+    from errata.io.exports import export_render
+    from errata.models import MeToo
+
+    ada = factories.ReviewerFactory(display_name="Ada", email="ada@example.org")
+    bob = factories.ReviewerFactory(display_name="Bob", email="bob@example.org")
+    findings = [
+        factories.FindingFactory(
+            comment=factories.CommentFactory(cut=cut, reviewer=who), timestamp_s=at
+        )
+        for who, at in ((ada, 10), (ada, 12), (bob, 11))
+    ]
+    erratum = erratum_create_from_findings(finding_ids=[f.pk for f in findings], title="Typo")
+    client.force_login(creator)
+    board = client.get(f"/studio/videos/{cut.video.slug}/cuts/1/board/").content.decode()
+    row = board.split(f'id="erratum-row-{erratum.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="num">3' in row
+    page = client.get(f"/studio/videos/{cut.video.slug}/errata/{erratum.pk}/").content.decode()
+    assert ">3 reports</h2>" in page
+    assert "· 3 reports from 2 people" in export_render(cut=cut, fmt="md").content
+    MeToo.objects.create(finding=findings[2], reviewer=factories.ReviewerFactory())
+    assert "· 3 reports from 3 people" not in export_render(cut=cut, fmt="md").content
+    assert "· 3 reports\n" in export_render(cut=cut, fmt="md").content

@@ -40,7 +40,13 @@ class Row:
 
     @property
     def reporter_count(self) -> int:
+        """People: who reported it or said "me too", each once."""
         return len(self.reporters)
+
+    @property
+    def report_count(self) -> int:
+        """Reports: the patrons' findings in it, as the board and the erratum page count them."""
+        return sum(len(reporter.reports) for reporter in self.reporters)
 
 
 @dataclass
@@ -127,6 +133,15 @@ def count_label(count: int, one: str, many: str = "") -> str:
 
 def reports_label(count: int) -> str:
     return count_label(count, "report")
+
+
+def reports_phrase(row: Row) -> str:
+    """One wording everywhere: "4 reports" (the board's count of findings) and, when some
+    person reported twice or only said "me too", "from 3 people"."""
+    reports, people = row.report_count, row.reporter_count
+    if people == reports:
+        return reports_label(reports)
+    return f"{reports_label(reports)} from {count_label(people, 'person', 'people')}"
 
 
 # Characters that end a line or reorder what a reader sees: C0 and C1 controls (the whitespace
