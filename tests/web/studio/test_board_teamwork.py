@@ -318,3 +318,22 @@ def test_the_board_with_assignees_and_marks_renders_in_a_fixed_number_of_queries
     with django_assert_max_num_queries(16):
         response = signed_in.get(_board_url(cut))
     assert response.content.decode().count('class="erratum-row"') == min(count, 100)
+
+
+def test_the_api_assigns_a_team_member_and_refuses_anyone_else(
+    cut, errata, creator, teammate, outsider
+):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(creator)
+    erratum = errata["typo"]
+    url = f"/api/errata/{erratum.pk}/"
+    response = api.patch(url, {"assignee": teammate.pk}, format="json")
+    assert response.status_code == 200 and response.json()["assignee"] == teammate.pk
+    for who in (outsider.pk, 10**12):
+        refused = api.patch(url, {"assignee": who}, format="json")
+        assert refused.status_code == 400 and "assignee" in refused.json()["fields"]
+    assert Erratum.objects.get(pk=erratum.pk).assignee == teammate
+    cleared = api.patch(url, {"assignee": None}, format="json")
+    assert cleared.status_code == 200 and cleared.json()["assignee"] is None
