@@ -14,7 +14,6 @@ from errata.core.text import shorten
 from errata.models import REMEDY_FOR_CATEGORY, Category, Finding
 from errata.triage.categories import ERRATUM_CATEGORIES, quoted_strings
 from errata.triage.corrections import Correction, extract_correction
-from errata.triage.timestamps import format_time
 
 
 def majority(values: Iterable, *, default=None):
@@ -34,7 +33,7 @@ def erratum_defaults_from_findings(findings: list[Finding]) -> dict:
     """What the inbox prefills when a group becomes an erratum: the category most reports give
     (an erratum category over content or none), the median time, the scene most reports fall in,
     the correction most reports state, and a title naming the problem and where it is, the way
-    a creator would write it ("Typo at 6:03: “mabye” should be “maybe”")."""
+    a creator would write it ("“mabye” should be “maybe”")."""
     categories = [f.effective_category for f in findings]
     erratum_like = [c for c in categories if c in ERRATUM_CATEGORIES]
     category = majority(erratum_like or categories, default=Category.CONTENT)
@@ -48,20 +47,21 @@ def erratum_defaults_from_findings(findings: list[Finding]) -> dict:
     # Reports that state a correction mostly agree on it; ties go to the earliest report.
     earliest_first = sorted(findings, key=lambda f: f.pk or 0)
     correction = majority(c for c in map(finding_correction, earliest_first) if c is not None)
-    # A title is stored and read by the whole team, and the exports strip its "Typo at 6:03: "
-    # prefix: it is written in the site's language, whatever the page's.
+    # A title is stored and read by the whole team: it is written in the site's language,
+    # whatever the page's. It names the problem as a creator would, without the time or the
+    # category (the board and every export show those beside it, and the time changes when the
+    # erratum is carried to a new cut).
     with translation.override(settings.LANGUAGE_CODE):
         label = str(Category(category).label)
-    where = f" at {format_time(timestamp_s)}" if timestamp_s is not None else ""
     if correction is not None and correction.wrong:
-        title = f"{label}{where}: “{correction.wrong}” should be “{correction.right}”"
+        title = f"“{correction.wrong}” should be “{correction.right}”"
     elif correction is not None:
-        title = f"{label}{where}: should be “{correction.right}”"
+        title = f"Should be “{correction.right}”"
     elif quoted:
-        title = f"{label}{where}: “{quoted}”"
+        title = f"{label}: “{quoted}”"
     else:
         first = min(findings, key=lambda f: (f.timestamp_s is None, f.pk or 0))
-        title = f"{label}{where}: {shorten(first.text)}"
+        title = f"{label}: {shorten(first.text)}"
     return {
         "title": title[:300],
         "category": category,

@@ -30,6 +30,8 @@ class BoardFilters:
     status: str = ""
     severity: str = ""
     remedy: str = ""
+    # "me" (the member looking) or "nobody".
+    assignee: str = ""
 
     def as_query(self) -> dict[str, str]:
         return {k: v for k, v in self.__dict__.items() if v}
@@ -54,16 +56,21 @@ class BoardPage:
 BOARD_VIEWS = ("scene", "status")
 
 
-def board_errata(*, cut: Cut, filters: BoardFilters) -> QuerySet[Erratum]:
+def board_errata(*, cut: Cut, filters: BoardFilters, viewer=None) -> QuerySet[Erratum]:
     """A cut's errata with everything a board row shows: its scene and where that scene sits on
-    this cut, how many reports and me-toos it has, and the cut that fixed it."""
+    this cut, how many reports and me-toos it has, the cut that fixed it and who deals with it.
+    `viewer` is whom the "assigned to me" filter means."""
     errata = Erratum.objects.filter(cut=cut, merged_into__isnull=True)
     for name in ("category", "status", "severity", "remedy"):
         value = getattr(filters, name)
         if value:
             errata = errata.filter(**{name: value})
+    if filters.assignee == "me":
+        errata = errata.filter(assignee_id=getattr(viewer, "pk", None))
+    elif filters.assignee == "nobody":
+        errata = errata.filter(assignee__isnull=True)
     scene_span = SceneSpan.objects.filter(cut=cut, scene=OuterRef("scene")).order_by("start_s")
-    return errata.select_related("scene", "fixed_in_cut").annotate(
+    return errata.select_related("scene", "fixed_in_cut", "assignee").annotate(
         report_count=count_subquery(Finding.objects.filter(erratum=OuterRef("pk")), by="erratum"),
         me_too_count=count_subquery(
             MeToo.objects.filter(finding__erratum=OuterRef("pk")), by="finding__erratum"
@@ -80,10 +87,11 @@ def board_page(
     view: str = "scene",
     page_number: int | str | None = 1,
     per_page: int = 100,
+    viewer=None,
 ) -> BoardPage:
     """The errata board: by scene in timeline order (errata without a scene last), or by
     status in the order of an erratum's life. Four queries whatever the number of errata."""
-    errata = board_errata(cut=cut, filters=filters)
+    errata = board_errata(cut=cut, filters=filters, viewer=viewer)
     if view == "status":
         rank = Case(
             *(When(status=status, then=Value(i)) for i, status in enumerate(STATUS_ORDER)),
@@ -118,6 +126,12 @@ def board_page(
             sections.append(BoardSection(title=title, span=span, errata=[]))
         sections[-1].errata.append(erratum)
 
+    return BoardPage(sections=sections, page=page, status_counts=board_status_counts(cut=cut))
+
+
+def board_status_counts(*, cut: Cut) -> dict[str, int]:
+    """The board's status chips, whatever the filters (one query): the board and the counts
+    its pages poll for show the same numbers."""
     status_counts = dict.fromkeys(STATUS_ORDER, 0)
     for status, n in (
         Erratum.objects.filter(cut=cut, merged_into__isnull=True)
@@ -126,12 +140,7 @@ def board_page(
         .annotate(n=Count("*"))
     ):
         status_counts[status] = n
-    return BoardPage(sections=sections, page=page, status_counts=status_counts)
-
-
-def board_row(*, cut: Cut, erratum_id: int) -> Erratum | None:
-    # One board row again after a quick action on it.
-    return board_errata(cut=cut, filters=BoardFilters()).filter(pk=erratum_id).first()
+    return status_counts
 
 
 def erratum_for_member(*, video: Video, pk: int) -> Erratum | None:
@@ -139,7 +148,9 @@ def erratum_for_member(*, video: Video, pk: int) -> Erratum | None:
     # was merged.
     erratum = (
         Erratum.objects.filter(video=video, pk=pk)
-        .select_related("scene", "cut", "found_in_cut", "fixed_in_cut", "merged_into", "created_by")
+        .select_related(
+            "scene", "cut", "found_in_cut", "fixed_in_cut", "merged_into", "created_by", "assignee"
+        )
         .first()
     )
     if erratum is not None:

@@ -18,8 +18,10 @@ from errata.models.errata import (
     FIXED_STATUSES,
     OPEN_STATUSES,
     STATUS_ORDER,
+    CutVisit,
     Erratum,
     ErratumEvent,
+    ErratumNote,
 )
 from errata.models.findings import (
     CATEGORY_VALUES,
@@ -85,9 +87,11 @@ __all__ = [
     "Comment",
     "Cut",
     "CutMedia",
+    "CutVisit",
     "DuplicateGroup",
     "Erratum",
     "ErratumEvent",
+    "ErratumNote",
     "ExportJob",
     "Finding",
     "FindingToken",

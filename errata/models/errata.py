@@ -33,6 +33,7 @@ class ErratumSeverity(models.TextChoices):
     LOW = "low", _("Low")
     MEDIUM = "medium", _("Medium")
     HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
 
 
 class Erratum(models.Model):
@@ -67,6 +68,11 @@ class Erratum(models.Model):
     # by the creator, and what the corrections export says. A wrong part needs a right one.
     correction_wrong = models.CharField(max_length=200, blank=True)
     correction_right = models.CharField(max_length=200, blank=True)
+    # The team member who deals with it (the board's "assigned to me"); only a member of the
+    # video's team (fixes/teamwork.py checks it).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Why it is wontfix / not_an_error; required for those statuses.
     resolution_reason = models.TextField(blank=True)
     # Merging errata moves the findings and leaves this redirect behind.
@@ -124,6 +130,8 @@ class Erratum(models.Model):
             models.Index(fields=["cut", "status", "timestamp_s"], name="erratum_board_idx"),
             # The studio's video list counts open and fixed errata per video.
             models.Index(fields=["video", "status"], name="erratum_video_status_idx"),
+            # The board's "assigned to me".
+            models.Index(fields=["assignee", "cut"], name="erratum_assignee_idx"),
         ]
 
     def __str__(self) -> str:
@@ -160,3 +168,47 @@ class ErratumEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.erratum_id}"
+
+
+class ErratumNote(models.Model):
+    """One post of the team's discussion of an erratum. Team only: never shown to patrons,
+    never in an export; stored as typed and rendered escaped."""
+
+    erratum = models.ForeignKey(Erratum, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["erratum_id", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="erratum_note_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"note on {self.erratum_id}"
+
+
+class CutVisit(models.Model):
+    """When a member last looked at a cut's inbox and board: what came since is marked new."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cut_visits"
+    )
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="visits")
+    inbox_seen_at = models.DateTimeField(null=True, blank=True)
+    board_seen_at = models.DateTimeField(null=True, blank=True)
+    # The visit before this one: what is marked new while the member works through the page
+    # (its htmx refreshes are not visits).
+    inbox_new_since = models.DateTimeField(null=True, blank=True)
+    board_new_since = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "cut"], name="cut_visit_unique_user_cut"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on cut {self.cut_id}"

@@ -216,7 +216,7 @@ def test_the_xml_marker_exports_keep_a_patrons_unicode_and_escape_markup(cut, cr
         content = export_render(cut=cut, fmt=fmt).content
         timeline = otio.adapters.read_from_string(content, **MARKER_ADAPTERS[fmt])
         (marker,) = next(iter(timeline.find_clips())).markers
-        assert marker.name == "typo: “Schrödinger” <b>&amp; 薛定谔 (0 reports)"
+        assert marker.name == "typo: Typo: “Schrödinger” <b>&amp; 薛定谔 (0 reports)"
         assert marker.marked_range.start_time.to_seconds() == 12
 
 
@@ -303,7 +303,7 @@ def test_me_too_reviewers_are_counted_and_credited(cut, creator, patron):
     erratum = erratum_create_from_findings(finding_ids=[finding.pk], title="Typo")
     MeToo.objects.create(finding=finding, reviewer=patron)
     assert erratum.pk
-    assert "· 2 reports" in export_render(cut=cut, fmt="md").content
+    assert "· 1 report from 2 people" in export_render(cut=cut, fmt="md").content
     assert export_render(cut=cut, fmt="credits").content.endswith("Ada\nAda Patron\n")
 
 
@@ -372,7 +372,7 @@ def test_a_group_accepted_without_a_title_gets_one_naming_the_correction(demo):
     Erratum.objects.all().delete()
     ids = [_finding(cut, "c03").pk, _finding(cut, "c15", 0).pk, _finding(cut, "c32").pk]
     erratum = erratum_create_from_findings(finding_ids=ids)
-    assert erratum.title == "Typo at 6:03: “mabye” should be “maybe”"
+    assert erratum.title == "“mabye” should be “maybe”"
 
 
 def test_without_a_correction_the_fix_note_says_what_is_right(cut, creator):

@@ -232,8 +232,8 @@ def test_every_string_marked_in_the_source_has_a_german_translation():
 
 
 def test_a_default_title_is_written_in_the_sites_language_whatever_the_pages(cut):
-    """Titles are stored and shared by the team, and the exports strip their "Typo at 6:03: "
-    prefix, so a German page must not make a "Tippfehler at 6:03" title."""
+    """Titles are stored and shared by the team, so a German page must not make a
+    "Tippfehler: “mabye”" title; the exports print a title as it is."""
     from django.utils import translation
 
     from errata.findings.titles import erratum_defaults_from_findings
@@ -245,6 +245,6 @@ def test_a_default_title_is_written_in_the_sites_language_whatever_the_pages(cut
     )
     with translation.override("de"):
         title = erratum_defaults_from_findings([finding])["title"]
-        assert title.startswith("Typo at 6:03: ")
+        assert title == "Typo: “mabye”"
         erratum = factories.ErratumFactory(cut=cut, title=title, category="typo", timestamp_s=363)
-        assert short_description(erratum) == title.removeprefix("Typo at 6:03: ")
+        assert short_description(erratum) == title

@@ -132,6 +132,7 @@ class ErratumSerializer(serializers.ModelSerializer):
             "fix_note",
             "corrected_line",
             "correction",
+            "assignee",
             "resolution_reason",
             "merged_into",
             "version",
@@ -195,6 +196,12 @@ class ErratumUpdateSerializer(serializers.Serializer):
     fix_note = serializers.CharField(required=False, allow_blank=True)
     corrected_line = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     correction = CorrectionSerializer(required=False, allow_null=True, help_text="null clears it.")
+    assignee = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="The user id of a member of the video's team; null: nobody.",
+    )
 
 
 class MergeSerializer(serializers.Serializer):

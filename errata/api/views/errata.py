@@ -42,7 +42,18 @@ from errata.fixes.services import (
     erratum_update,
     finding_remove_from_erratum,
 )
+from errata.fixes.teamwork import erratum_assign, team_members_of_video
 from errata.models import Erratum, Finding
+
+
+def _team_member(erratum: Erratum, user_id: int | None):
+    """The assignee named by id: a member of the erratum's team, else a 400 naming the field."""
+    if user_id is None:
+        return None
+    member = team_members_of_video(video_id=erratum.video_id).filter(pk=user_id).first()
+    if member is None:
+        raise ValidationError({"assignee": "Only a member of this video's team can be assigned."})
+    return member
 
 
 def _correction_fields(data: dict) -> dict:
@@ -202,9 +213,13 @@ class ErratumViewSet(mixins.ListModelMixin, ApiViewSet):
         version = expected_version(request, erratum)
         fields = self.input(ErratumUpdateSerializer, request)
         fields.update(_correction_fields(fields))
+        assign = "assignee" in fields
+        assignee = _team_member(erratum, fields.pop("assignee", None))
         erratum = erratum_update(
             erratum=erratum, actor=request.user, expected_version=version, **fields
         )
+        if assign:
+            erratum = erratum_assign(erratum=erratum, assignee=assignee, actor=request.user)
         return self._answer(erratum)
 
     @extend_schema(request=FindingIdsSerializer, **ERRATUM_WRITE)

@@ -40,7 +40,13 @@ class Row:
 
     @property
     def reporter_count(self) -> int:
+        """People: who reported it or said "me too", each once."""
         return len(self.reporters)
+
+    @property
+    def report_count(self) -> int:
+        """Reports: the patrons' findings in it, as the board and the erratum page count them."""
+        return sum(len(reporter.reports) for reporter in self.reporters)
 
 
 @dataclass
@@ -102,17 +108,22 @@ def time_label(seconds: float | None) -> str:
     return format_time(seconds) if seconds is not None else "--:--"
 
 
+# The "Typo at 6:03: " that default titles started with before they left the time out (the
+# time was the first cut's, wrong once carried). A creator's own "Code: loop reassigns a…" is
+# the creator's wording and is kept whole.
+_LEGACY_TITLE_PREFIX = re.compile(r"^(?P<label>[^:]{1,40}) at \d{1,3}:\d\d(?::\d\d)?(?:\.\d+)?: ")
+
+
 def short_description(erratum: Erratum) -> str:
-    """The title without the "Typo at 6:03: " that default titles start with (the checklist
-    prints the time and category in their own columns)."""
+    """The title as the creator wrote it, on one line; only the old default titles' "Typo at
+    6:03: " is left out (the checklist prints the time and category in their own columns)."""
     title = " ".join(erratum.title.split())
-    # Default titles are written in the site's language (findings.titles).
+    # Old default titles were written in the site's language (findings.titles).
     with translation.override(settings.LANGUAGE_CODE):
         label = str(Category(erratum.category).label) if erratum.category in Category.values else ""
-    where = f" at {format_time(erratum.timestamp_s)}" if erratum.timestamp_s is not None else ""
-    for prefix in (f"{label}{where}: ", f"{label}: "):
-        if label and title.startswith(prefix) and len(title) > len(prefix):
-            return title[len(prefix) :]
+    legacy = _LEGACY_TITLE_PREFIX.match(title)
+    if label and legacy and legacy["label"] == label and len(title) > legacy.end():
+        return title[legacy.end() :]
     return title
 
 
@@ -122,6 +133,15 @@ def count_label(count: int, one: str, many: str = "") -> str:
 
 def reports_label(count: int) -> str:
     return count_label(count, "report")
+
+
+def reports_phrase(row: Row) -> str:
+    """One wording everywhere: "4 reports" (the board's count of findings) and, when some
+    person reported twice or only said "me too", "from 3 people"."""
+    reports, people = row.report_count, row.reporter_count
+    if people == reports:
+        return reports_label(reports)
+    return f"{reports_label(reports)} from {count_label(people, 'person', 'people')}"
 
 
 # Characters that end a line or reorder what a reader sees: C0 and C1 controls (the whitespace

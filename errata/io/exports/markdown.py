@@ -12,7 +12,7 @@ from errata.io.exports.checklist import (
     clip,
     count_label,
     one_line,
-    reports_label,
+    reports_phrase,
     rows_to_fix,
     rows_to_rerecord,
     short_description,
@@ -90,7 +90,7 @@ def render_markdown(checklist: Checklist) -> str:
         extra = "" if e.remedy == Remedy.RERENDER else f" ({Remedy(e.remedy).label.lower()})"
         return (
             f"- [ ] {time_label(e.timestamp_s)} · {e.category} · {md_escape(short_description(e))}"
-            f"{extra} · {reports_label(row.reporter_count)}"
+            f"{extra} · {reports_phrase(row)}"
         )
 
     for number, scene_id in enumerate([*placed, *unplaced], start=1):
@@ -114,7 +114,7 @@ def render_markdown(checklist: Checklist) -> str:
         scene = f" · {md_escape(row.scene.name)}" if row.scene else ""
         lines.append(
             f"- [ ] {time_label(e.timestamp_s)}{scene} · {md_escape(short_description(e))} · "
-            f"{reports_label(row.reporter_count)}"
+            f"{reports_phrase(row)}"
         )
     if rerecord:
         lines.append("")
@@ -126,7 +126,7 @@ def render_markdown(checklist: Checklist) -> str:
         e = row.erratum
         lines.append(
             f"- {time_label(e.timestamp_s)} · {md_escape(short_description(e))} · "
-            f"{reports_label(row.reporter_count)}"
+            f"{reports_phrase(row)}"
         )
     for finding in suggestions:
         author = finding.comment.author_name.strip() or "anonymous"

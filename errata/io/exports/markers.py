@@ -17,7 +17,7 @@ from errata.io.exports.checklist import (
     Checklist,
     Row,
     is_open_problem,
-    reports_label,
+    reports_phrase,
     short_description,
 )
 from errata.models import Category, Erratum, Remedy
@@ -52,7 +52,7 @@ def marker_note(row: Row, *, ascii_only: bool = True) -> str:
     """A marker's name: category, what is wrong, how many reported it. EDL comment lines are
     plain ASCII; the XML and OTIO formats keep the text as written."""
     e = row.erratum
-    note = f"{e.category}: {short_description(e)} ({reports_label(row.reporter_count)})"
+    note = f"{e.category}: {short_description(e)} ({reports_phrase(row)})"
     note = _ascii(note) if ascii_only else " ".join(note.split())
     return note[:120]
 

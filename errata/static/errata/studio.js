@@ -141,3 +141,71 @@
     }
   });
 })();
+
+/* ---- The errata board (ui-board): severity keys 1–4, row moves, focus after a swap. ----
+   Also the severity keys in the inbox: 1–4 set the focused group's severity before accepting. */
+(function () {
+  "use strict";
+
+  var SEVERITIES = ["low", "medium", "high", "critical"];
+
+  function typing(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA)$/.test(target.tagName));
+  }
+
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("#board-list .erratum-row"));
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    var n = SEVERITIES.length;
+    var index = "1234".indexOf(event.key);
+    var board = document.getElementById("board-list");
+    var inbox = document.getElementById("inbox-list");
+    if (board) {
+      var row = event.target.closest && event.target.closest("#board-list .erratum-row");
+      if (event.key === "j" || event.key === "k") {
+        var all = rows();
+        var here = all.indexOf(row);
+        var next = all[Math.max(0, Math.min(all.length - 1, here + (event.key === "j" ? 1 : -1)))];
+        if (next) { next.focus(); event.preventDefault(); }
+        return;
+      }
+      if (index < 0 || index >= n || !row) return;
+      var select = row.querySelector('select[data-field="severity"]');
+      if (!select || select.value === SEVERITIES[index]) return;
+      select.value = SEVERITIES[index];
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+      event.preventDefault();
+    } else if (inbox && index >= 0 && index < n) {
+      var group = event.target.closest && event.target.closest("#inbox-list .group");
+      var choice = group && group.querySelector('select[name="severity"]');
+      if (!choice) return;
+      choice.value = SEVERITIES[index];
+      event.preventDefault();
+    }
+  });
+
+  // Esc in the title field shown after an accept leaves the title as suggested and goes back
+  // to the inbox's findings.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !event.target.matches || !event.target.matches("[data-accept-title]")) return;
+    var first = document.querySelector("#inbox-list .finding");
+    if (first) { first.focus(); event.preventDefault(); }
+  });
+
+  // After the board list comes back from a quick action, the row acted on (perhaps moved to
+  // another section) takes the focus, so keys go on working where they were.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "board-list") return;
+    // The swapped-out element is the event's target; the new list is in the document.
+    var list = document.getElementById("board-list");
+    var acted = list && list.querySelector("[data-acted]");
+    if (acted) {
+      acted.focus({ preventScroll: true });
+      acted.scrollIntoView({ block: "nearest" });
+    }
+  });
+})();

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import hashlib
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from errata.catalog.selectors import spoken_lines_at, video_latest_cut, video_scene_names
 from errata.core.errors import ErrataConflict, error_text
-from errata.findings.selectors import errata_for_picker
+from errata.findings.selectors import errata_for_picker, inbox_tab_counts
 from errata.fixes import services as fixes_services
 from errata.fixes.selectors import (
     BOARD_VIEWS,
     BoardFilters,
     board_page,
-    board_row,
+    board_status_counts,
     errata_merge_targets,
     erratum_finding,
     erratum_for_member,
@@ -35,6 +37,14 @@ from errata.fixes.services import (
     erratum_update,
     finding_remove_from_erratum,
 )
+from errata.fixes.teamwork import (
+    cut_visit_new_since,
+    cut_visit_record,
+    erratum_assign,
+    erratum_note_create,
+    erratum_notes,
+    team_members_of_video,
+)
 from errata.media.selectors import (
     erratum_fix_checks,
     erratum_sighting,
@@ -42,9 +52,16 @@ from errata.media.selectors import (
     still_on_screen,
 )
 from errata.media.serving import stored_file_response
-from errata.models import STATUS_ORDER, Category, Erratum, Remedy
+from errata.models import STATUS_ORDER, Category, Cut, Erratum, Remedy
 from errata.web.studio.access import form_errors, member_cut, member_video, studio_view
-from errata.web.studio.forms import ErratumEditForm, ErratumMergeForm, ErratumStatusForm
+from errata.web.studio.forms import (
+    ErratumEditForm,
+    ErratumMergeForm,
+    ErratumNoteForm,
+    ErratumQuickForm,
+    ErratumStatusForm,
+    mark_invalid,
+)
 from errata.web.studio.media import frame_slots
 
 BOARD_FILTER_CHOICES = {
@@ -52,41 +69,161 @@ BOARD_FILTER_CHOICES = {
     "status": [(s.value, s.label) for s in STATUS_ORDER],
     "severity": Erratum.Severity.choices,
     "remedy": Remedy.choices,
+    "assignee": [("me", gettext_lazy("me")), ("nobody", gettext_lazy("nobody"))],
 }
 
 
-def _board_filters(request: HttpRequest) -> BoardFilters:
+def _board_filters(params: QueryDict) -> BoardFilters:
     values = {}
     for name, choices in BOARD_FILTER_CHOICES.items():
-        value = request.GET.get(name, "")
+        value = params.get(name, "")
         # An unknown value (an old bookmark) is ignored rather than showing an empty board.
         values[name] = value if value in {c for c, _ in choices} else ""
     return BoardFilters(**values)
+
+
+def _board_context(request: HttpRequest, cut, params: QueryDict, **extra) -> dict:
+    """The board as its query string asks for it: filters, view (by scene / by status), page."""
+    filters = _board_filters(params)
+    view = params.get("view") if params.get("view") in BOARD_VIEWS else "scene"
+    board = board_page(
+        cut=cut,
+        filters=filters,
+        view=view,
+        page_number=params.get("page") or 1,
+        viewer=request.user,
+    )
+    context = {
+        "video": cut.video,
+        "cut": cut,
+        "filters": filters,
+        "view": view,
+        "board": _with_screen_flags(board),
+        "filter_choices": BOARD_FILTER_CHOICES,
+        "latest_cut": video_latest_cut(video_id=cut.video_id),
+        "members": list(team_members_of_video(video_id=cut.video_id)),
+        "severity_choices": Erratum.Severity.choices,
+        "query": urlencode({**filters.as_query(), "view": view}),
+        # Errata made or changed since the member's last visit are marked (a page load records
+        # a visit and replaces this; htmx refreshes keep the marks).
+        "seen_since": (
+            extra.pop("seen_since")
+            if "seen_since" in extra
+            else cut_visit_new_since(user=request.user, cut=cut, page="board")
+        ),
+    }
+    context.update(extra)
+    return context
+
+
+def _board_params_of_page(request: HttpRequest) -> QueryDict:
+    """The board's own query string (filters, view, page) when a row's quick action posts from
+    it: htmx sends the page's URL, so the list comes back as the creator was looking at it."""
+    current = request.headers.get("HX-Current-URL", "")
+    return QueryDict(urlsplit(current).query)
 
 
 @studio_view
 @require_GET
 def board(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     cut = member_cut(request, slug, number)
-    filters = _board_filters(request)
-    view = request.GET.get("view") if request.GET.get("view") in BOARD_VIEWS else "scene"
-    context = {
-        "video": cut.video,
-        "cut": cut,
-        "filters": filters,
-        "view": view,
-        "board": _with_screen_flags(
-            board_page(
-                cut=cut, filters=filters, view=view, page_number=request.GET.get("page") or 1
-            )
-        ),
-        "filter_choices": BOARD_FILTER_CHOICES,
-        "latest_cut": video_latest_cut(video_id=cut.video_id),
-        "query": urlencode({**filters.as_query(), "view": view}),
-    }
     if request.htmx and not request.htmx.boosted:
+        context = _board_context(request, cut, request.GET)
         return render(request, "errata/studio/_board_list.html", context)
+    # A page load is a visit: errata made or changed since the one before are marked.
+    seen_since = cut_visit_record(user=request.user, cut=cut, page="board")
+    context = _board_context(request, cut, request.GET, seen_since=seen_since)
     return render(request, "errata/studio/board.html", context)
+
+
+@studio_view
+@require_GET
+def board_counts(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """The board's and inbox's counts, polled every few seconds so a teammate's work shows.
+    Two small queries; an unchanged answer is a 304 (the browser revalidates by ETag)."""
+    cut = member_cut(request, slug, number)
+    response = render(
+        request,
+        "errata/studio/_board_counts.html",
+        {
+            "video": cut.video,
+            "cut": cut,
+            "status_counts": board_status_counts(cut=cut),
+            "tabs": inbox_tab_counts(cut=cut),
+        },
+    )
+    etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+    response["ETag"] = etag
+    # Revalidated each time (never served stale), and only this member's browser keeps it.
+    response["Cache-Control"] = "private, no-cache"
+    if etag in request.headers.get("If-None-Match", ""):
+        not_modified = HttpResponseNotModified()
+        not_modified["ETag"] = etag
+        not_modified["Cache-Control"] = response["Cache-Control"]
+        return not_modified
+    return response
+
+
+@studio_view
+@require_POST
+def erratum_quick(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """One field of an erratum set in place: severity (keys 1-4), assignee or title, from the
+    board (the list comes back, the row focused) or the inbox's notice after an accept."""
+    erratum = _erratum(request, slug, pk)
+    form = ErratumQuickForm(request.POST, members=team_members_of_video(video_id=erratum.video_id))
+    if not form.is_valid():
+        return _quick_refused(request, erratum, form_errors(form), 400)
+    data = form.cleaned_data
+    try:
+        if "assignee" in request.POST:
+            erratum = erratum_assign(erratum=erratum, assignee=data["assignee"], actor=request.user)
+        fields = {name: data[name] for name in ("severity", "title") if request.POST.get(name)}
+        if fields:
+            erratum = erratum_update(erratum=erratum, actor=request.user, **fields)
+    except ErrataConflict as error:
+        return _quick_refused(request, erratum, str(error), 409)
+    except ValidationError as error:
+        return _quick_refused(request, erratum, error_text(error), 400)
+    notice = _("Erratum #%(pk)s saved") % {"pk": erratum.pk}
+    if request.POST.get("from") == "board" and request.htmx:
+        return _board_list_response(request, erratum, notice)
+    if request.htmx:
+        return render(
+            request,
+            "errata/studio/_title_saved.html",
+            {"video": erratum.video, "erratum": erratum, "notice": notice},
+        )
+    messages.success(request, notice + ".")
+    if request.POST.get("from") == "board":
+        return redirect("errata:studio:board", slug, erratum.cut.number)
+    return redirect("errata:studio:erratum", slug, erratum.pk)
+
+
+def _board_list_response(request: HttpRequest, erratum: Erratum, notice: str) -> HttpResponse:
+    # The whole list again, not just the row: the status chips change and, by status, the row
+    # moves to its new section. The row acted on takes the focus (studio.js).
+    cut = Cut.objects.select_related("video").get(pk=erratum.cut_id)
+    response = render(
+        request,
+        "errata/studio/_board_list.html",
+        _board_context(
+            request, cut, _board_params_of_page(request), notice=notice, acted_on=erratum.pk
+        ),
+    )
+    response["HX-Retarget"] = "#board-list"
+    response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _quick_refused(request: HttpRequest, erratum: Erratum, message: str, status: int):
+    if request.htmx:
+        response = render(request, "errata/studio/_alert.html", {"alert": message}, status=status)
+        if request.POST.get("from") == "board":
+            response["HX-Retarget"] = "#board-alert"
+            response["HX-Reswap"] = "innerHTML"
+        return response
+    messages.error(request, message)
+    return redirect("errata:studio:erratum", erratum.video.slug, erratum.pk)
 
 
 def _with_screen_flags(board):
@@ -134,6 +271,9 @@ def _erratum_context(erratum: Erratum, **extra) -> dict:
             cut=erratum.cut, near_s=erratum.timestamp_s, exclude=erratum
         ),
         "scene_names": video_scene_names(video=video),
+        "notes": erratum_notes(erratum=erratum),
+        "note_form": ErratumNoteForm(),
+        "members": list(team_members_of_video(video_id=video.pk)),
         "spoken_line": (
             spoken_lines_at(cut_id=erratum.cut_id, times=[erratum.timestamp_s]).get(
                 erratum.timestamp_s, ""
@@ -237,6 +377,8 @@ def erratum_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except ErrataConflict as error:
         return _status_refused(request, erratum, str(error), 409, from_board, form)
     except ValidationError as error:
+        for field, errors in getattr(error, "error_dict", {}).items():
+            form.add_error(field if field in form.fields else None, errors)
         return _status_refused(request, erratum, error_text(error), 400, from_board, form)
     notice = _("Erratum #%(pk)s is now %(status)s") % {
         "pk": changed.pk,
@@ -245,20 +387,7 @@ def erratum_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if changed.status in (Erratum.Status.FIXED, Erratum.Status.VERIFIED):
         notice += f" (fixed in cut {changed.fixed_in_cut.number})"
     if from_board and request.htmx:
-        row = board_row(cut=changed.cut, erratum_id=changed.pk)
-        if row is not None:
-            row.still_on_screen_in = still_on_screen(erratum_ids=[row.pk]).get(row.pk)
-        return render(
-            request,
-            "errata/studio/_board_row.html",
-            {
-                "video": erratum.video,
-                "cut": changed.cut,
-                "erratum": row,
-                "notice": notice,
-                "latest_cut": video_latest_cut(video_id=erratum.video_id),
-            },
-        )
+        return _board_list_response(request, changed, notice)
     if from_board:
         messages.success(request, notice + ".")
         return redirect("errata:studio:board", slug, changed.cut.number)
@@ -278,7 +407,31 @@ def _status_refused(
             return response
         messages.error(request, message)
         return redirect("errata:studio:board", erratum.video.slug, erratum.cut.number)
-    return _erratum_page(request, erratum, alert=message, status=status, status_form=form)
+    if form.errors and not form.non_field_errors():
+        # Said beside the field it is about (and focused there), not at the top of the page.
+        message = ""
+    return _erratum_page(
+        request, erratum, alert=message, status=status, status_form=mark_invalid(form)
+    )
+
+
+@studio_view
+@require_POST
+def erratum_note(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A post in the team's discussion of an erratum (never shown to patrons)."""
+    erratum = _erratum(request, slug, pk)
+    form = ErratumNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            erratum_note_create(
+                erratum=erratum, author=request.user, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            for field, errors in getattr(error, "error_dict", {"text": [error]}).items():
+                form.add_error(field, errors)
+    if form.errors:
+        return _erratum_page(request, erratum, status=400, note_form=mark_invalid(form))
+    return _erratum_done(request, erratum, _("Posted to the discussion."))
 
 
 @studio_view

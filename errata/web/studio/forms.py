@@ -208,11 +208,62 @@ class ErratumStatusForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, video: Video, **kwargs) -> None:
+        # Its own ids: the edit form on the same page has a fix_note too.
+        kwargs.setdefault("auto_id", "status_%s")
         super().__init__(*args, **kwargs)
+        self.fields["reason"].label = gettext_lazy("Reason")
+        self.fields["fixed_in_cut"].label = gettext_lazy("Fixed in")
         self.fields["fixed_in_cut"].queryset = video_cuts_newest_first(video_id=video.pk)
         self.fields["fixed_in_cut"].label_from_instance = lambda cut: (
             f"cut {cut.number}" + (f" ({cut.label})" if cut.label else "")
         )
+
+    def clean(self) -> dict:
+        # Refused here, beside the field, before the service would refuse it as a whole.
+        data = super().clean()
+        status = data.get("status")
+        closing = status in (Erratum.Status.WONTFIX, Erratum.Status.NOT_AN_ERROR)
+        if closing and not (data.get("reason") or "").strip():
+            self.add_error(
+                "reason",
+                _("Say why this erratum is %(status)s.")
+                % {"status": Erratum.Status(status).label.lower()},
+            )
+        if status == Erratum.Status.FIXED and not data.get("fixed_in_cut"):
+            self.add_error("fixed_in_cut", _("Say which cut fixes it."))
+        return data
+
+
+class ErratumQuickForm(forms.Form):
+    """One field set in place on the board or after an accept; what is not posted is kept."""
+
+    severity = forms.ChoiceField(choices=Erratum.Severity.choices, required=False)
+    title = forms.CharField(max_length=300, required=False)
+    assignee = forms.ModelChoiceField(
+        queryset=Membership.objects.none(),
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy("Only a member of this video's team can be assigned.")
+        },
+    )
+
+    def __init__(self, *args, members, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = members
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        if "title" in self.data and not title:
+            raise forms.ValidationError(_("An erratum needs a title."))
+        return title
+
+
+class ErratumNoteForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("Add to the discussion"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
 
 
 class ErratumMergeForm(forms.Form):
@@ -454,3 +505,18 @@ class ReviewLinkForm(forms.Form):
         dollars = data.pop("patreon_min_dollars", None)
         data["patreon_min_cents"] = round(dollars * 100) if dollars else 0
         return data
+
+
+def mark_invalid(form: forms.Form) -> forms.Form:
+    """Tie each refused field to its message for screen readers and put the focus on the first
+    one (htmx focuses [autofocus] after a swap): the error is read where the field is."""
+    first = True
+    for name in form.errors:
+        if name not in form.fields:
+            continue
+        attrs = form.fields[name].widget.attrs
+        attrs.update({"aria-invalid": "true", "aria-describedby": f"{form[name].auto_id}-error"})
+        if first:
+            attrs["autofocus"] = True
+            first = False
+    return form

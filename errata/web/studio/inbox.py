@@ -33,6 +33,7 @@ from errata.findings.selectors import (
 from errata.findings.services import finding_split_from_group, finding_update, findings_dismiss
 from errata.fixes.selectors import erratum_of_cut
 from errata.fixes.services import erratum_add_findings, erratum_create_from_findings
+from errata.fixes.teamwork import cut_visit_new_since, cut_visit_record
 from errata.media.selectors import sightings_for
 from errata.models import Category, Comment, Cut, Erratum, Finding, Remedy
 from errata.reviews.services import comment_create
@@ -56,6 +57,8 @@ def _inbox_context(request: HttpRequest, cut: Cut) -> dict:
         "severity_choices": Erratum.Severity.choices,
         "remedy_choices": Remedy.choices,
         "scene_names": video_scene_names(video=cut.video),
+        # Findings that came since the member's last visit are marked new.
+        "seen_since": cut_visit_new_since(user=request.user, cut=cut, page="inbox"),
     }
     if show == "dismissed":
         context["dismissed"] = dismissed_page(cut=cut, page_number=page_number)
@@ -94,6 +97,8 @@ def _add_spoken_lines(cut: Cut, findings: list) -> None:
 @require_GET
 def inbox(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     cut = member_cut(request, slug, number)
+    if not request.htmx or request.htmx.boosted:
+        cut_visit_record(user=request.user, cut=cut, page="inbox")  # a page load is a visit
     context = _inbox_context(request, cut)
     if request.htmx and not request.htmx.boosted:
         return render(request, "errata/studio/_inbox_list.html", context)

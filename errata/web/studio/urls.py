@@ -64,6 +64,7 @@ urlpatterns = [
     path(FINDING + "reply/", inbox.finding_reply, name="finding_reply"),
     path(FINDING + "restore/", inbox.finding_restore, name="finding_restore"),
     path(CUT + "board/", errata.board, name="board"),
+    path(CUT + "counts/", errata.board_counts, name="board_counts"),
     path(CUT + "timeline/", timeline.timeline, name="timeline"),
     path(CUT + "timeline/spans/", timeline.span_create, name="span_create"),
     path(CUT + "timeline/from-shots/", timeline.timeline_from_shots, name="timeline_from_shots"),
@@ -73,6 +74,8 @@ urlpatterns = [
     path(ERRATUM + "edit/", errata.erratum_edit, name="erratum_edit"),
     path(ERRATUM + "status/", errata.erratum_status, name="erratum_status"),
     path(ERRATUM + "merge/", errata.erratum_merge, name="erratum_merge"),
+    path(ERRATUM + "quick/", errata.erratum_quick, name="erratum_quick"),
+    path(ERRATUM + "notes/", errata.erratum_note, name="erratum_note"),
     path(
         ERRATUM + "checks/<int:check_pk>/<str:which>.jpg",
         errata.fix_check_image,
