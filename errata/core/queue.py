@@ -89,8 +89,8 @@ def publish(task_name: str, *args: object, countdown: float | None = None) -> bo
 # the response is closed: after the body went out, before the test client returns. The rows it
 # works on are committed first, so nothing is lost if the process dies in between: they wait for
 # their sweeps, as when a broker refuses a task.
-_after_response: contextvars.ContextVar[list[Callable[[], object]] | None] = (
-    contextvars.ContextVar("errata_after_response", default=None)
+_after_response: contextvars.ContextVar[list[Callable[[], object]] | None] = contextvars.ContextVar(
+    "errata_after_response", default=None
 )
 
 
