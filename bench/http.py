@@ -19,7 +19,7 @@ What it does, all on 127.0.0.1 and bounded (a few seconds per measurement):
    triage runs in the request (eagerly); with it, as in production: a post queues its triage
    and a Celery worker the benchmark starts (one process, on the same machine) does it.
 4. Measures, one user at a time, keep-alive: the review page, the studio inbox, the board and
-   the API comment list (GET), and a comment posted through the API and through the review page
+   the API comment list (GET, by page and by cursor), and a comment posted through the API and through the review page
    (htmx). The baseline answers each GET with its list view (40 rows rendered by a template, or
    50 as JSON) and each POST with its insert view.
 5. Prints one JSON line per measurement and size: Errata's and the baseline's median latency
@@ -814,6 +814,14 @@ def measure_all(args, sizes, cuts, video, errata_port, bare_port, studio, api, b
             (
                 "API comment list GET",
                 get(api, f"/api/comments/?cut={cut.pk}"),
+                200,
+                get(bare, f"/api/list/{number}/"),
+                200,
+            ),
+            (
+                # Keyset paging: no COUNT of the cut's comments, no OFFSET.
+                "API comment list GET (cursor)",
+                get(api, f"/api/comments/?cut={cut.pk}&cursor="),
                 200,
                 get(bare, f"/api/list/{number}/"),
                 200,
