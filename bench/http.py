@@ -19,9 +19,9 @@ What it does, all on 127.0.0.1 and bounded (a few seconds per measurement):
    triage runs in the request (eagerly); with it, as in production: a post queues its triage
    and a Celery worker the benchmark starts (one process, on the same machine) does it.
 4. Measures, one user at a time, keep-alive: the review page, the studio inbox, the board and
-   the API comment list (GET, by page and by cursor), and a comment posted through the API and through the review page
-   (htmx). The baseline answers each GET with its list view (40 rows rendered by a template, or
-   50 as JSON) and each POST with its insert view.
+   the API comment list (GET, by page and by cursor), and a comment posted through the API and
+   through the review page (htmx). The baseline answers each GET with its list view (40 rows
+   rendered by a template, or 50 as JSON) and each POST with its insert view.
 5. Prints one JSON line per measurement and size: Errata's and the baseline's median latency
    (p50), p90, requests per second and response bytes, and two ratios: `ratio` (Errata's
    req/s / the baseline's: 1.0 is as fast as bare Django) and `slowdown` (p50 over p50).
