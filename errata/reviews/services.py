@@ -108,7 +108,9 @@ def comment_create(
         )
         send_on_commit(comment_created, Comment, comment_id=comment.pk)
         if parent is None:
-            transaction.on_commit(partial(_comment_count_bump, cut.pk), robust=True)
+            # At once rather than on commit: the post's own answer shows the count. A post
+            # rolled back after this leaves the cached count one high for a few seconds.
+            _comment_count_bump(cut.pk)
     return comment
 
 
