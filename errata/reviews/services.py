@@ -85,7 +85,9 @@ def comment_create(
             {"parent": gettext("A reply must be on the same cut as its comment.")}
         )
 
-    with transaction.atomic():
+    # Inside a caller's transaction (a review post's) no savepoint: two round trips saved, and
+    # an error here fails that whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         comment = Comment.objects.create(
             cut=cut,
             text=text,
