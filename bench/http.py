@@ -375,6 +375,11 @@ def errata_fill(*, cut, reviewers: list, reports: list) -> None:
         _copy(cursor, Finding, findings)
         token_id = _next_id(cursor, FindingToken)
         _copy(cursor, FindingToken, [{"id": token_id + i, **t} for i, t in enumerate(tokens)])
+    # Statistics first: without them the planner reads every finding per comment in the hooks'
+    # correlated UPDATE (25 minutes for 100k comments instead of seconds).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE errata_comment")
+        cursor.execute("ANALYZE errata_finding")
     # What the services keep current when a comment or finding is stored (none on main).
     filled = _after_fill_hooks()
     for hook in filled:
