@@ -97,6 +97,8 @@ MIDDLEWARE = [
     # (they come by container address over plain HTTP), and every request gets its id.
     "errata.core.middleware.HealthProbeMiddleware",
     "errata.core.middleware.RequestIdMiddleware",
+    # Without a broker, work a request queues runs after its response has gone out.
+    "errata.core.middleware.AfterResponseMiddleware",
     # First: a path or header no honest client sends is answered before anything reads it.
     "errata.web.hygiene.RequestHygieneMiddleware",
     "django.middleware.security.SecurityMiddleware",

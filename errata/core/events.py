@@ -41,7 +41,13 @@ def _send_robust(signal: Signal, sender: type, kwargs: dict) -> None:
 
 
 def send_on_commit(signal: Signal, sender: type, **kwargs: object) -> None:
-    transaction.on_commit(lambda: _send_robust(signal, sender, kwargs), robust=True)
+    """Send once the transaction commits; in eager mode inside a request, after the response
+    (the receivers record rows and run tasks in-process: the client need not wait for them)."""
+    from errata.core.queue import run_after_response
+
+    transaction.on_commit(
+        lambda: run_after_response(lambda: _send_robust(signal, sender, kwargs)), robust=True
+    )
 
 
 # --- Payloads: the public shape of a subject, as the API shows it ------------------------------

@@ -1,15 +1,17 @@
-"""Middleware about no feature: the orchestrator's probes, the request id, and a database that
-went away mid-request."""
+"""Middleware about no feature: the orchestrator's probes, the request id, work left for after
+the response, and a database that went away mid-request."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from errata.core.health import readiness_report
+from errata.core.queue import after_response_begin, after_response_end, after_response_run
 from errata.core.requestid import REQUEST_ID_HEADER, request_id_begin, request_id_end
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,38 @@ class RequestIdMiddleware:
             request_id_end(token)
         response[REQUEST_ID_HEADER] = value
         return response
+
+
+class AfterResponseMiddleware:
+    """Without a broker, the tasks and event receivers a request queues run in-process once its
+    response is closed (errata.core.queue.run_after_response), not while the client waits: a
+    comment post answers before its triage. The WSGI server closes the response after sending
+    it, and Django's test client before it returns, so tests still see the triage done."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        work, token = after_response_begin()
+        try:
+            response = self.get_response(request)
+        finally:
+            after_response_end(token)
+        if work:
+            request_id = getattr(request, "request_id", None)
+            # The closers run in close(), before request_finished (which may close the
+            # database connection): the work uses the request's connection and its id.
+            response._resource_closers.append(partial(_run_with_id, work, request_id))
+        return response
+
+
+def _run_with_id(work: list, request_id: str | None) -> None:
+    token = request_id_begin(request_id)[1] if request_id else None
+    try:
+        after_response_run(work)
+    finally:
+        if token is not None:
+            request_id_end(token)
 
 
 class DatabaseUnavailableMiddleware:

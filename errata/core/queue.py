@@ -13,6 +13,7 @@ module stays the thin interface on top and nothing below it imports it.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from collections.abc import Callable
@@ -82,6 +83,47 @@ def publish(task_name: str, *args: object, countdown: float | None = None) -> bo
     return True
 
 
+# Without a broker (eager mode: `make run`, tests, the benchmark's default) a task runs in the
+# process that queues it. Inside a request that would make the client wait for triage, webhook
+# deliveries and the like, so AfterResponseMiddleware collects that work here and runs it when
+# the response is closed: after the body went out, before the test client returns. The rows it
+# works on are committed first, so nothing is lost if the process dies in between: they wait for
+# their sweeps, as when a broker refuses a task.
+_after_response: contextvars.ContextVar[list[Callable[[], object]] | None] = contextvars.ContextVar(
+    "errata_after_response", default=None
+)
+
+
+def after_response_begin() -> tuple[list[Callable[[], object]], contextvars.Token]:
+    """Start collecting this request's in-process work; the list is what to run after it."""
+    work: list[Callable[[], object]] = []
+    return work, _after_response.set(work)
+
+
+def after_response_end(token: contextvars.Token) -> None:
+    _after_response.reset(token)
+
+
+def after_response_run(work: list[Callable[[], object]]) -> None:
+    """Run what a request left for after its response, in order; one failing does not stop
+    the rest (each one's rows stay pending for its sweep)."""
+    while work:
+        job = work.pop(0)
+        try:
+            job()
+        except Exception:
+            logger.exception("Work left for after the response failed; left for its sweep")
+
+
+def run_after_response(job: Callable[[], object]) -> None:
+    """Run `job` now, or, in eager mode inside a request, once the response has gone out."""
+    work = _after_response.get()
+    if work is not None and is_eager():
+        work.append(job)
+    else:
+        job()
+
+
 def enqueue(
     task_name: str,
     *args: object,
@@ -97,7 +139,7 @@ def enqueue(
         if not publish(task_name, *args, countdown=countdown) and on_refused is not None:
             on_refused()
 
-    transaction.on_commit(publish_after_commit, robust=True)
+    transaction.on_commit(lambda: run_after_response(publish_after_commit), robust=True)
 
 
 def enqueue_each(task_name: str, ids: list[int]) -> None:
@@ -111,4 +153,4 @@ def enqueue_each(task_name: str, ids: list[int]) -> None:
             if not publish(task_name, pk):
                 break
 
-    transaction.on_commit(publish_each, robust=True)
+    transaction.on_commit(lambda: run_after_response(publish_each), robust=True)

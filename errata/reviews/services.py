@@ -4,9 +4,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from functools import partial
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -17,6 +19,7 @@ from django.utils.translation import gettext, gettext_lazy
 from errata.core.events import comment_created, send_on_commit
 from errata.core.queue import enqueue
 from errata.models import Comment, Cut, Finding, Membership, MeToo, Reviewer, ReviewLink
+from errata.reviews.selectors import review_comment_count_key
 from errata.triage.timestamps import format_time
 
 # Long enough for a careful multi-point report, short enough that nobody pastes a novel.
@@ -82,7 +85,9 @@ def comment_create(
             {"parent": gettext("A reply must be on the same cut as its comment.")}
         )
 
-    with transaction.atomic():
+    # Inside a caller's transaction (a review post's) no savepoint: two round trips saved, and
+    # an error here fails that whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         comment = Comment.objects.create(
             cut=cut,
             text=text,
@@ -104,7 +109,17 @@ def comment_create(
             on_refused=partial(_triage_not_queued, comment_id=comment.pk),
         )
         send_on_commit(comment_created, Comment, comment_id=comment.pk)
+        if parent is None:
+            # At once rather than on commit: the post's own answer shows the count. A post
+            # rolled back after this leaves the cached count one high for a few seconds.
+            _comment_count_bump(cut.pk)
     return comment
+
+
+def _comment_count_bump(cut_id: int) -> None:
+    # The review page's cached count of the cut's comments (when cached) takes this one in.
+    with contextlib.suppress(ValueError):  # not cached: the next page counts afresh
+        cache.incr(review_comment_count_key(cut_id))
 
 
 def comments_list_time_refresh(
@@ -249,8 +264,13 @@ def reviewer_guest_create(*, display_name: str, email: str = "") -> Reviewer:
 
 
 def _review_link_lock(review_link: ReviewLink) -> ReviewLink:
-    """Lock the link's row for this transaction and check it is still open for posting."""
-    link = ReviewLink.objects.select_for_update().get(pk=review_link.pk)
+    """Lock the link's row for this transaction and check it is still open for posting. Its
+    cut and video come in the same query (only the link's row is locked)."""
+    link = (
+        ReviewLink.objects.select_for_update(of=("self",))
+        .select_related("cut__video")
+        .get(pk=review_link.pk)
+    )
     reason = link.closed_reason()
     if reason:
         raise ReviewLinkClosed(reason)
@@ -285,7 +305,7 @@ def review_comment_create(
     reply joins its thread's first comment."""
     with transaction.atomic():
         link = _review_link_lock(review_link)
-        cut = Cut.objects.select_related("video").get(pk=link.cut_id)
+        cut = link.cut
         if parent is not None:
             if parent.cut_id != cut.pk:
                 raise ValidationError({"parent": gettext("That comment is not on this cut.")})

@@ -113,3 +113,18 @@ def test_the_check_catches_a_list_ordered_by_something_unindexed(crowded_cut):
     comments = review_comments_visible(review_link=crowded_cut, reviewer_id=None)
     window = comments.order_by("text", "pk")[: COMMENT_PAGE_SIZE + 1]
     assert _comment_rows_read(window) >= CUT_COMMENTS
+
+
+def test_an_api_comment_page_by_cursor_reads_a_page_not_the_cut(crowded_cut, cut):
+    # What `?cut=N&cursor=` runs (errata.api.pagination) for its first page: the default
+    # order, no COUNT and no OFFSET. (A page deep in the cut still reads the rows before its
+    # cursor in the index: the nullable player time makes the keyset condition an OR that is
+    # not one index range; see the note.)
+    from django.db.models import F
+
+    ordered = Comment.objects.filter(cut_id=cut.pk).order_by(
+        F("cut_id").asc(nulls_last=True), F("timestamp_s").asc(nulls_last=True), F("id").asc()
+    )
+    page = ordered[:51]
+    assert len(list(page)) == 51
+    assert _comment_rows_read(page) <= MOST_ROWS_READ
