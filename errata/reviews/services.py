@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from functools import partial
 
@@ -17,6 +18,7 @@ from django.utils.translation import gettext, gettext_lazy
 from errata.core.events import comment_created, send_on_commit
 from errata.core.queue import enqueue
 from errata.models import Comment, Cut, Finding, Membership, MeToo, Reviewer, ReviewLink
+from errata.reviews.drawings import drawing_validate
 from errata.triage.timestamps import format_time
 
 # Long enough for a careful multi-point report, short enough that nobody pastes a novel.
@@ -46,6 +48,36 @@ def comment_validate_timestamp(*, cut: Cut, timestamp_s: float | None) -> None:
         )
 
 
+def comment_validate_range(
+    *, cut: Cut, timestamp_s: float | None, timestamp_end_s: float | None
+) -> None:
+    """A range comment's out point: after its in point and inside the cut."""
+    if timestamp_end_s is None:
+        return
+    if timestamp_s is None:
+        raise ValidationError(
+            {"timestamp_end_s": gettext("A range needs its start time as well as its end.")}
+        )
+    if not math.isfinite(timestamp_end_s) or timestamp_end_s <= timestamp_s:
+        raise ValidationError(
+            {
+                "timestamp_end_s": gettext(
+                    "The end of the range must be after its start (%(start)s)."
+                )
+                % {"start": format_time(timestamp_s)}
+            }
+        )
+    if timestamp_end_s > cut.duration_s:
+        raise ValidationError(
+            {
+                "timestamp_end_s": gettext(
+                    "The end %(time)s is past the end of this cut (%(duration)s)."
+                )
+                % {"time": format_time(timestamp_end_s), "duration": format_time(cut.duration_s)}
+            }
+        )
+
+
 def comment_create(
     *,
     cut: Cut,
@@ -54,6 +86,8 @@ def comment_create(
     author_role: str = Comment.Role.PATRON,
     reviewer: Reviewer | None = None,
     timestamp_s: float | None = None,
+    timestamp_end_s: float | None = None,
+    drawing: object = None,
     source: str = Comment.Source.WEB,
     external_id: str = "",
     parent: Comment | None = None,
@@ -77,6 +111,8 @@ def comment_create(
             }
         )
     comment_validate_timestamp(cut=cut, timestamp_s=timestamp_s)
+    comment_validate_range(cut=cut, timestamp_s=timestamp_s, timestamp_end_s=timestamp_end_s)
+    drawing = drawing_validate(drawing, duration_s=cut.duration_s)
     if parent is not None and parent.cut_id != cut.pk:
         raise ValidationError(
             {"parent": gettext("A reply must be on the same cut as its comment.")}
@@ -90,6 +126,8 @@ def comment_create(
             author_role=author_role,
             reviewer=reviewer,
             timestamp_s=timestamp_s,
+            timestamp_end_s=timestamp_end_s,
+            drawing=drawing,
             source=source,
             external_id=external_id,
             parent=parent,
@@ -272,6 +310,8 @@ def review_comment_create(
     review_link: ReviewLink,
     text: str,
     timestamp_s: float | None = None,
+    timestamp_end_s: float | None = None,
+    drawing: object = None,
     parent: Comment | None = None,
     reviewer: Reviewer | None = None,
     user=None,
@@ -310,6 +350,8 @@ def review_comment_create(
             reviewer=author,
             author_role=Comment.Role.CREATOR if on_team else Comment.Role.PATRON,
             timestamp_s=timestamp_s,
+            timestamp_end_s=timestamp_end_s,
+            drawing=drawing,
             parent=parent,
             review_link=link,
             source=source,

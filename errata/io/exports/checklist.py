@@ -15,7 +15,16 @@ from errata.catalog.selectors import (
 )
 from errata.fixes.reporters import Reporter, errata_reporters
 from errata.fixes.selectors import errata_of_cut
-from errata.models import OPEN_STATUSES, Category, Cut, Erratum, Remedy, Scene, SceneSpan
+from errata.models import (
+    OPEN_STATUSES,
+    Category,
+    Cut,
+    Erratum,
+    Finding,
+    Remedy,
+    Scene,
+    SceneSpan,
+)
 from errata.triage.scenes import SceneLocator, SpanRef
 from errata.triage.timestamps import format_time
 
@@ -100,6 +109,14 @@ def rows_to_rerecord(rows: list[Row]) -> list[Row]:
 
 def time_label(seconds: float | None) -> str:
     return format_time(seconds) if seconds is not None else "--:--"
+
+
+def range_label(item: Erratum | Finding) -> str:
+    """6:02–6:10 for a range, else the time alone (time_label)."""
+    end = getattr(item, "timestamp_end_s", None)
+    if item.timestamp_s is None or end is None:
+        return time_label(item.timestamp_s)
+    return f"{format_time(item.timestamp_s)}\u2013{format_time(end)}"
 
 
 def short_description(erratum: Erratum) -> str:

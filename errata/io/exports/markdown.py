@@ -16,6 +16,7 @@ from errata.io.exports.checklist import (
     rows_to_fix,
     rows_to_rerecord,
     short_description,
+    range_label,
     time_label,
 )
 from errata.models import OPEN_STATUSES, Category, Remedy, SceneSpan
@@ -89,7 +90,7 @@ def render_markdown(checklist: Checklist) -> str:
         e = row.erratum
         extra = "" if e.remedy == Remedy.RERENDER else f" ({Remedy(e.remedy).label.lower()})"
         return (
-            f"- [ ] {time_label(e.timestamp_s)} · {e.category} · {md_escape(short_description(e))}"
+            f"- [ ] {range_label(e)} · {e.category} · {md_escape(short_description(e))}"
             f"{extra} · {reports_label(row.reporter_count)}"
         )
 
@@ -113,7 +114,7 @@ def render_markdown(checklist: Checklist) -> str:
         e = row.erratum
         scene = f" · {md_escape(row.scene.name)}" if row.scene else ""
         lines.append(
-            f"- [ ] {time_label(e.timestamp_s)}{scene} · {md_escape(short_description(e))} · "
+            f"- [ ] {range_label(e)}{scene} · {md_escape(short_description(e))} · "
             f"{reports_label(row.reporter_count)}"
         )
     if rerecord:
@@ -125,11 +126,11 @@ def render_markdown(checklist: Checklist) -> str:
     for row in content_errata:
         e = row.erratum
         lines.append(
-            f"- {time_label(e.timestamp_s)} · {md_escape(short_description(e))} · "
+            f"- {range_label(e)} · {md_escape(short_description(e))} · "
             f"{reports_label(row.reporter_count)}"
         )
     for finding in suggestions:
         author = finding.comment.author_name.strip() or "anonymous"
         text = md_escape(clip(finding.text))
-        lines.append(f"- {time_label(finding.timestamp_s)} · {text} ({md_escape(author)})")
+        lines.append(f"- {range_label(finding)} · {text} ({md_escape(author)})")
     return "\n".join(lines).rstrip() + "\n"
