@@ -43,7 +43,7 @@ def erratum_defaults_from_findings(findings: list[Finding]) -> dict:
     )
     median = timed[len(timed) // 2] if timed else None
     timestamp_s = median.timestamp_s if median else None
-    # The range the median report marked, if it marked one ("6:02–6:10").
+    # The range the median report marked, if it marked one ("6:02-6:10").
     timestamp_end_s = median.timestamp_end_s if median else None
     scene_id = majority(f.effective_scene_id for f in findings)
     # The word people quote most ("mabye") names a typo better than any sentence of theirs.

@@ -35,7 +35,9 @@ def carried_range_end(
     range keeps its length (cut short at the new cut's end); None when nothing is left of it."""
     if item.timestamp_end_s is None or item.timestamp_s is None or new_start is None:
         return None
-    new_end = round(min(new_start + (item.timestamp_end_s - item.timestamp_s), to_cut.duration_s), 3)
+    new_end = round(
+        min(new_start + (item.timestamp_end_s - item.timestamp_s), to_cut.duration_s), 3
+    )
     return new_end if new_end > new_start else None
 
 
@@ -91,7 +93,9 @@ def errata_carry_to_cut(*, from_cut: Cut, to_cut: Cut, actor=None) -> CarryResul
             carried_errata += 1
         # A new cut can carry hundreds of open errata: a few statements, not a few per erratum.
         Erratum.objects.bulk_update(
-            errata, ["cut", "timestamp_s", "timestamp_end_s", "version", "updated_at"], batch_size=500
+            errata,
+            ["cut", "timestamp_s", "timestamp_end_s", "version", "updated_at"],
+            batch_size=500,
         )
         ErratumEvent.objects.bulk_create(events, batch_size=500)
         findings = list(

@@ -55,7 +55,7 @@ class Erratum(models.Model):
     severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.MEDIUM)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     timestamp_s = models.FloatField(null=True, blank=True)
-    # The end of the range the reports marked ("6:02–6:10"); exports give markers this length.
+    # The end of the range the reports marked ("6:02-6:10"); exports give markers this length.
     timestamp_end_s = models.FloatField(null=True, blank=True)
     scene = models.ForeignKey(
         Scene, null=True, blank=True, on_delete=models.SET_NULL, related_name="errata"

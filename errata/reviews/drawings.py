@@ -97,7 +97,9 @@ def drawing_validate(raw: Any, *, duration_s: float | None = None) -> dict | Non
         checked["t"] = _number(data["t"], where=_("The drawing's time"), low=0, high=high)
     aspect = data.get("aspect", DRAWING_DEFAULT_ASPECT)
     checked["aspect"] = _number(
-        aspect, where=_("The drawing's aspect ratio"), low=DRAWING_ASPECT_RANGE[0],
+        aspect,
+        where=_("The drawing's aspect ratio"),
+        low=DRAWING_ASPECT_RANGE[0],
         high=DRAWING_ASPECT_RANGE[1],
     )
     total = 0
@@ -175,7 +177,8 @@ def drawing_svg(drawing: dict | None, *, label: str = "") -> SafeString:
             w, h = abs(float(x2) - float(x1)), abs(float(y2) - float(y1))
             parts.append(
                 format_html(
-                    '<rect x="{}" y="{}" width="{}" height="{}" stroke="{}" vector-effect="non-scaling-stroke"></rect>',
+                    '<rect x="{}" y="{}" width="{}" height="{}" stroke="{}"'
+                    ' vector-effect="non-scaling-stroke"></rect>',
                     f"{x:.1f}",
                     f"{y:.1f}",
                     f"{w:.1f}",
@@ -193,7 +196,8 @@ def drawing_svg(drawing: dict | None, *, label: str = "") -> SafeString:
             ]
             parts.append(
                 format_html(
-                    '<path d="M{} {} L{} {} M{} {} L{} {} L{} {}" stroke="{}" vector-effect="non-scaling-stroke"></path>',
+                    '<path d="M{} {} L{} {} M{} {} L{} {} L{} {}" stroke="{}"'
+                    ' vector-effect="non-scaling-stroke"></path>',
                     f"{x1:.1f}",
                     f"{y1:.1f}",
                     f"{x2:.1f}",
@@ -210,7 +214,8 @@ def drawing_svg(drawing: dict | None, *, label: str = "") -> SafeString:
         else:
             parts.append(
                 format_html(
-                    '<polyline points="{}" stroke="{}" vector-effect="non-scaling-stroke"></polyline>',
+                    '<polyline points="{}" stroke="{}"'
+                    ' vector-effect="non-scaling-stroke"></polyline>',
                     " ".join(f"{x},{y}" for x, y in points),
                     colour,
                 )

@@ -96,7 +96,7 @@ def comment_time(*, text: str, chip: str, source: str, duration_s: float) -> flo
     return seconds
 
 
-# What may stand between the two ends of a range typed in a comment: "6:02-6:10", "6:02 – 6:10",
+# What may stand between the two ends of a range typed in a comment: "6:02-6:10", "6:02 - 6:10",
 # "from 6:02 to 6:10", "6:02 until 6:10", "6:02 through 6:10".
 _RANGE_JOIN_RE = re.compile(r"\s*(?:-|\u2013|\u2014|to|until|till|through|thru)\s*", re.I)
 

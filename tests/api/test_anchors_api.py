@@ -64,9 +64,15 @@ def test_the_creator_posts_a_range_over_the_api_as_well(cut, creator):
         ({"timestamp_s": 10, "timestamp_end_s": "soon"}, "timestamp_end_s"),
         ({"drawing": "not json"}, "drawing"),
         ({"drawing": {"shapes": [{"kind": "circle"}]}}, "drawing"),
-        ({"drawing": {"shapes": [{"kind": "box", "color": "red", "points": [[2, 0], [0, 0]]}]}}, "drawing"),
+        (
+            {"drawing": {"shapes": [{"kind": "box", "color": "red", "points": [[2, 0], [0, 0]]}]}},
+            "drawing",
+        ),
         ({"drawing": [[[[[[[[[[[]]]]]]]]]]]}, "drawing"),
-        ({"drawing": {"shapes": [{"kind": "free", "color": "red", "points": [[0, 0]] * 5000}]}}, "drawing"),
+        (
+            {"drawing": {"shapes": [{"kind": "free", "color": "red", "points": [[0, 0]] * 5000}]}},
+            "drawing",
+        ),
     ],
 )
 def test_a_bad_range_or_drawing_is_refused_naming_the_field(review_link, payload, field):

@@ -1,5 +1,5 @@
 """Range errata in the exports: markers carry the range's length (read back by
-OpenTimelineIO), Markdown and CSV show "6:02–6:10"."""
+OpenTimelineIO), Markdown and CSV show "6:02-6:10"."""
 
 from __future__ import annotations
 
@@ -57,5 +57,8 @@ def test_markdown_and_csv_show_the_range(ranged, cut):
     rows = list(csv.DictReader(io.StringIO(export_render(cut=cut, fmt="csv").content)))
     by_title = {r["title"]: r for r in rows}
     assert by_title["Label flickers"]["time"] == "6:02\u20136:10"
-    assert (by_title["Label flickers"]["timestamp_end_s"], by_title["Label flickers"]["duration_s"]) == ("370.0", "8.0")
+    assert (
+        by_title["Label flickers"]["timestamp_end_s"],
+        by_title["Label flickers"]["duration_s"],
+    ) == ("370.0", "8.0")
     assert (by_title["Typo"]["time"], by_title["Typo"]["duration_s"]) == ("10:00", "")

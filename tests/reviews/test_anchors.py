@@ -42,7 +42,10 @@ def _refusal(raw, *, duration_s: float | None = 1153.0) -> str:
 
 def test_a_range_comment_stores_its_end(cut, review_link, patron):
     comment = review_comment_create(
-        review_link=review_link, text="The axis jitters", timestamp_s=362, timestamp_end_s=370,
+        review_link=review_link,
+        text="The axis jitters",
+        timestamp_s=362,
+        timestamp_end_s=370,
         reviewer=patron,
     )
     comment.refresh_from_db()
@@ -110,7 +113,9 @@ HOSTILE = [
     (json.dumps(_drawing(BOX, aspect=0)), "aspect ratio must be between"),
     (
         json.dumps(
-            _drawing({"kind": "free", "color": "red", "points": [[0.5, 0.5]] * (DRAWING_MAX_POINTS + 1)})
+            _drawing(
+                {"kind": "free", "color": "red", "points": [[0.5, 0.5]] * (DRAWING_MAX_POINTS + 1)}
+            )
         ),
         "2 to 400 points",
     ),
@@ -141,9 +146,11 @@ def test_the_svg_is_built_from_numbers_and_the_palette_only():
     svg = str(drawing_svg(checked))
     assert svg.startswith('<svg class="drawing" viewBox="0 0 1000 562"')
     assert '<rect x="100.0" y="112.4" width="300.0" height="168.6" stroke="#ff3b30"' in svg
-    assert 'stroke="#ffd60a"' in svg and "<path d=\"M900.0 505.8 L500.0 281.0" in svg
+    assert 'stroke="#ffd60a"' in svg and '<path d="M900.0 505.8 L500.0 281.0' in svg
     # A stored row edited behind the service's back still renders only numbers and palette.
-    tampered = {"shapes": [{"kind": "free", "color": "<script>", "points": [[0.1, 0.1], [0.2, 0.2]]}]}
+    tampered = {
+        "shapes": [{"kind": "free", "color": "<script>", "points": [[0.1, 0.1], [0.2, 0.2]]}]
+    }
     assert "<script>" not in str(drawing_svg(tampered))
     assert str(drawing_svg(None)) == ""
 
@@ -214,6 +221,11 @@ def test_the_database_refuses_a_range_ending_before_it_starts(cut):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Erratum.objects.create(
-            video=cut.video, cut=cut, found_in_cut=cut, title="x", category="typo",
-            timestamp_s=10, timestamp_end_s=5,
+            video=cut.video,
+            cut=cut,
+            found_in_cut=cut,
+            title="x",
+            category="typo",
+            timestamp_s=10,
+            timestamp_end_s=5,
         )

@@ -112,7 +112,7 @@ def time_label(seconds: float | None) -> str:
 
 
 def range_label(item: Erratum | Finding) -> str:
-    """6:02–6:10 for a range, else the time alone (time_label)."""
+    """6:02-6:10 for a range, else the time alone (time_label)."""
     end = getattr(item, "timestamp_end_s", None)
     if item.timestamp_s is None or end is None:
         return time_label(item.timestamp_s)

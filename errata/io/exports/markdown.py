@@ -12,12 +12,11 @@ from errata.io.exports.checklist import (
     clip,
     count_label,
     one_line,
+    range_label,
     reports_label,
     rows_to_fix,
     rows_to_rerecord,
     short_description,
-    range_label,
-    time_label,
 )
 from errata.models import OPEN_STATUSES, Category, Remedy, SceneSpan
 from errata.triage.timestamps import format_time

@@ -97,7 +97,7 @@ def marker_timeline(checklist: Checklist, *, ascii_only: bool = True):
         if at is None:
             continue
         frame = min(round(at * rate), max(frames - 1, 0))
-        # A range erratum ("6:02–6:10") gives its marker that length, inside the cut.
+        # A range erratum ("6:02-6:10") gives its marker that length, inside the cut.
         length = 0
         if row.erratum.timestamp_end_s is not None and row.erratum.timestamp_s is not None:
             end_frame = min(round(row.erratum.timestamp_end_s * rate), frames)

@@ -8,7 +8,6 @@ import json
 from collections.abc import Callable
 
 from errata.io.exports.checklist import Checklist, Row, range_label
-from errata.triage.timestamps import format_time
 
 # Column name, and how to read it from a row. Documented in the README.
 ERRATUM_FIELDS: list[tuple[str, Callable[[Row], object]]] = [

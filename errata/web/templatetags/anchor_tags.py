@@ -1,4 +1,4 @@
-"""Range comments and drawings on the frame, as the studio shows them: "6:02–6:10" and the
+"""Range comments and drawings on the frame, as the studio shows them: "6:02-6:10" and the
 drawing as inline SVG over the frame grab."""
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ register = template.Library()
 
 @register.filter
 def time_range(item) -> str:
-    """6:02–6:10 for a finding, erratum or comment with a range; 6:02 for a point; an em dash
-    when it has no time."""
+    """6:02-6:10 (with an en dash) for a finding, erratum or comment with a range; 6:02 for a
+    point; an em dash when it has no time."""
     start = getattr(item, "timestamp_s", None)
     if start is None:
         return "—"
     end = getattr(item, "timestamp_end_s", None)
     if end is None:
         return format_time(start)
-    return f"{format_time(start)}–{format_time(end)}"
+    return f"{format_time(start)}\u2013{format_time(end)}"
 
 
 @register.filter

@@ -10,9 +10,14 @@ from pathlib import Path
 import pytest
 
 from errata.models import Comment
-from tests.web.review.test_browser import _open, _play_to, console_errors, media_link  # noqa: F401
+from tests.web.review import test_browser as review_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The review page's browser tests' cut with the 8-second test video, and their console watch.
+media_link = review_browser.media_link
+console_errors = review_browser.console_errors
+_open, _play_to = review_browser._open, review_browser._play_to
 
 SIZES = [(1440, 900), (390, 844)]
 ARTIFACTS = Path("test-artifacts")
@@ -23,7 +28,9 @@ def _shot(page, what: str, width: int) -> None:
     page.screenshot(path=str(ARTIFACTS / f"anchors-{what}-{width}.png"), full_page=True)
     # Taking a screenshot leaves style="" on the page's inputs, which htmx's settle would copy
     # onto swapped-in inputs against the CSP: the page is put back as it was.
-    page.evaluate("document.querySelectorAll('[style=\"\"]').forEach(e => e.removeAttribute('style'))")
+    page.evaluate(
+        "document.querySelectorAll('[style=\"\"]').forEach(e => e.removeAttribute('style'))"
+    )
 
 
 def _stored(text: str, timeout_s: float = 10) -> Comment:
@@ -42,7 +49,12 @@ def _pause(page) -> None:
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
 def test_a_patron_marks_a_range_with_i_and_o_and_posts_it(
-    page, live_server, media_link, console_errors, width, height  # noqa: F811
+    page,
+    live_server,
+    media_link,
+    console_errors,
+    width,
+    height,
 ):
     page.set_viewport_size({"width": width, "height": height})
     _open(page, live_server, media_link)
@@ -58,7 +70,7 @@ def test_a_patron_marks_a_range_with_i_and_o_and_posts_it(
     end = float(page.locator("#comment-end-time").input_value())
     assert start in {"0:01", "0:02"} and end >= 3.2
     page.locator("#range-row").wait_for(state="visible")
-    assert "–" in page.locator("#range-label").inner_text()
+    assert "\u2013" in page.locator("#range-label").inner_text()
     page.locator("#comment-name").fill("Ada Lovelace")
     page.locator("#comment-text").fill(f"The grid shimmers all along {width}")
     _shot(page, "range", width)
@@ -87,7 +99,14 @@ def _drag(page, box, start, end) -> None:
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
 def test_a_patron_draws_a_box_and_an_arrow_and_the_creator_sees_them_in_the_inbox(
-    page, live_server, media_link, console_errors, creator, client, width, height  # noqa: F811
+    page,
+    live_server,
+    media_link,
+    console_errors,
+    creator,
+    client,
+    width,
+    height,
 ):
     page.set_viewport_size({"width": width, "height": height})
     _open(page, live_server, media_link)
@@ -120,7 +139,7 @@ def test_a_patron_draws_a_box_and_an_arrow_and_the_creator_sees_them_in_the_inbo
     comment = _stored(f"This neuron is mislabelled {width}")
     shapes = comment.drawing["shapes"]
     assert [(s["kind"], s["color"]) for s in shapes] == [("box", "red"), ("arrow", "yellow")]
-    (x1, y1), (x2, y2) = shapes[0]["points"]
+    (x1, _y1), (_x2, y2) = shapes[0]["points"]
     assert x1 == pytest.approx(0.2, abs=0.03) and y2 == pytest.approx(0.6, abs=0.03)
     assert shapes[1]["points"][1] == [pytest.approx(0.55, abs=0.03), pytest.approx(0.65, abs=0.03)]
     assert comment.drawing["t"] == pytest.approx(comment.timestamp_s, abs=1)

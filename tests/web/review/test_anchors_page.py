@@ -1,5 +1,5 @@
 """Range comments and drawings through the review page's form, and how the studio shows them:
-"6:02–6:10" in the inbox, on the board and on the erratum page, and the drawing as SVG built
+"6:02\u20136:10" in the inbox, on the board and on the erratum page, and the drawing as SVG built
 by the server (never markup from the input)."""
 
 from __future__ import annotations
@@ -28,8 +28,13 @@ DRAWING = {
 
 
 def _post(client, link, **fields):
-    data = {"text": "The axis flickers", "time": "6:02", "time_source": "player",
-            "player_time": "362", "name": "Ada"}
+    data = {
+        "text": "The axis flickers",
+        "time": "6:02",
+        "time_source": "player",
+        "player_time": "362",
+        "name": "Ada",
+    }
     data.update(fields)
     return client.post(f"{link.get_absolute_url()}comments/new/", data, **HTMX)
 
@@ -48,7 +53,7 @@ def test_the_form_posts_a_range_and_a_drawing(client, review_link):
         ({"end_time": "350"}, "comment-end-time-errors", "after its start"),
         ({"end_time": "soon"}, "comment-end-time-errors", "is not a time"),
         ({"end_time": "99:00"}, "comment-end-time-errors", "past the end"),
-        ({"drawing": "{\"shapes\": [{\"kind\": \"circle\"}]}"}, "comment-drawing-errors", "kind must be"),
+        ({"drawing": '{"shapes": [{"kind": "circle"}]}'}, "comment-drawing-errors", "kind must be"),
         ({"drawing": "<svg onload=alert(1)>"}, "comment-drawing-errors", "not valid JSON"),
     ],
 )
@@ -85,7 +90,7 @@ def test_the_inbox_shows_the_range_and_the_drawing_as_server_built_svg(
 ):
     client.force_login(creator)
     body = client.get(f"/studio/videos/{cut.video.slug}/cuts/{cut.number}/inbox/").content.decode()
-    assert "6:02–6:10" in body
+    assert "6:02\u20136:10" in body
     assert '<svg class="drawing"' in body
     assert 'stroke="#ff3b30"' in body and 'stroke="#ffd60a"' in body
 
@@ -97,9 +102,9 @@ def test_the_board_and_the_erratum_page_show_the_range_and_the_drawing(
     erratum = erratum_create_from_findings(finding_ids=[finding.pk], title="Axis flickers")
     client.force_login(creator)
     board = client.get(f"/studio/videos/{cut.video.slug}/cuts/{cut.number}/board/")
-    assert "6:02–6:10" in board.content.decode()
+    assert "6:02\u20136:10" in board.content.decode()
     page = client.get(f"/studio/videos/{cut.video.slug}/errata/{erratum.pk}/").content.decode()
-    assert "6:02–6:10" in page
+    assert "6:02\u20136:10" in page
     assert '<svg class="drawing"' in page
 
 
@@ -124,3 +129,31 @@ def test_the_inbox_reads_drawings_without_a_query_per_finding(
     # Every finding the inbox lists (a group shows its first few) carries its drawing.
     listed = body.count('<li class="finding"')
     assert listed >= 5 and body.count('<svg class="drawing"') == listed
+
+
+@pytest.mark.parametrize(
+    ("text", "end"),
+    [
+        ("6:02-6:10 the label flickers", 370),
+        ("From 6:02 to 6:10 the label flickers", 370),
+        ("6:02 \u2013 6:10: flicker", 370),
+        ("At 6:02 and again at 6:10 the label flickers", None),
+        ("6:10-6:02 backwards is no range", None),
+    ],
+)
+def test_a_range_typed_in_the_text_marks_the_comments_range(
+    client, review_link, django_capture_on_commit_callbacks, text, end
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client, review_link, text=text, time="", player_time="")
+    assert response.status_code == 200, response.content.decode()
+    comment = Comment.objects.get()
+    assert comment.timestamp_end_s == end
+    first = comment.findings.order_by("position").first()
+    assert first.timestamp_end_s == (end if first.timestamp_s == comment.timestamp_s else None)
+
+
+def test_a_time_set_by_hand_is_a_point_even_if_the_text_names_a_range(client, review_link):
+    _post(client, review_link, text="6:02-6:10 flicker", time="1:00", time_source="manual")
+    comment = Comment.objects.get()
+    assert (comment.timestamp_s, comment.timestamp_end_s) == (60, None)
