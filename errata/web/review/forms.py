@@ -85,7 +85,12 @@ class ReviewCommentForm(forms.Form):
         return data
 
     def _clean_anchors(self, data: dict, seconds: float | None) -> None:
-        """The range's end and the drawing, checked by the same rules the service applies."""
+        """The range's end and the drawing, checked by the same rules the service applies. A
+        reply has no time of its own, so a range or drawing left over from the video is not
+        sent with it."""
+        if data.get("parent"):
+            data["timestamp_end_s"], data["drawing_data"] = None, None
+            return
         end_text = (data.get("end_time") or "").strip()
         end_s = None
         if end_text:

@@ -157,3 +157,19 @@ def test_a_time_set_by_hand_is_a_point_even_if_the_text_names_a_range(client, re
     _post(client, review_link, text="6:02-6:10 flicker", time="1:00", time_source="manual")
     comment = Comment.objects.get()
     assert (comment.timestamp_s, comment.timestamp_end_s) == (60, None)
+
+
+def test_a_reply_leaves_a_range_or_drawing_marked_on_the_video_behind(client, review_link, cut):
+    first = factories.CommentFactory(cut=cut, text="The sigma is wrong", timestamp_s=300)
+    response = _post(
+        client,
+        review_link,
+        text="Agreed",
+        time="",
+        parent=str(first.pk),
+        end_time="370",
+        drawing=json.dumps(DRAWING),
+    )
+    assert response.status_code == 200, response.content.decode()
+    reply = Comment.objects.get(parent=first)
+    assert (reply.timestamp_s, reply.timestamp_end_s, reply.drawing) == (None, None, None)
