@@ -33,7 +33,7 @@ def _shot(page, what: str, width: int) -> None:
     )
 
 
-def _stored(text: str, timeout_s: float = 10) -> Comment:
+def _stored(text: str, timeout_s: float = 30) -> Comment:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         comment = Comment.objects.filter(text=text).first()
@@ -76,7 +76,9 @@ def test_a_patron_marks_a_range_with_i_and_o_and_posts_it(
     _shot(page, "range", width)
 
     page.locator("#comment-form button[type=submit]").click()
-    page.locator("#comment-list li.comment", has_text=f"shimmers all along {width}").wait_for()
+    page.locator("#comment-list li.comment", has_text=f"shimmers all along {width}").wait_for(
+        timeout=30_000
+    )
 
     comment = _stored(f"The grid shimmers all along {width}")
     assert comment.timestamp_s in (1, 2)
@@ -134,7 +136,9 @@ def test_a_patron_draws_a_box_and_an_arrow_and_the_creator_sees_them_in_the_inbo
     page.locator("#comment-name").fill("Ada Lovelace")
     page.locator("#comment-text").fill(f"This neuron is mislabelled {width}")
     page.locator("#comment-form button[type=submit]").click()
-    page.locator("#comment-list li.comment", has_text=f"mislabelled {width}").wait_for()
+    page.locator("#comment-list li.comment", has_text=f"mislabelled {width}").wait_for(
+        timeout=30_000
+    )
 
     comment = _stored(f"This neuron is mislabelled {width}")
     shapes = comment.drawing["shapes"]
