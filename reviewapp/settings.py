@@ -143,6 +143,7 @@ TEMPLATES = [
             ],
             # The template tags live with the pages that use them (errata/web/templatetags/).
             "libraries": {
+                "anchor_tags": "errata.web.templatetags.anchor_tags",
                 "review_tags": "errata.web.templatetags.review_tags",
                 "studio_tags": "errata.web.templatetags.studio_tags",
             },

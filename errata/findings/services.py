@@ -59,6 +59,21 @@ class TriageResult:
     removed: int
 
 
+def finding_range_end(comment: Comment, timestamp_s: float | None, source: str) -> float | None:
+    """The end of a finding's range: its comment's out point, when the finding sits at the
+    comment's in point, timed by the player or by a range typed in the text ("6:02-6:10"). A
+    finding at another time is a point of its own."""
+    if (
+        comment.timestamp_end_s is None
+        or source not in (Finding.TimestampSource.PLAYER, Finding.TimestampSource.TEXT)
+        or timestamp_s is None
+        or timestamp_s != comment.timestamp_s
+        or comment.timestamp_end_s <= timestamp_s
+    ):
+        return None
+    return comment.timestamp_end_s
+
+
 def suggested_correction(draft: TriagedFinding) -> dict[str, str]:
     """The Finding fields holding the correction a report states (empty when it states none)."""
     correction = draft.correction
@@ -100,6 +115,7 @@ def findings_triage(*, comment_id: int) -> TriageResult:
         kept: list[Finding] = []
         for position, draft in enumerate(drafts):
             suggested_scene_id = locator.locate(draft.timestamp_s) if locator else None
+            end_s = finding_range_end(comment, draft.timestamp_s, draft.timestamp_source)
             parsed = [
                 {"seconds": t.seconds, "start": t.start, "end": t.end, "text": t.text}
                 for t in draft.timestamps
@@ -114,6 +130,7 @@ def findings_triage(*, comment_id: int) -> TriageResult:
                     span_start=draft.start,
                     span_end=draft.end,
                     timestamp_s=draft.timestamp_s,
+                    timestamp_end_s=end_s,
                     timestamp_source=draft.timestamp_source,
                     parsed_timestamps=parsed,
                     suggested_category=draft.category,
@@ -132,6 +149,7 @@ def findings_triage(*, comment_id: int) -> TriageResult:
                     setattr(finding, name, value)
                 if finding.timestamp_source != Finding.TimestampSource.MANUAL:
                     finding.timestamp_s = draft.timestamp_s
+                    finding.timestamp_end_s = end_s
                     finding.timestamp_source = draft.timestamp_source
                     finding.suggested_scene_id = suggested_scene_id
                 finding.save()
@@ -411,6 +429,10 @@ def finding_update(
             finding.category = category
         if timestamp_s is not None:
             comment_validate_timestamp(cut=finding.cut, timestamp_s=timestamp_s)
+            if finding.timestamp_end_s is not None:
+                # A moved range keeps its length, while it still fits the cut.
+                end_s = timestamp_s + (finding.timestamp_end_s - (finding.timestamp_s or 0))
+                finding.timestamp_end_s = end_s if end_s <= finding.cut.duration_s else None
             finding.timestamp_s = timestamp_s
             finding.timestamp_source = Finding.TimestampSource.MANUAL
             finding.suggested_scene_id = cut_scene_locator(finding.cut).locate(timestamp_s)

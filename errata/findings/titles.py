@@ -37,8 +37,13 @@ def erratum_defaults_from_findings(findings: list[Finding]) -> dict:
     categories = [f.effective_category for f in findings]
     erratum_like = [c for c in categories if c in ERRATUM_CATEGORIES]
     category = majority(erratum_like or categories, default=Category.CONTENT)
-    times = sorted(f.timestamp_s for f in findings if f.timestamp_s is not None)
-    timestamp_s = times[len(times) // 2] if times else None
+    timed = sorted(
+        (f for f in findings if f.timestamp_s is not None), key=lambda f: (f.timestamp_s, f.pk or 0)
+    )
+    median = timed[len(timed) // 2] if timed else None
+    timestamp_s = median.timestamp_s if median else None
+    # The range the median report marked, if it marked one ("6:02-6:10").
+    timestamp_end_s = median.timestamp_end_s if median else None
     scene_id = majority(f.effective_scene_id for f in findings)
     # The word people quote most ("mabye") names a typo better than any sentence of theirs.
     quoted = majority(
@@ -66,6 +71,7 @@ def erratum_defaults_from_findings(findings: list[Finding]) -> dict:
         "title": title[:300],
         "category": category,
         "timestamp_s": timestamp_s,
+        "timestamp_end_s": timestamp_end_s,
         "scene_id": scene_id,
         "remedy": REMEDY_FOR_CATEGORY[Category(category)],
         # The inbox names the group by it ("3 reports near 6:00 — typo — 'mabye'").

@@ -28,6 +28,19 @@ from errata.models import (
 from errata.reviews.services import comments_list_time_refresh
 
 
+def carried_range_end(
+    item: Erratum | Finding, new_start: float | None, to_cut: Cut
+) -> float | None:
+    """A range's end carried with its start: the same scene-relative mapping moves both, so the
+    range keeps its length (cut short at the new cut's end); None when nothing is left of it."""
+    if item.timestamp_end_s is None or item.timestamp_s is None or new_start is None:
+        return None
+    new_end = round(
+        min(new_start + (item.timestamp_end_s - item.timestamp_s), to_cut.duration_s), 3
+    )
+    return new_end if new_end > new_start else None
+
+
 @dataclass(frozen=True)
 class CarryResult:
     errata: int
@@ -60,6 +73,7 @@ def errata_carry_to_cut(*, from_cut: Cut, to_cut: Cut, actor=None) -> CarryResul
         now = timezone.now()
         for erratum in errata:
             new_time, found = carry(erratum.timestamp_s, erratum.scene_id)
+            new_end = carried_range_end(erratum, new_time, to_cut)
             without_scene += not found
             events.append(
                 ErratumEvent(
@@ -73,12 +87,15 @@ def errata_carry_to_cut(*, from_cut: Cut, to_cut: Cut, actor=None) -> CarryResul
                 )
             )
             erratum.cut, erratum.timestamp_s = to_cut, new_time
+            erratum.timestamp_end_s = new_end
             erratum.version += 1
             erratum.updated_at = now
             carried_errata += 1
         # A new cut can carry hundreds of open errata: a few statements, not a few per erratum.
         Erratum.objects.bulk_update(
-            errata, ["cut", "timestamp_s", "version", "updated_at"], batch_size=500
+            errata,
+            ["cut", "timestamp_s", "timestamp_end_s", "version", "updated_at"],
+            batch_size=500,
         )
         ErratumEvent.objects.bulk_create(events, batch_size=500)
         findings = list(
@@ -88,12 +105,13 @@ def errata_carry_to_cut(*, from_cut: Cut, to_cut: Cut, actor=None) -> CarryResul
         )
         for finding in findings:
             new_time, found = carry(finding.timestamp_s, finding.effective_scene_id)
+            finding.timestamp_end_s = carried_range_end(finding, new_time, to_cut)
             finding.cut = to_cut
             finding.timestamp_s = new_time
             finding.suggested_scene_id = new_locator.locate(new_time)
             carried_findings += 1
         Finding.objects.bulk_update(
-            findings, ["cut", "timestamp_s", "suggested_scene"], batch_size=500
+            findings, ["cut", "timestamp_s", "timestamp_end_s", "suggested_scene"], batch_size=500
         )
         FindingToken.objects.filter(finding__in=findings).update(cut=to_cut)
         DuplicateGroup.objects.filter(findings__in=findings).update(cut=to_cut)

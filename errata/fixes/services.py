@@ -119,6 +119,14 @@ def _findings_of_one_cut(finding_ids: Iterable[int]) -> list[Finding]:
     return findings
 
 
+def _range_end_moved(erratum: Erratum, timestamp_s: float | None) -> float | None:
+    """A moved erratum keeps its range's length, while the range still fits the cut."""
+    if timestamp_s is None or erratum.timestamp_end_s is None or erratum.timestamp_s is None:
+        return None
+    end_s = timestamp_s + (erratum.timestamp_end_s - erratum.timestamp_s)
+    return end_s if end_s <= erratum.cut.duration_s else None
+
+
 def erratum_create_from_findings(
     *,
     finding_ids: Iterable[int],
@@ -143,6 +151,7 @@ def erratum_create_from_findings(
         raise ValidationError(
             {"category": _("Unknown category %(category)s.") % {"category": repr(category)}}
         )
+    timestamp_end_s = defaults["timestamp_end_s"] if timestamp_s is None else None
     timestamp_s = defaults["timestamp_s"] if timestamp_s is None else timestamp_s
     comment_validate_timestamp(cut=cut, timestamp_s=timestamp_s)
     if correction_wrong is None and correction_right is None:
@@ -168,6 +177,7 @@ def erratum_create_from_findings(
             remedy=remedy or REMEDY_FOR_CATEGORY[Category(category)],
             scene_id=scene_id if scene_id is not None else defaults["scene_id"],
             timestamp_s=timestamp_s,
+            timestamp_end_s=timestamp_end_s,
             correction_wrong=correction_wrong,
             correction_right=correction_right,
             created_by=actor,
@@ -278,6 +288,8 @@ def erratum_update(
         raise ValidationError({"title": _("An erratum needs a title.")})
     if "timestamp_s" in fields:
         comment_validate_timestamp(cut=erratum.cut, timestamp_s=fields["timestamp_s"])
+        if erratum.timestamp_end_s is not None:
+            fields["timestamp_end_s"] = _range_end_moved(erratum, fields["timestamp_s"])
     if "correction_wrong" in fields or "correction_right" in fields:
         # Checked as the pair the erratum will hold (the constraint wants a right part).
         fields["correction_wrong"], fields["correction_right"] = _validate_correction(

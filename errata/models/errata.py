@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +56,8 @@ class Erratum(models.Model):
     severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.MEDIUM)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     timestamp_s = models.FloatField(null=True, blank=True)
+    # The end of the range the reports marked ("6:02-6:10"); exports give markers this length.
+    timestamp_end_s = models.FloatField(null=True, blank=True)
     scene = models.ForeignKey(
         Scene, null=True, blank=True, on_delete=models.SET_NULL, related_name="errata"
     )
@@ -110,6 +112,11 @@ class Erratum(models.Model):
             models.CheckConstraint(
                 condition=Q(timestamp_s__isnull=True) | Q(timestamp_s__gte=0),
                 name="erratum_timestamp_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(timestamp_end_s__isnull=True)
+                | Q(timestamp_s__isnull=False, timestamp_end_s__gt=F("timestamp_s")),
+                name="erratum_range_ordered",
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=FIXED_STATUSES) | Q(fixed_in_cut__isnull=False),

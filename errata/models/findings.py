@@ -87,6 +87,9 @@ class Finding(models.Model):
     span_start = models.PositiveIntegerField(default=0)
     span_end = models.PositiveIntegerField(default=0)
     timestamp_s = models.FloatField(null=True, blank=True)
+    # The end of the range its comment marked (a player-timed finding only); moves with
+    # timestamp_s when carried.
+    timestamp_end_s = models.FloatField(null=True, blank=True)
     timestamp_source = models.CharField(
         max_length=8, choices=TimestampSource.choices, blank=True, default=""
     )
@@ -124,6 +127,11 @@ class Finding(models.Model):
             models.CheckConstraint(
                 condition=Q(timestamp_s__isnull=True) | Q(timestamp_s__gte=0),
                 name="finding_timestamp_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(timestamp_end_s__isnull=True)
+                | Q(timestamp_s__isnull=False, timestamp_end_s__gt=F("timestamp_s")),
+                name="finding_range_ordered",
             ),
             models.CheckConstraint(
                 condition=Q(suggested_category__in=CATEGORY_VALUES),

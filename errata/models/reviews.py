@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -138,6 +138,11 @@ class Comment(models.Model):
     text = models.TextField()
     # Where the player was when the comment was made on the review page.
     timestamp_s = models.FloatField(null=True, blank=True)
+    # A range comment: where the patron marked the out point (I / O on the review page).
+    timestamp_end_s = models.FloatField(null=True, blank=True)
+    # What the patron drew over the paused frame: vector shapes in frame coordinates (0-1),
+    # checked by errata.reviews.drawings before it is stored, rendered as SVG by the server.
+    drawing = models.JSONField(null=True, blank=True)
     source = models.CharField(max_length=24, choices=Source.choices, default=Source.WEB)
     external_id = models.CharField(max_length=200, blank=True)
     parent = models.ForeignKey(
@@ -182,6 +187,11 @@ class Comment(models.Model):
             models.CheckConstraint(
                 condition=Q(timestamp_s__isnull=True) | Q(timestamp_s__gte=0),
                 name="comment_timestamp_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(timestamp_end_s__isnull=True)
+                | Q(timestamp_s__isnull=False, timestamp_end_s__gt=F("timestamp_s")),
+                name="comment_range_ordered",
             ),
             models.CheckConstraint(
                 condition=Q(source__in=CommentSource.values),

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterable
 from functools import partial
 
@@ -19,6 +20,7 @@ from django.utils.translation import gettext, gettext_lazy
 from errata.core.events import comment_created, send_on_commit
 from errata.core.queue import enqueue
 from errata.models import Comment, Cut, Finding, Membership, MeToo, Reviewer, ReviewLink
+from errata.reviews.drawings import drawing_validate
 from errata.reviews.selectors import review_comment_count_key
 from errata.triage.timestamps import format_time
 
@@ -49,6 +51,36 @@ def comment_validate_timestamp(*, cut: Cut, timestamp_s: float | None) -> None:
         )
 
 
+def comment_validate_range(
+    *, cut: Cut, timestamp_s: float | None, timestamp_end_s: float | None
+) -> None:
+    """A range comment's out point: after its in point and inside the cut."""
+    if timestamp_end_s is None:
+        return
+    if timestamp_s is None:
+        raise ValidationError(
+            {"timestamp_end_s": gettext("A range needs its start time as well as its end.")}
+        )
+    if not math.isfinite(timestamp_end_s) or timestamp_end_s <= timestamp_s:
+        raise ValidationError(
+            {
+                "timestamp_end_s": gettext(
+                    "The end of the range must be after its start (%(start)s)."
+                )
+                % {"start": format_time(timestamp_s)}
+            }
+        )
+    if timestamp_end_s > cut.duration_s:
+        raise ValidationError(
+            {
+                "timestamp_end_s": gettext(
+                    "The end %(time)s is past the end of this cut (%(duration)s)."
+                )
+                % {"time": format_time(timestamp_end_s), "duration": format_time(cut.duration_s)}
+            }
+        )
+
+
 def comment_create(
     *,
     cut: Cut,
@@ -57,6 +89,8 @@ def comment_create(
     author_role: str = Comment.Role.PATRON,
     reviewer: Reviewer | None = None,
     timestamp_s: float | None = None,
+    timestamp_end_s: float | None = None,
+    drawing: object = None,
     source: str = Comment.Source.WEB,
     external_id: str = "",
     parent: Comment | None = None,
@@ -80,6 +114,8 @@ def comment_create(
             }
         )
     comment_validate_timestamp(cut=cut, timestamp_s=timestamp_s)
+    comment_validate_range(cut=cut, timestamp_s=timestamp_s, timestamp_end_s=timestamp_end_s)
+    drawing = drawing_validate(drawing, duration_s=cut.duration_s)
     if parent is not None and parent.cut_id != cut.pk:
         raise ValidationError(
             {"parent": gettext("A reply must be on the same cut as its comment.")}
@@ -95,6 +131,8 @@ def comment_create(
             author_role=author_role,
             reviewer=reviewer,
             timestamp_s=timestamp_s,
+            timestamp_end_s=timestamp_end_s,
+            drawing=drawing,
             source=source,
             external_id=external_id,
             parent=parent,
@@ -292,6 +330,8 @@ def review_comment_create(
     review_link: ReviewLink,
     text: str,
     timestamp_s: float | None = None,
+    timestamp_end_s: float | None = None,
+    drawing: object = None,
     parent: Comment | None = None,
     reviewer: Reviewer | None = None,
     user=None,
@@ -330,6 +370,8 @@ def review_comment_create(
             reviewer=author,
             author_role=Comment.Role.CREATOR if on_team else Comment.Role.PATRON,
             timestamp_s=timestamp_s,
+            timestamp_end_s=timestamp_end_s,
+            drawing=drawing,
             parent=parent,
             review_link=link,
             source=source,

@@ -96,5 +96,27 @@ def comment_time(*, text: str, chip: str, source: str, duration_s: float) -> flo
     return seconds
 
 
+# What may stand between the two ends of a range typed in a comment: "6:02-6:10", "6:02 - 6:10",
+# "from 6:02 to 6:10", "6:02 until 6:10", "6:02 through 6:10".
+_RANGE_JOIN_RE = re.compile(r"\s*(?:-|\u2013|\u2014|to|until|till|through|thru)\s*", re.I)
+
+
+def typed_range(text: str, *, duration_s: float) -> tuple[float, float] | None:
+    """The range the text's first time opens, when the next time closes it ("6:02-6:10",
+    "from 6:02 to 6:10"); None when the first time is a point."""
+    found = extract_timestamps(text or "", duration_s=duration_s)
+    if len(found) < 2:
+        return None
+    first, second = found[0], found[1]
+    between = text[first.end : second.start]
+    # The second time's own span may start with the joining word ("to 6:10").
+    joined = _RANGE_JOIN_RE.fullmatch(between) or (
+        between.strip() == "" and _RANGE_JOIN_RE.match(second.text)
+    )
+    if not joined or second.seconds <= first.seconds:
+        return None
+    return first.seconds, second.seconds
+
+
 def clock(seconds: float | None) -> str:
     return "" if seconds is None else format_time(seconds)

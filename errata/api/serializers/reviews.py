@@ -81,6 +81,8 @@ class CommentSerializer(serializers.ModelSerializer):
             "author_role",
             "text",
             "timestamp_s",
+            "timestamp_end_s",
+            "drawing",
             "source",
             "triage_state",
             "posted_at",
@@ -108,6 +110,16 @@ class CommentCreateSerializer(serializers.Serializer):
     )
     text = serializers.CharField(max_length=COMMENT_MAX_LENGTH, trim_whitespace=False)
     timestamp_s = seconds_field(required=False, allow_null=True)
+    timestamp_end_s = seconds_field(
+        required=False, allow_null=True, help_text="The end of a range comment (after timestamp_s)."
+    )
+    drawing = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text='Shapes drawn on the frame: {"t": s, "aspect": w/h, "shapes": [{"kind": '
+        '"arrow"|"box"|"free", "color": "red"|"yellow"|"cyan"|"white", "points": [[x, y], ...]}]} '
+        "with x and y from 0 to 1.",
+    )
     # Blank is allowed so the default is valid against the schema's own rules (clients generate
     # code from it); the view asks for a name when one is needed.
     author_name = serializers.CharField(

@@ -118,6 +118,8 @@ class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 guest_name=data["author_name"],
                 guest_email=data.get("email") or "",
                 timestamp_s=data.get("timestamp_s"),
+                timestamp_end_s=data.get("timestamp_end_s"),
+                drawing=data.get("drawing"),
                 parent=data.get("parent"),
                 source=Comment.Source.API,
             )
@@ -132,6 +134,8 @@ class CommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 author_role=Comment.Role.CREATOR,
                 reviewer=reviewer_of_user(user=user),
                 timestamp_s=data.get("timestamp_s"),
+                timestamp_end_s=data.get("timestamp_end_s"),
+                drawing=data.get("drawing"),
                 parent=data.get("parent"),
                 source=Comment.Source.API,
             )

@@ -15,7 +15,16 @@ from errata.catalog.selectors import (
 )
 from errata.fixes.reporters import Reporter, errata_reporters
 from errata.fixes.selectors import errata_of_cut
-from errata.models import OPEN_STATUSES, Category, Cut, Erratum, Remedy, Scene, SceneSpan
+from errata.models import (
+    OPEN_STATUSES,
+    Category,
+    Cut,
+    Erratum,
+    Finding,
+    Remedy,
+    Scene,
+    SceneSpan,
+)
 from errata.triage.scenes import SceneLocator, SpanRef
 from errata.triage.timestamps import format_time
 
@@ -112,6 +121,14 @@ def time_label(seconds: float | None) -> str:
 # time was the first cut's, wrong once carried). A creator's own "Code: loop reassigns a…" is
 # the creator's wording and is kept whole.
 _LEGACY_TITLE_PREFIX = re.compile(r"^(?P<label>[^:]{1,40}) at \d{1,3}:\d\d(?::\d\d)?(?:\.\d+)?: ")
+
+
+def range_label(item: Erratum | Finding) -> str:
+    """6:02-6:10 for a range, else the time alone (time_label)."""
+    end = getattr(item, "timestamp_end_s", None)
+    if item.timestamp_s is None or end is None:
+        return time_label(item.timestamp_s)
+    return f"{format_time(item.timestamp_s)}\u2013{format_time(end)}"
 
 
 def short_description(erratum: Erratum) -> str:

@@ -12,11 +12,11 @@ from errata.io.exports.checklist import (
     clip,
     count_label,
     one_line,
+    range_label,
     reports_phrase,
     rows_to_fix,
     rows_to_rerecord,
     short_description,
-    time_label,
 )
 from errata.models import OPEN_STATUSES, Category, Remedy, SceneSpan
 from errata.triage.timestamps import format_time
@@ -89,7 +89,7 @@ def render_markdown(checklist: Checklist) -> str:
         e = row.erratum
         extra = "" if e.remedy == Remedy.RERENDER else f" ({Remedy(e.remedy).label.lower()})"
         return (
-            f"- [ ] {time_label(e.timestamp_s)} · {e.category} · {md_escape(short_description(e))}"
+            f"- [ ] {range_label(e)} · {e.category} · {md_escape(short_description(e))}"
             f"{extra} · {reports_phrase(row)}"
         )
 
@@ -113,7 +113,7 @@ def render_markdown(checklist: Checklist) -> str:
         e = row.erratum
         scene = f" · {md_escape(row.scene.name)}" if row.scene else ""
         lines.append(
-            f"- [ ] {time_label(e.timestamp_s)}{scene} · {md_escape(short_description(e))} · "
+            f"- [ ] {range_label(e)}{scene} · {md_escape(short_description(e))} · "
             f"{reports_phrase(row)}"
         )
     if rerecord:
@@ -125,11 +125,10 @@ def render_markdown(checklist: Checklist) -> str:
     for row in content_errata:
         e = row.erratum
         lines.append(
-            f"- {time_label(e.timestamp_s)} · {md_escape(short_description(e))} · "
-            f"{reports_phrase(row)}"
+            f"- {range_label(e)} · {md_escape(short_description(e))} · {reports_phrase(row)}"
         )
     for finding in suggestions:
         author = finding.comment.author_name.strip() or "anonymous"
         text = md_escape(clip(finding.text))
-        lines.append(f"- {time_label(finding.timestamp_s)} · {text} ({md_escape(author)})")
+        lines.append(f"- {range_label(finding)} · {text} ({md_escape(author)})")
     return "\n".join(lines).rstrip() + "\n"

@@ -17,6 +17,7 @@ from errata.io.exports.checklist import (
     Checklist,
     Row,
     is_open_problem,
+    range_label,
     reports_phrase,
     short_description,
 )
@@ -52,7 +53,11 @@ def marker_note(row: Row, *, ascii_only: bool = True) -> str:
     """A marker's name: category, what is wrong, how many reported it. EDL comment lines are
     plain ASCII; the XML and OTIO formats keep the text as written."""
     e = row.erratum
-    note = f"{e.category}: {short_description(e)} ({reports_phrase(row)})"
+    # A range is named up front (before a long description is cut short): an EDL's LOC line
+    # has no length of its own, so this is how an EDL carries it; the other formats also give
+    # the marker its duration.
+    where = f" {range_label(e)}".replace("\u2013", "-") if e.timestamp_end_s is not None else ""
+    note = f"{e.category}{where}: {short_description(e)} ({reports_phrase(row)})"
     note = _ascii(note) if ascii_only else " ".join(note.split())
     return note[:120]
 
@@ -92,11 +97,17 @@ def marker_timeline(checklist: Checklist, *, ascii_only: bool = True):
         if at is None:
             continue
         frame = min(round(at * rate), max(frames - 1, 0))
+        # A range erratum ("6:02-6:10") gives its marker that length, inside the cut.
+        length = 0
+        if row.erratum.timestamp_end_s is not None and row.erratum.timestamp_s is not None:
+            end_frame = min(round(row.erratum.timestamp_end_s * rate), frames)
+            length = max(0, end_frame - frame)
         clip.markers.append(
             otio.schema.Marker(
                 name=marker_note(row, ascii_only=ascii_only),
                 marked_range=otio.opentime.TimeRange(
-                    otio.opentime.RationalTime(frame, rate), otio.opentime.RationalTime(0, rate)
+                    otio.opentime.RationalTime(frame, rate),
+                    otio.opentime.RationalTime(length, rate),
                 ),
                 color=MARKER_COLORS.get(row.erratum.category, "RED"),
             )

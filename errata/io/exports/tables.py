@@ -7,8 +7,7 @@ import io
 import json
 from collections.abc import Callable
 
-from errata.io.exports.checklist import Checklist, Row
-from errata.triage.timestamps import format_time
+from errata.io.exports.checklist import Checklist, Row, range_label
 
 # Column name, and how to read it from a row. Documented in the README.
 ERRATUM_FIELDS: list[tuple[str, Callable[[Row], object]]] = [
@@ -22,7 +21,7 @@ ERRATUM_FIELDS: list[tuple[str, Callable[[Row], object]]] = [
     ("timestamp_s", lambda r: r.erratum.timestamp_s),
     (
         "time",
-        lambda r: format_time(r.erratum.timestamp_s) if r.erratum.timestamp_s is not None else "",
+        lambda r: range_label(r.erratum) if r.erratum.timestamp_s is not None else "",
     ),
     ("scene", lambda r: r.scene.name if r.scene else ""),
     ("scene_is_decided", lambda r: r.erratum.scene_id is not None),
@@ -39,7 +38,16 @@ ERRATUM_FIELDS: list[tuple[str, Callable[[Row], object]]] = [
     ("updated_at", lambda r: r.erratum.updated_at.isoformat()),
     ("fixed_at", lambda r: r.erratum.fixed_at.isoformat() if r.erratum.fixed_at else None),
     ("verified_at", lambda r: r.erratum.verified_at.isoformat() if r.erratum.verified_at else None),
+    # A range's end and length (last, so readers of the older columns are not shifted).
+    ("timestamp_end_s", lambda r: r.erratum.timestamp_end_s),
+    ("duration_s", lambda r: _duration(r.erratum)),
 ]
+
+
+def _duration(erratum) -> float | None:
+    if erratum.timestamp_end_s is None or erratum.timestamp_s is None:
+        return None
+    return round(erratum.timestamp_end_s - erratum.timestamp_s, 3)
 
 
 def _erratum_record(row: Row) -> dict[str, object]:

@@ -344,7 +344,14 @@ def _comment_box(
 
 def _form_errors_from(form: ReviewCommentForm, error: ValidationError) -> None:
     # The service's field names, as the form calls them.
-    fields = {"text": "text", "timestamp_s": "time", "name": "name", "email": "email"}
+    fields = {
+        "text": "text",
+        "timestamp_s": "time",
+        "timestamp_end_s": "end_time",
+        "drawing": "drawing",
+        "name": "name",
+        "email": "email",
+    }
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
@@ -380,6 +387,8 @@ def review_comment_create(request: HttpRequest, link: ReviewLink) -> HttpRespons
             review_link=link,
             text=data["text"],
             timestamp_s=data.get("timestamp_s"),
+            timestamp_end_s=data.get("timestamp_end_s"),
+            drawing=data.get("drawing_data"),
             parent=parent,
             reviewer=viewer.reviewer,
             user=viewer.user,

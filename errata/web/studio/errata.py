@@ -242,6 +242,15 @@ def _erratum(request: HttpRequest, slug: str, pk: int) -> Erratum:
     return erratum
 
 
+def _add_drawn_frames(erratum: Erratum, reports: list) -> None:
+    """The frame under each report's drawing (issue 15): the report's moment on the erratum's
+    cut, which carrying moved scene by scene with the erratum."""
+    drawn = [f for f in reports if f.comment.drawing and f.cut_id == erratum.cut_id]
+    slots = frame_slots([(erratum.cut, f.timestamp_s) for f in drawn])
+    for finding, slot in zip(drawn, slots, strict=True):
+        finding.frame = slot
+
+
 def _erratum_context(erratum: Erratum, **extra) -> dict:
     video = erratum.video
     moments = erratum_moments(erratum=erratum)
@@ -252,7 +261,7 @@ def _erratum_context(erratum: Erratum, **extra) -> dict:
         "video": video,
         "cut": erratum.cut,
         "erratum": erratum,
-        "reports": erratum_reports(erratum=erratum),
+        "reports": (reports := erratum_reports(erratum=erratum)),
         "sighting": erratum_sighting(erratum_id=erratum.pk),
         "fix_checks": erratum_fix_checks(erratum_id=erratum.pk),
         "history": erratum_history(erratum=erratum),
@@ -287,6 +296,7 @@ def _erratum_context(erratum: Erratum, **extra) -> dict:
             if status in STATUS_TRANSITIONS[erratum.status]
         ],
     }
+    _add_drawn_frames(erratum, reports)
     context.update(extra)
     return context
 
