@@ -514,4 +514,12 @@ def review_comment_delete(
                 gettext("Someone has replied to this comment, so it stays; you can edit it.")
             )
         # Its findings, their me-toos and tokens, and its own replies go with it (cascades).
+        cut_id, thread_start = locked.cut_id, locked.parent_id is None
         locked.delete()
+        if thread_start:
+            # The review page's cached count would show it for seconds more: count afresh,
+            # now (this answer shows the count) and after the commit (a reader in between
+            # may have cached the count with it).
+            key = review_comment_count_key(cut_id)
+            cache.delete(key)
+            transaction.on_commit(lambda: cache.delete(key))
