@@ -72,6 +72,7 @@ from errata.models.screen import (
     FixCheck,
     ScreenSighting,
 )
+from errata.models.undo import UndoRecord
 
 __all__ = [
     "CATEGORY_VALUES",
@@ -110,6 +111,7 @@ __all__ = [
     "TeamTriageModel",
     "TranscriptLine",
     "TriageExample",
+    "UndoRecord",
     "User",
     "Video",
     "WebhookDelivery",

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 from errata.catalog.selectors import spoken_lines_at, video_latest_cut, video_scene_names
 from errata.core.errors import ErrataConflict, error_text
 from errata.findings.selectors import errata_for_picker
-from errata.fixes import services as fixes_services
 from errata.fixes.selectors import (
     BOARD_VIEWS,
     BoardFilters,
@@ -31,10 +30,10 @@ from errata.fixes.selectors import (
 )
 from errata.fixes.services import (
     STATUS_TRANSITIONS,
-    erratum_transition,
     erratum_update,
     finding_remove_from_erratum,
 )
+from errata.fixes.undo import erratum_merge_undoable, erratum_transition_undoable
 from errata.media.selectors import (
     erratum_fix_checks,
     erratum_sighting,
@@ -42,8 +41,14 @@ from errata.media.selectors import (
     still_on_screen,
 )
 from errata.media.serving import stored_file_response
-from errata.models import STATUS_ORDER, Category, Erratum, Remedy
-from errata.web.studio.access import form_errors, member_cut, member_video, studio_view
+from errata.models import STATUS_ORDER, Category, Erratum, Remedy, UndoRecord
+from errata.web.studio.access import (
+    form_errors,
+    member_cut,
+    member_video,
+    studio_view,
+    undo_offer,
+)
 from errata.web.studio.forms import ErratumEditForm, ErratumMergeForm, ErratumStatusForm
 from errata.web.studio.media import frame_slots
 
@@ -161,10 +166,13 @@ def _erratum_page(
     return render(request, template, context, status=status)
 
 
-def _erratum_done(request: HttpRequest, erratum: Erratum, notice: str) -> HttpResponse:
+def _erratum_done(
+    request: HttpRequest, erratum: Erratum, notice: str, undo: UndoRecord | None = None
+) -> HttpResponse:
     if request.htmx:
-        return _erratum_page(request, erratum, notice=notice)
+        return _erratum_page(request, erratum, notice=notice, undo=undo)
     messages.success(request, notice)
+    undo_offer(request, undo)
     return redirect("errata:studio:erratum", erratum.video.slug, erratum.pk)
 
 
@@ -225,7 +233,7 @@ def erratum_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return _status_refused(request, erratum, form_errors(form), 400, from_board, form)
     data = form.cleaned_data
     try:
-        changed = erratum_transition(
+        changed, record = erratum_transition_undoable(
             erratum=erratum,
             status=data["status"],
             actor=request.user,
@@ -256,13 +264,15 @@ def erratum_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 "cut": changed.cut,
                 "erratum": row,
                 "notice": notice,
+                "undo": record,
                 "latest_cut": video_latest_cut(video_id=erratum.video_id),
             },
         )
     if from_board:
         messages.success(request, notice + ".")
+        undo_offer(request, record)
         return redirect("errata:studio:board", slug, changed.cut.number)
-    return _erratum_done(request, changed, notice + ".")
+    return _erratum_done(request, changed, notice + ".", undo=record)
 
 
 def _status_refused(
@@ -290,7 +300,7 @@ def erratum_merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _erratum_page(request, erratum, alert=form_errors(form), status=400, merge_form=form)
     try:
-        target = fixes_services.erratum_merge(
+        target, record = erratum_merge_undoable(
             source=erratum, target=form.cleaned_data["target"], actor=request.user
         )
     except ErrataConflict as error:
@@ -300,6 +310,7 @@ def erratum_merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     messages.success(
         request, _("Erratum #%(erratum_id)s was merged into this one.") % {"erratum_id": erratum.pk}
     )
+    undo_offer(request, record)
     url = reverse("errata:studio:erratum", args=[slug, target.pk])
     if request.htmx:
         response = HttpResponse(status=204)
