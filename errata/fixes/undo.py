@@ -155,7 +155,15 @@ def finding_split_undoable(*, finding: Finding, actor) -> UndoRecord:
             video_id=locked.cut.video_id,
             actor=actor,
             kind=UndoRecord.Kind.SPLIT,
-            steps=[{"op": "split", "finding": locked.pk, "group": group.pk, "previous": previous}],
+            steps=[
+                {
+                    "op": "split",
+                    "finding": locked.pk,
+                    "group": group.pk,
+                    "previous": previous,
+                    "lessons_from": lessons_from,
+                }
+            ],
         )
 
 

@@ -32,9 +32,11 @@
     items[index].focus({ preventScroll: true });
     if (showHeader && group) {
       // After an action the list is new: bring the group's header (what it is) into view with
-      // the focused finding, not just the finding's last line.
+      // the focused finding; only a finding too far down a long group wins over its header.
       group.scrollIntoView({ block: "start" });
-      items[index].scrollIntoView({ block: "nearest" });
+      if (items[index].getBoundingClientRect().bottom > window.innerHeight) {
+        items[index].scrollIntoView({ block: "nearest" });
+      }
     } else {
       items[index].scrollIntoView({ block: "nearest" });
     }
@@ -220,11 +222,18 @@
       return;
     }
     var list = document.getElementById("inbox-list");
+    if (!list) return;
+    pickChanged();
+    if (list.querySelector(".slot:not(:empty)")) return;
     var active = document.activeElement;
     var focusLost = !active || active === document.body || !document.body.contains(active);
-    // Only when the swap took the focus away: never pull it from where the person put it since.
-    if (list) pickChanged();
-    if (list && focusLost && !list.querySelector(".slot:not(:empty)")) focusAt(lastIndex, true);
+    if (active && active.classList && active.classList.contains("finding") && list.contains(active)) {
+      // htmx kept the focus on the same finding (same id): show it with its group's header.
+      focusAt(findings().indexOf(active), true);
+    } else if (focusLost) {
+      // Only when the swap took the focus away: never pull it from where the person put it.
+      focusAt(lastIndex, true);
+    }
   });
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -29,14 +29,17 @@ def _inbox(live_server, page) -> None:
 
 
 def _header_in_view(page) -> bool:
-    return page.evaluate(
+    """The focused finding's group header is on screen (waits for htmx to settle the swap)."""
+    page.wait_for_function(
         """() => {
-          const item = document.activeElement.closest('.group');
+          const item = document.activeElement.closest && document.activeElement.closest('.group');
           if (!item) return false;
           const box = item.querySelector('.group-title').getBoundingClientRect();
           return box.top >= 0 && box.bottom <= window.innerHeight;
-        }"""
+        }""",
+        timeout=5000,
     )
+    return True
 
 
 def test_bulk_triage_with_clicks_and_keys_is_undone_from_the_banner(live_server, page):
@@ -84,7 +87,6 @@ def test_dismissing_with_a_key_keeps_the_next_groups_header_in_view_and_u_undoes
     untriaged = Finding.objects.filter(state="new").count()
     page.keyboard.press("d")
     page.locator("#inbox-list .notice", has_text="Dismissed").wait_for()
-    page.wait_for_function("document.activeElement.classList.contains('finding')")
     assert _header_in_view(page)
     page.keyboard.press("u")
     page.locator("#inbox-list .notice", has_text="Undone").wait_for()
@@ -156,7 +158,13 @@ def test_htmx_adds_no_inline_style_and_the_indicator_shows_while_loading(live_se
     )
     # The indicator is ours, hidden until a request runs, shown while it does.
     assert page.evaluate("getComputedStyle(document.getElementById('busy')).opacity") == "0"
-    page.route("**/inbox/chatter/", lambda route: (page.wait_for_timeout(400), route.continue_()))
+    page.evaluate(
+        """document.body.addEventListener('htmx:beforeSend', () => {
+             window.busyWhileLoading = document.getElementById('busy')
+               .classList.contains('htmx-request');
+           })"""
+    )
     page.get_by_role("button", name="Dismiss all likely praise and chatter…").click()
-    page.wait_for_function("document.getElementById('busy').classList.contains('htmx-request')")
     page.locator("#bulk-slot .chatter-preview").wait_for()
+    assert page.evaluate("window.busyWhileLoading") is True
+    page.wait_for_function("!document.getElementById('busy').classList.contains('htmx-request')")
