@@ -101,12 +101,18 @@ def erratum_create_undoable(*, actor, **fields) -> tuple[Erratum, UndoRecord]:
 
 
 def erratum_add_findings_undoable(
-    *, erratum: Erratum, finding_ids: Iterable[int], actor
+    *,
+    erratum: Erratum,
+    finding_ids: Iterable[int],
+    actor,
+    expected_version: int | None = None,
 ) -> tuple[int, UndoRecord]:
     """erratum_add_findings, kept for undo."""
     ids = sorted(set(finding_ids))
     with transaction.atomic():
-        added = fixes_services.erratum_add_findings(erratum=erratum, finding_ids=ids, actor=actor)
+        added = fixes_services.erratum_add_findings(
+            erratum=erratum, finding_ids=ids, actor=actor, expected_version=expected_version
+        )
         version = Erratum.objects.only("version").get(pk=erratum.pk).version
         record = _record(
             video_id=erratum.video_id,
@@ -118,16 +124,27 @@ def erratum_add_findings_undoable(
 
 
 def findings_dismiss_undoable(
-    *, video: Video, finding_ids: Iterable[int], actor, category: str, reason: str = ""
-) -> tuple[int, UndoRecord]:
-    """findings_dismiss, kept for undo (each finding's category and reason before)."""
+    *,
+    video: Video | None = None,
+    finding_ids: Iterable[int],
+    actor,
+    category: str,
+    reason: str = "",
+) -> tuple[int, UndoRecord | None]:
+    """findings_dismiss, kept for undo (each finding's category and reason before). The record
+    belongs to `video`, or to the first finding's video (the API may name several)."""
     ids = sorted(set(finding_ids))
     with transaction.atomic():
         before = _dismiss_before(ids)
+        if video is None:
+            first = Finding.objects.filter(pk__in=ids).select_related("cut").first()
+            video = first.cut.video if first else None
         lessons_from = _last_lesson_id()
         dismissed = findings_services.findings_dismiss(
             finding_ids=ids, category=category, reason=reason
         )
+        if video is None:
+            return dismissed, None
         record = _record(
             video_id=video.pk,
             actor=actor,
@@ -225,7 +242,7 @@ def erratum_transition_undoable(*, erratum: Erratum, actor, **kwargs) -> tuple[E
 
 
 def erratum_merge_undoable(
-    *, source: Erratum, target: Erratum, actor
+    *, source: Erratum, target: Erratum, actor, expected_version: int | None = None
 ) -> tuple[Erratum, UndoRecord]:
     """erratum_merge, kept for undo (which findings moved, which redirects followed)."""
     with transaction.atomic():
@@ -233,7 +250,9 @@ def erratum_merge_undoable(
         redirected = sorted(
             Erratum.objects.filter(merged_into_id=source.pk).values_list("pk", flat=True)
         )
-        merged = fixes_services.erratum_merge(source=source, target=target, actor=actor)
+        merged = fixes_services.erratum_merge(
+            source=source, target=target, actor=actor, expected_version=expected_version
+        )
         step = {
             "op": "merge",
             "source": source.pk,
