@@ -105,7 +105,7 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
             category=data["category"],
             reason=data["reason"],
         )
-        return with_undo(Response({"count": count}), record)
+        return with_undo(request, Response({"count": count}), record)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
@@ -121,7 +121,7 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         """This finding is not the same problem as the rest of its duplicate group."""
         finding = self.get_object()
         record = finding_split_undoable(finding=finding, actor=request.user)
-        return with_undo(self._answer(finding), record)
+        return with_undo(request, self._answer(finding), record)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"], url_path="remove-from-erratum")
@@ -200,7 +200,7 @@ class ErratumViewSet(mixins.ListModelMixin, ApiViewSet):
             timestamp_s=data.get("timestamp_s"),
             **_correction_fields(data),
         )
-        return with_undo(self._answer(erratum, status.HTTP_201_CREATED), record)
+        return with_undo(request, self._answer(erratum, status.HTTP_201_CREATED), record)
 
     @extend_schema(request=ErratumUpdateSerializer, **ERRATUM_WRITE)
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -226,7 +226,7 @@ class ErratumViewSet(mixins.ListModelMixin, ApiViewSet):
             actor=request.user,
             expected_version=version,
         )
-        return with_undo(self._answer(erratum), record)
+        return with_undo(request, self._answer(erratum), record)
 
     @extend_schema(
         request=MergeSerializer,
@@ -243,7 +243,7 @@ class ErratumViewSet(mixins.ListModelMixin, ApiViewSet):
         target, record = erratum_merge_undoable(
             source=erratum, target=data["into"], actor=request.user, expected_version=version
         )
-        return with_undo(self._answer(target), record)
+        return with_undo(request, self._answer(target), record)
 
     def _transition(
         self, request: Request, status_value: str, input_class: type | None = None
@@ -260,7 +260,7 @@ class ErratumViewSet(mixins.ListModelMixin, ApiViewSet):
             reason=data.get("reason", ""),
             fix_note=data.get("fix_note"),
         )
-        return with_undo(self._answer(erratum), record)
+        return with_undo(request, self._answer(erratum), record)
 
     @extend_schema(request=None, **ERRATUM_WRITE)
     @action(detail=True, methods=["post"])

@@ -70,7 +70,7 @@ class ReviewLinkViewSet(
         """The link stops working at once, for reading and for commenting."""
         link = self.get_object()
         _, record = review_link_revoke_undoable(review_link=link, actor=request.user)
-        return with_undo(Response(self.get_serializer(link).data), record)
+        return with_undo(request, Response(self.get_serializer(link).data), record)
 
 
 @extend_schema(parameters=[REVIEWER])

@@ -27,9 +27,11 @@ UNDO_LOCATION = OpenApiParameter(
 )
 
 
-def with_undo(response: Response, record: UndoRecord | None) -> Response:
+def with_undo(request: Request, response: Response, record: UndoRecord | None) -> Response:
     if record is not None:
-        response["Undo-Location"] = reverse("api:undo-detail", args=[record.pk])
+        response["Undo-Location"] = request.build_absolute_uri(
+            reverse("api:undo-detail", args=[record.pk])
+        )
     return response
 
 
