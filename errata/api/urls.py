@@ -23,6 +23,7 @@ router.register("webhooks", views.WebhookEndpointViewSet, basename="webhook")
 router.register("webhook-deliveries", views.WebhookDeliveryViewSet, basename="webhook-delivery")
 router.register("import-jobs", views.ImportJobViewSet, basename="import-job")
 router.register("export-jobs", views.ExportJobViewSet, basename="export-job")
+router.register("undo", views.UndoViewSet, basename="undo")
 
 app_name = "api"
 

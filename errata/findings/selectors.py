@@ -377,15 +377,33 @@ def errata_for_picker(
 
 
 def content_suggestions_open(*, cut: Cut) -> list[Finding]:
-    """Untriaged findings that are suggestions or questions (category content), by time."""
+    """Findings that are suggestions or questions (category content), by time: untriaged ones
+    triage takes for content, and the ones the creator dismissed as content (`c` in the inbox:
+    "not an error, but a suggestion", which stays open as one)."""
     # The checklist's last section prints each with its author's name (and nothing else of
     # the comment: a large cut has tens of thousands of these).
     return list(
-        Finding.objects.filter(cut=cut, state=Finding.State.NEW)
-        .filter(Q(category="content") | Q(category="", suggested_category="content"))
+        Finding.objects.filter(cut=cut)
+        .filter(
+            Q(state=Finding.State.NEW, category="content")
+            | Q(state=Finding.State.NEW, category="", suggested_category="content")
+            | Q(state=Finding.State.DISMISSED, category="content")
+        )
         .select_related("comment")
         .only("pk", "text", "timestamp_s", "comment__author_name")
         .order_by("timestamp_s", "id")
+    )
+
+
+def inbox_chatter(*, cut: Cut) -> list[Finding]:
+    """Untriaged findings triage takes for praise and chatter (category none, suggested or
+    set), by time: the preview of the inbox's "dismiss all likely praise and chatter"."""
+    return list(
+        _inbox_untriaged(cut)
+        .filter(Q(category="none") | Q(category="", suggested_category="none"))
+        .select_related("comment")
+        .only("pk", "text", "timestamp_s", "category_confidence", "comment__author_name")
+        .order_by(F("timestamp_s").asc(nulls_last=True), "pk")
     )
 
 

@@ -74,6 +74,7 @@ from errata.models.screen import (
     FixCheck,
     ScreenSighting,
 )
+from errata.models.undo import UndoRecord
 
 __all__ = [
     "CATEGORY_VALUES",
@@ -114,6 +115,7 @@ __all__ = [
     "TeamTriageModel",
     "TranscriptLine",
     "TriageExample",
+    "UndoRecord",
     "User",
     "Video",
     "WebhookDelivery",

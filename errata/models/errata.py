@@ -154,6 +154,7 @@ class ErratumEventKind(models.TextChoices):
     MERGED_INTO = "merged_into", _("Merged into another")
     MERGED_FROM = "merged_from", _("Another merged into it")
     CARRIED = "carried", _("Carried to a new cut")
+    UNDONE = "undone", _("Action undone")
 
 
 class ErratumEvent(models.Model):

@@ -13,6 +13,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from errata.models import UndoRecord
 from tests.api.conftest import ACTORS, World
 from tests.paths import TEST_VIDEO
 
@@ -53,6 +54,14 @@ LIST = {"is_list": True}
 
 def _accepted_finding(w: World) -> int:
     return w.erratum_open.findings.get().pk
+
+
+def _creator_undo(w: World) -> int:
+    """An undoable action of the creator's (nothing to restore: its undo only marks it)."""
+    record, _ = UndoRecord.objects.get_or_create(
+        video=w.video, actor=w.creator_token.user, kind="dismiss", steps=[]
+    )
+    return record.pk
 
 
 def _comment_file() -> SimpleUploadedFile:
@@ -429,6 +438,19 @@ CALLS = [
         "tokens revoke",
         "post",
         lambda w: f"/api/tokens/{w.creator_token.pk}/revoke/",
+        {**members(200), "teammate": 404},
+    ),
+    # Undo: only the one who acted sees and undoes the record
+    Call(
+        "undo retrieve",
+        "get",
+        lambda w: f"/api/undo/{_creator_undo(w)}/",
+        {**members(200), "teammate": 404},
+    ),
+    Call(
+        "undo undo",
+        "post",
+        lambda w: f"/api/undo/{_creator_undo(w)}/undo/",
         {**members(200), "teammate": 404},
     ),
     # Webhooks: members read, owners change

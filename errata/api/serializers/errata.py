@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,7 +15,17 @@ from errata.api.serializers.base import (
     scoped_scenes,
     seconds_field,
 )
-from errata.models import Category, Cut, Erratum, ErratumEvent, Finding, Remedy, Scene
+from errata.fixes.undo import UNDO_WINDOW, undo_available
+from errata.models import (
+    Category,
+    Cut,
+    Erratum,
+    ErratumEvent,
+    Finding,
+    Remedy,
+    Scene,
+    UndoRecord,
+)
 
 
 class FindingSerializer(serializers.ModelSerializer):
@@ -232,3 +244,21 @@ class ErratumEventSerializer(serializers.ModelSerializer):
         model = ErratumEvent
         fields = ["id", "kind", "actor", "changes", "created_at"]
         read_only_fields = fields
+
+
+class UndoRecordSerializer(serializers.ModelSerializer):
+    """An action of yours that can be taken back (POST its undo) until expires_at."""
+
+    expires_at = serializers.SerializerMethodField()
+    undoable = serializers.SerializerMethodField()
+
+    class Meta:
+        model = UndoRecord
+        fields = ["id", "kind", "created_at", "expires_at", "undone_at", "undoable"]
+        read_only_fields = fields
+
+    def get_expires_at(self, record: UndoRecord) -> datetime:
+        return record.created_at + UNDO_WINDOW
+
+    def get_undoable(self, record: UndoRecord) -> bool:
+        return undo_available(record)

@@ -46,6 +46,7 @@ from errata.api.views.reviews import (
     CommentViewSet,
     ReviewLinkViewSet,
 )
+from errata.api.views.undo import UndoViewSet
 
 __all__ = [
     "CONTENT_DISPOSITION",
@@ -73,6 +74,7 @@ __all__ = [
     "SceneSpanViewSet",
     "SceneViewSet",
     "TeamViewSet",
+    "UndoViewSet",
     "VideoViewSet",
     "WebhookDeliveryViewSet",
     "WebhookEndpointViewSet",

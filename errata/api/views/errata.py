@@ -28,21 +28,18 @@ from errata.api.serializers.errata import (
     ReasonSerializer,
 )
 from errata.api.views.base import IF_MATCH, ApiViewSet
-from errata.findings.services import (
-    finding_restore,
-    finding_split_from_group,
-    finding_update,
-    findings_dismiss,
-)
-from errata.fixes.services import (
-    erratum_add_findings,
-    erratum_create_from_findings,
-    erratum_merge,
-    erratum_transition,
-    erratum_update,
-    finding_remove_from_erratum,
-)
+from errata.api.views.undo import UNDO_LOCATION, with_undo
+from errata.findings.services import finding_restore, finding_update
+from errata.fixes.services import erratum_update, finding_remove_from_erratum
 from errata.fixes.teamwork import erratum_assign, team_members_of_video
+from errata.fixes.undo import (
+    erratum_add_findings_undoable,
+    erratum_create_undoable,
+    erratum_merge_undoable,
+    erratum_transition_undoable,
+    finding_split_undoable,
+    findings_dismiss_undoable,
+)
 from errata.models import Erratum, Finding
 
 
@@ -104,17 +101,22 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         )
         return self._answer(finding)
 
-    @extend_schema(request=FindingsDismissSerializer, responses={200: CountSerializer})
+    @extend_schema(
+        request=FindingsDismissSerializer,
+        responses={200: CountSerializer},
+        parameters=[UNDO_LOCATION],
+    )
     @action(detail=False, methods=["post"])
     def dismiss(self, request: Request) -> Response:
         """Dismiss untriaged findings as content (feedback) or none (praise, chatter)."""
         data = self.input(FindingsDismissSerializer, request)
-        count = findings_dismiss(
+        count, record = findings_dismiss_undoable(
             finding_ids=_own_finding_ids(request, data["finding_ids"]),
+            actor=request.user,
             category=data["category"],
             reason=data["reason"],
         )
-        return Response({"count": count})
+        return with_undo(request, Response({"count": count}), record)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
@@ -124,13 +126,13 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         finding_restore(finding=finding)
         return self._answer(finding)
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, parameters=[UNDO_LOCATION])
     @action(detail=True, methods=["post"])
     def split(self, request: Request, pk: str) -> Response:
         """This finding is not the same problem as the rest of its duplicate group."""
         finding = self.get_object()
-        finding_split_from_group(finding=finding)
-        return self._answer(finding)
+        record = finding_split_undoable(finding=finding, actor=request.user)
+        return with_undo(request, self._answer(finding), record)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"], url_path="remove-from-erratum")
@@ -164,7 +166,7 @@ def _with_etag(response: Response, erratum: Erratum) -> Response:
     return response
 
 
-ERRATUM_WRITE = {"parameters": [IF_MATCH], "responses": {200: ErratumSerializer}}
+ERRATUM_WRITE = {"parameters": [IF_MATCH, UNDO_LOCATION], "responses": {200: ErratumSerializer}}
 
 
 class ErratumViewSet(mixins.ListModelMixin, ApiViewSet):
@@ -189,11 +191,15 @@ class ErratumViewSet(mixins.ListModelMixin, ApiViewSet):
         erratum = self.get_object()
         return _with_etag(Response(self.get_serializer(erratum).data), erratum)
 
-    @extend_schema(request=ErratumCreateSerializer, responses={201: ErratumSerializer})
+    @extend_schema(
+        request=ErratumCreateSerializer,
+        responses={201: ErratumSerializer},
+        parameters=[UNDO_LOCATION],
+    )
     def create(self, request: Request) -> Response:
         data = self.input(ErratumCreateSerializer, request)
         scene = data.get("scene")
-        erratum = erratum_create_from_findings(
+        erratum, record = erratum_create_undoable(
             finding_ids=_own_finding_ids(request, data["finding_ids"]),
             actor=request.user,
             title=data.get("title"),
@@ -205,7 +211,7 @@ class ErratumViewSet(mixins.ListModelMixin, ApiViewSet):
             timestamp_s=data.get("timestamp_s"),
             **_correction_fields(data),
         )
-        return self._answer(erratum, status.HTTP_201_CREATED)
+        return with_undo(request, self._answer(erratum, status.HTTP_201_CREATED), record)
 
     @extend_schema(request=ErratumUpdateSerializer, **ERRATUM_WRITE)
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -229,17 +235,17 @@ class ErratumViewSet(mixins.ListModelMixin, ApiViewSet):
         erratum = self.get_object()
         version = expected_version(request, erratum)
         data = self.input(FindingIdsSerializer, request)
-        erratum_add_findings(
+        _, record = erratum_add_findings_undoable(
             erratum=erratum,
             finding_ids=_own_finding_ids(request, data["finding_ids"]),
             actor=request.user,
             expected_version=version,
         )
-        return self._answer(erratum)
+        return with_undo(request, self._answer(erratum), record)
 
     @extend_schema(
         request=MergeSerializer,
-        parameters=[IF_MATCH],
+        parameters=[IF_MATCH, UNDO_LOCATION],
         responses={200: OpenApiResponse(ErratumSerializer, "The erratum kept.")},
     )
     @action(detail=True, methods=["post"])
@@ -249,10 +255,10 @@ class ErratumViewSet(mixins.ListModelMixin, ApiViewSet):
         erratum = self.get_object()
         version = expected_version(request, erratum)
         data = self.input(MergeSerializer, request)
-        target = erratum_merge(
+        target, record = erratum_merge_undoable(
             source=erratum, target=data["into"], actor=request.user, expected_version=version
         )
-        return self._answer(target)
+        return with_undo(request, self._answer(target), record)
 
     def _transition(
         self, request: Request, status_value: str, input_class: type | None = None
@@ -260,7 +266,7 @@ class ErratumViewSet(mixins.ListModelMixin, ApiViewSet):
         erratum = self.get_object()
         version = expected_version(request, erratum)
         data = self.input(input_class, request) if input_class else {}
-        erratum = erratum_transition(
+        erratum, record = erratum_transition_undoable(
             erratum=erratum,
             status=status_value,
             actor=request.user,
@@ -269,7 +275,7 @@ class ErratumViewSet(mixins.ListModelMixin, ApiViewSet):
             reason=data.get("reason", ""),
             fix_note=data.get("fix_note"),
         )
-        return self._answer(erratum)
+        return with_undo(request, self._answer(erratum), record)
 
     @extend_schema(request=None, **ERRATUM_WRITE)
     @action(detail=True, methods=["post"])

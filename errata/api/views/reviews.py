@@ -23,6 +23,8 @@ from errata.api.serializers.reviews import (
     ReviewLinkUpdateSerializer,
 )
 from errata.api.views.base import REVIEWER, ApiViewSet
+from errata.api.views.undo import UNDO_LOCATION, with_undo
+from errata.fixes.undo import review_link_revoke_undoable
 from errata.models import Comment, ReviewLink
 from errata.reviews.selectors import reviewer_by_key, reviewer_of_user
 from errata.reviews.services import (
@@ -31,7 +33,6 @@ from errata.reviews.services import (
     review_comment_delete,
     review_comment_edit,
     review_link_create,
-    review_link_revoke,
 )
 
 
@@ -66,13 +67,13 @@ class ReviewLinkViewSet(
     def partial_update(self, request: Request, pk: str) -> Response:
         return self.partial_update_row(request)
 
-    @extend_schema(request=None, responses={200: ReviewLinkSerializer})
+    @extend_schema(request=None, responses={200: ReviewLinkSerializer}, parameters=[UNDO_LOCATION])
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str) -> Response:
         """The link stops working at once, for reading and for commenting."""
         link = self.get_object()
-        review_link_revoke(review_link=link)
-        return Response(self.get_serializer(link).data)
+        _, record = review_link_revoke_undoable(review_link=link, actor=request.user)
+        return with_undo(request, Response(self.get_serializer(link).data), record)
 
 
 @extend_schema(parameters=[REVIEWER])

@@ -23,14 +23,90 @@
     return active && active.closest ? active.closest("#inbox-list .finding") : null;
   }
 
-  function focusAt(index) {
+  function focusAt(index, showHeader) {
     var items = findings();
     if (!items.length) return;
     index = Math.max(0, Math.min(index, items.length - 1));
     lastIndex = index;
-    items[index].focus();
-    items[index].scrollIntoView({ block: "nearest" });
+    var group = items[index].closest(".group");
+    items[index].focus({ preventScroll: true });
+    if (showHeader && group) {
+      // After an action the list is new: bring the group's header (what it is) into view with
+      // the focused finding; only a finding too far down a long group wins over its header.
+      group.scrollIntoView({ block: "start" });
+      if (items[index].getBoundingClientRect().bottom > window.innerHeight) {
+        items[index].scrollIntoView({ block: "nearest" });
+      }
+    } else {
+      items[index].scrollIntoView({ block: "nearest" });
+    }
   }
+
+  // --- Bulk triage: groups picked by their checkboxes (x, click, shift-click, ctrl-click) ---
+  var lastPicked = null;
+
+  function picks() {
+    return Array.prototype.slice.call(document.querySelectorAll("#inbox-list [data-bulk-pick]"));
+  }
+
+  function pickChanged() {
+    var count = 0;
+    picks().forEach(function (box) {
+      var group = box.closest(".group");
+      if (group) group.classList.toggle("selected", box.checked);
+      if (box.checked) count += 1;
+    });
+    var shown = document.querySelector("#inbox-list [data-bulk-count]");
+    if (shown) shown.textContent = String(count);
+    return count;
+  }
+
+  function pickRange(from, to, checked) {
+    var boxes = picks();
+    var a = boxes.indexOf(from), b = boxes.indexOf(to);
+    if (a < 0 || b < 0) return;
+    for (var i = Math.min(a, b); i <= Math.max(a, b); i++) boxes[i].checked = checked;
+  }
+
+  function togglePick(group, shift) {
+    var box = group && group.querySelector("[data-bulk-pick]");
+    if (!box) return false;
+    box.checked = !box.checked;
+    if (shift && lastPicked && lastPicked !== box) pickRange(lastPicked, box, box.checked);
+    lastPicked = box;
+    pickChanged();
+    return true;
+  }
+
+  function bulk(action) {
+    if (!pickChanged()) return false;
+    var button = document.querySelector('#bulk-form [data-action="' + action + '"]');
+    if (!button) return false;
+    lastIndex = Math.max(0, findings().indexOf(current()));
+    button.click();
+    return true;
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!target.closest) return;
+    var box = target.closest("[data-bulk-pick]");
+    if (box) {
+      // The browser already toggled it; shift-click extends from the last one picked.
+      if (event.shiftKey && lastPicked && lastPicked !== box) pickRange(lastPicked, box, box.checked);
+      lastPicked = box;
+      pickChanged();
+      return;
+    }
+    // Ctrl-click (cmd-click) anywhere on a group that is not a control picks it too.
+    if ((event.ctrlKey || event.metaKey) && !target.closest("a, button, input, select, textarea, label, summary")) {
+      var group = target.closest("#inbox-list .group");
+      if (group) {
+        event.preventDefault();
+        togglePick(group, false);
+      }
+    }
+  });
 
   function move(step) {
     var items = findings();
@@ -66,6 +142,15 @@
   }
 
   document.addEventListener("keydown", function (event) {
+    // Ctrl+Enter (cmd+Enter) sends the form being typed in: a reply, an edit.
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && typing(event.target)) {
+      var form = event.target.form || (event.target.closest && event.target.closest("form"));
+      if (form) {
+        event.preventDefault();
+        if (form.requestSubmit) form.requestSubmit(); else form.submit();
+      }
+      return;
+    }
     var inbox = document.getElementById("inbox-list");
     var help = document.getElementById("keys-help");
     if (!inbox || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -96,6 +181,15 @@
       case "e": handled = press(item, "edit"); break;
       case "s": handled = press(item, "split"); break;
       case "r": handled = press(item, "reply"); break;
+      case "x": handled = togglePick(group, false); break;
+      case "X": handled = togglePick(group, true); break;
+      case "A": handled = bulk("bulk-accept"); break;
+      case "D": handled = bulk("bulk-dismiss"); break;
+      case "C": handled = bulk("bulk-dismiss-content"); break;
+      case "u":
+        var undo = document.querySelector('#inbox-list [data-action="undo"]');
+        if (undo) { undo.click(); } else { handled = false; }
+        break;
       case "t":
         var title = group && group.querySelector('[data-field="title"]');
         if (title) { title.focus(); title.select(); } else { handled = false; }
@@ -128,10 +222,18 @@
       return;
     }
     var list = document.getElementById("inbox-list");
+    if (!list) return;
+    pickChanged();
+    if (list.querySelector(".slot:not(:empty)")) return;
     var active = document.activeElement;
     var focusLost = !active || active === document.body || !document.body.contains(active);
-    // Only when the swap took the focus away: never pull it from where the person put it since.
-    if (list && focusLost && !list.querySelector(".slot:not(:empty)")) focusAt(lastIndex);
+    if (active && active.classList && active.classList.contains("finding") && list.contains(active)) {
+      // htmx kept the focus on the same finding (same id): show it with its group's header.
+      focusAt(findings().indexOf(active), true);
+    } else if (focusLost) {
+      // Only when the swap took the focus away: never pull it from where the person put it.
+      focusAt(lastIndex, true);
+    }
   });
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from errata.catalog.selectors import cut_of_video, video_for_member
 from errata.core.access import studio_member
-from errata.models import Cut, Team, Video
+from errata.models import Cut, Team, UndoRecord, Video
 from errata.teams.selectors import team_for_member
 
 
@@ -68,3 +68,13 @@ def cut_url(name: str, cut: Cut, **query: str) -> str:
     defaults = {"page": "1", "order": "time", "show": "new"}
     query = {k: v for k, v in query.items() if v and v != defaults.get(k)}
     return f"{url}?{urlencode(query)}" if query else url
+
+
+# The session key of the Undo the next full page offers ({% undo_banner %} in studio_tags).
+UNDO_SESSION_KEY = "errata_undo"
+
+
+def undo_offer(request: HttpRequest, record: UndoRecord | None) -> None:
+    """Offer the record's Undo on the next page this request redirects to."""
+    if record is not None:
+        request.session[UNDO_SESSION_KEY] = record.pk

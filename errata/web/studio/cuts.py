@@ -24,16 +24,22 @@ from errata.catalog.selectors import (
 from errata.catalog.timelines import TimelineFileError, timeline_entries_read
 from errata.core.errors import ErrataConflict, error_text
 from errata.fixes.carrying import CarryResult, NewCutResult, errata_carry_to_cut
+from errata.fixes.undo import review_link_revoke_undoable
 from errata.media.selectors import cut_media
 from errata.media.services import cut_create_with_media
 from errata.media.uploads import MediaRefused
 from errata.models import Cut
 from errata.notifications.selectors import memberships_of
 from errata.notifications.services import membership_digest_set
-from errata.reviews import services as reviews_services
 from errata.reviews.selectors import cut_review_links, review_link_of_cut
 from errata.reviews.services import review_link_create
-from errata.web.studio.access import form_errors, member_cut, member_video, studio_view
+from errata.web.studio.access import (
+    form_errors,
+    member_cut,
+    member_video,
+    studio_view,
+    undo_offer,
+)
 from errata.web.studio.forms import (
     CarryForm,
     CutDurationForm,
@@ -226,7 +232,9 @@ def review_link_revoke(request: HttpRequest, slug: str, number: int, pk: int) ->
     link = review_link_of_cut(cut=cut, pk=pk)
     if link is None:
         raise Http404("No such review link on this cut.")
-    if reviews_services.review_link_revoke(review_link=link):
+    revoked, record = review_link_revoke_undoable(review_link=link, actor=request.user)
+    if revoked:
+        undo_offer(request, record)
         messages.success(
             request,
             _("Revoked “%(link)s”: it no longer opens.") % {"link": link.label or "review link"},

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_POST
 from errata.catalog.selectors import spoken_lines_at, video_latest_cut, video_scene_names
 from errata.core.errors import ErrataConflict, error_text
 from errata.findings.selectors import errata_for_picker, inbox_tab_counts
-from errata.fixes import services as fixes_services
 from errata.fixes.selectors import (
     BOARD_VIEWS,
     BoardFilters,
@@ -33,7 +32,6 @@ from errata.fixes.selectors import (
 )
 from errata.fixes.services import (
     STATUS_TRANSITIONS,
-    erratum_transition,
     erratum_update,
     finding_remove_from_erratum,
 )
@@ -45,6 +43,7 @@ from errata.fixes.teamwork import (
     erratum_notes,
     team_members_of_video,
 )
+from errata.fixes.undo import erratum_merge_undoable, erratum_transition_undoable
 from errata.media.selectors import (
     erratum_fix_checks,
     erratum_sighting,
@@ -52,8 +51,14 @@ from errata.media.selectors import (
     still_on_screen,
 )
 from errata.media.serving import stored_file_response
-from errata.models import STATUS_ORDER, Category, Cut, Erratum, Remedy
-from errata.web.studio.access import form_errors, member_cut, member_video, studio_view
+from errata.models import STATUS_ORDER, Category, Cut, Erratum, Remedy, UndoRecord
+from errata.web.studio.access import (
+    form_errors,
+    member_cut,
+    member_video,
+    studio_view,
+    undo_offer,
+)
 from errata.web.studio.forms import (
     ErratumEditForm,
     ErratumMergeForm,
@@ -199,7 +204,9 @@ def erratum_quick(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("errata:studio:erratum", slug, erratum.pk)
 
 
-def _board_list_response(request: HttpRequest, erratum: Erratum, notice: str) -> HttpResponse:
+def _board_list_response(
+    request: HttpRequest, erratum: Erratum, notice: str, undo: UndoRecord | None = None
+) -> HttpResponse:
     # The whole list again, not just the row: the status chips change and, by status, the row
     # moves to its new section. The row acted on takes the focus (studio.js).
     cut = Cut.objects.select_related("video").get(pk=erratum.cut_id)
@@ -207,7 +214,12 @@ def _board_list_response(request: HttpRequest, erratum: Erratum, notice: str) ->
         request,
         "errata/studio/_board_list.html",
         _board_context(
-            request, cut, _board_params_of_page(request), notice=notice, acted_on=erratum.pk
+            request,
+            cut,
+            _board_params_of_page(request),
+            notice=notice,
+            acted_on=erratum.pk,
+            undo=undo,
         ),
     )
     response["HX-Retarget"] = "#board-list"
@@ -311,10 +323,13 @@ def _erratum_page(
     return render(request, template, context, status=status)
 
 
-def _erratum_done(request: HttpRequest, erratum: Erratum, notice: str) -> HttpResponse:
+def _erratum_done(
+    request: HttpRequest, erratum: Erratum, notice: str, undo: UndoRecord | None = None
+) -> HttpResponse:
     if request.htmx:
-        return _erratum_page(request, erratum, notice=notice)
+        return _erratum_page(request, erratum, notice=notice, undo=undo)
     messages.success(request, notice)
+    undo_offer(request, undo)
     return redirect("errata:studio:erratum", erratum.video.slug, erratum.pk)
 
 
@@ -375,7 +390,7 @@ def erratum_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return _status_refused(request, erratum, form_errors(form), 400, from_board, form)
     data = form.cleaned_data
     try:
-        changed = erratum_transition(
+        changed, record = erratum_transition_undoable(
             erratum=erratum,
             status=data["status"],
             actor=request.user,
@@ -397,11 +412,12 @@ def erratum_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if changed.status in (Erratum.Status.FIXED, Erratum.Status.VERIFIED):
         notice += f" (fixed in cut {changed.fixed_in_cut.number})"
     if from_board and request.htmx:
-        return _board_list_response(request, changed, notice)
+        return _board_list_response(request, changed, notice, undo=record)
     if from_board:
         messages.success(request, notice + ".")
+        undo_offer(request, record)
         return redirect("errata:studio:board", slug, changed.cut.number)
-    return _erratum_done(request, changed, notice + ".")
+    return _erratum_done(request, changed, notice + ".", undo=record)
 
 
 def _status_refused(
@@ -453,7 +469,7 @@ def erratum_merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _erratum_page(request, erratum, alert=form_errors(form), status=400, merge_form=form)
     try:
-        target = fixes_services.erratum_merge(
+        target, record = erratum_merge_undoable(
             source=erratum, target=form.cleaned_data["target"], actor=request.user
         )
     except ErrataConflict as error:
@@ -463,6 +479,7 @@ def erratum_merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     messages.success(
         request, _("Erratum #%(erratum_id)s was merged into this one.") % {"erratum_id": erratum.pk}
     )
+    undo_offer(request, record)
     url = reverse("errata:studio:erratum", args=[slug, target.pk])
     if request.htmx:
         response = HttpResponse(status=204)

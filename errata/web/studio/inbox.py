@@ -30,14 +30,19 @@ from errata.findings.selectors import (
     inbox_tab_counts,
     reporter_name,
 )
-from errata.findings.services import finding_split_from_group, finding_update, findings_dismiss
+from errata.findings.services import finding_update
 from errata.fixes.selectors import erratum_of_cut
-from errata.fixes.services import erratum_add_findings, erratum_create_from_findings
 from errata.fixes.teamwork import cut_visit_new_since, cut_visit_record
+from errata.fixes.undo import (
+    erratum_add_findings_undoable,
+    erratum_create_undoable,
+    finding_split_undoable,
+    findings_dismiss_undoable,
+)
 from errata.media.selectors import sightings_for
-from errata.models import Category, Comment, Cut, Erratum, Finding, Remedy
+from errata.models import Category, Comment, Cut, Erratum, Finding, Remedy, UndoRecord
 from errata.reviews.services import comment_create
-from errata.web.studio.access import cut_url, form_errors, member_cut, studio_view
+from errata.web.studio.access import cut_url, form_errors, member_cut, studio_view, undo_offer
 from errata.web.studio.forms import AcceptForm, DismissForm, FindingEditForm, ReplyForm
 from errata.web.studio.media import frame_slots
 
@@ -130,7 +135,7 @@ def inbox_group_more(request: HttpRequest, slug: str, number: int, key: str) -> 
     )
 
 
-def _inbox_done(
+def inbox_done(
     request: HttpRequest,
     cut: Cut,
     *,
@@ -138,17 +143,19 @@ def _inbox_done(
     alert: str = "",
     erratum: Erratum | None = None,
     status: int = 200,
+    undo: UndoRecord | None = None,
 ) -> HttpResponse:
     """After an inbox action: htmx gets the list again (others may have triaged meanwhile) with
     the outcome on top; a plain form post goes back to the inbox."""
     if request.htmx:
         context = _inbox_context(request, cut)
-        context.update(notice=notice, alert=alert, notice_erratum=erratum)
+        context.update(notice=notice, alert=alert, notice_erratum=erratum, undo=undo, undo_cut=cut)
         return render(request, "errata/studio/_inbox_list.html", context, status=status)
     if alert:
         messages.error(request, alert)
     else:
         messages.success(request, notice)
+    undo_offer(request, undo)
     params = request.POST
     return redirect(
         cut_url(
@@ -161,7 +168,7 @@ def _inbox_done(
     )
 
 
-def _inbox_refusal(request: HttpRequest, cut: Cut, message: str) -> HttpResponse:
+def inbox_refusal(request: HttpRequest, cut: Cut, message: str) -> HttpResponse:
     """Bad input changes nothing: htmx shows why above the list and leaves the list (and what
     was typed in it) alone."""
     if request.htmx:
@@ -169,7 +176,7 @@ def _inbox_refusal(request: HttpRequest, cut: Cut, message: str) -> HttpResponse
         response["HX-Retarget"] = "#inbox-alert"
         response["HX-Reswap"] = "innerHTML"
         return response
-    return _inbox_done(request, cut, alert=message)
+    return inbox_done(request, cut, alert=message)
 
 
 def _posted_finding_ids(request: HttpRequest, cut: Cut) -> list[int]:
@@ -213,11 +220,11 @@ def inbox_accept(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     cut = member_cut(request, slug, number)
     form = AcceptForm(request.POST, video=cut.video)
     if not form.is_valid():
-        return _inbox_refusal(request, cut, form_errors(form))
+        return inbox_refusal(request, cut, form_errors(form))
     data = form.cleaned_data
     try:
         ids = _posted_finding_ids(request, cut)
-        erratum = erratum_create_from_findings(
+        erratum, record = erratum_create_undoable(
             finding_ids=ids,
             actor=request.user,
             title=data["title"] or None,
@@ -228,16 +235,17 @@ def inbox_accept(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             timestamp_s=data["timestamp"],
         )
     except ValidationError as error:
-        return _inbox_refusal(request, cut, error_text(error))
+        return inbox_refusal(request, cut, error_text(error))
     except ErrataConflict as error:
-        return _inbox_done(request, cut, alert=str(error), status=409)
+        return inbox_done(request, cut, alert=str(error), status=409)
     reports = ngettext("%(count)s report", "%(count)s reports", len(ids)) % {"count": len(ids)}
-    return _inbox_done(
+    return inbox_done(
         request,
         cut,
         notice=_("Erratum #%(erratum_id)s created from %(reports)s: %(title)s")
         % {"erratum_id": erratum.pk, "reports": reports, "title": erratum.title},
         erratum=erratum,
+        undo=record,
     )
 
 
@@ -266,21 +274,24 @@ def inbox_add_to_erratum(request: HttpRequest, slug: str, number: int) -> HttpRe
         )
     erratum = erratum_of_cut(cut=cut, pk=request.POST.get("erratum"))
     if erratum is None:
-        return _inbox_refusal(request, cut, "Choose an erratum of this cut.")
+        return inbox_refusal(request, cut, "Choose an erratum of this cut.")
     try:
         ids = _posted_finding_ids(request, cut)
-        added = erratum_add_findings(erratum=erratum, finding_ids=ids, actor=request.user)
+        added, record = erratum_add_findings_undoable(
+            erratum=erratum, finding_ids=ids, actor=request.user
+        )
     except ValidationError as error:
-        return _inbox_refusal(request, cut, error_text(error))
+        return inbox_refusal(request, cut, error_text(error))
     except ErrataConflict as error:
-        return _inbox_done(request, cut, alert=str(error), status=409)
+        return inbox_done(request, cut, alert=str(error), status=409)
     reports = ngettext("%(count)s report", "%(count)s reports", added) % {"count": added}
-    return _inbox_done(
+    return inbox_done(
         request,
         cut,
         notice=_("Added %(reports)s to erratum #%(erratum_id)s: %(title)s")
         % {"reports": reports, "erratum_id": erratum.pk, "title": erratum.title},
         erratum=erratum,
+        undo=record,
     )
 
 
@@ -291,24 +302,27 @@ def inbox_dismiss(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     cut = member_cut(request, slug, number)
     form = DismissForm(request.POST)
     if not form.is_valid():
-        return _inbox_refusal(request, cut, form_errors(form))
+        return inbox_refusal(request, cut, form_errors(form))
     try:
         ids = _posted_finding_ids(request, cut)
-        dismissed = findings_dismiss(
+        dismissed, record = findings_dismiss_undoable(
+            video=cut.video,
+            actor=request.user,
             finding_ids=ids,
             category=form.cleaned_data["category"],
             reason=form.cleaned_data["reason"],
         )
     except ValidationError as error:
-        return _inbox_refusal(request, cut, error_text(error))
+        return inbox_refusal(request, cut, error_text(error))
     except ErrataConflict as error:
-        return _inbox_done(request, cut, alert=str(error), status=409)
+        return inbox_done(request, cut, alert=str(error), status=409)
     label = Category(form.cleaned_data["category"]).label.lower()
     findings = ngettext("%(count)s finding", "%(count)s findings", dismissed) % {"count": dismissed}
-    return _inbox_done(
+    return inbox_done(
         request,
         cut,
         notice=_("Dismissed %(findings)s as %(label)s.") % {"findings": findings, "label": label},
+        undo=record,
     )
 
 
@@ -319,11 +333,13 @@ def finding_split(request: HttpRequest, slug: str, number: int, pk: int) -> Http
     cut = member_cut(request, slug, number)
     finding = _finding_on_cut(cut, pk)
     if finding.state != Finding.State.NEW:
-        return _inbox_done(request, cut, alert=_("This finding was already triaged."), status=409)
+        return inbox_done(request, cut, alert=_("This finding was already triaged."), status=409)
     if not finding_has_group_mates(finding=finding):
-        return _inbox_refusal(request, cut, "This finding is already on its own.")
-    finding_split_from_group(finding=finding)
-    return _inbox_done(request, cut, notice=_("Split out of its group: now a group of its own."))
+        return inbox_refusal(request, cut, "This finding is already on its own.")
+    record = finding_split_undoable(finding=finding, actor=request.user)
+    return inbox_done(
+        request, cut, notice=_("Split out of its group: now a group of its own."), undo=record
+    )
 
 
 @studio_view
@@ -348,7 +364,7 @@ def finding_edit(request: HttpRequest, slug: str, number: int, pk: int) -> HttpR
         )
     form = FindingEditForm(request.POST, video=cut.video)
     if not form.is_valid():
-        return _inbox_refusal(request, cut, form_errors(form))
+        return inbox_refusal(request, cut, form_errors(form))
     data = form.cleaned_data
     try:
         finding_update(
@@ -359,8 +375,8 @@ def finding_edit(request: HttpRequest, slug: str, number: int, pk: int) -> HttpR
             timestamp_s=data["timestamp"],
         )
     except ValidationError as error:
-        return _inbox_refusal(request, cut, error_text(error))
-    return _inbox_done(request, cut, notice=_("Finding updated."))
+        return inbox_refusal(request, cut, error_text(error))
+    return inbox_done(request, cut, notice=_("Finding updated."))
 
 
 @studio_view
@@ -383,7 +399,7 @@ def finding_reply(request: HttpRequest, slug: str, number: int, pk: int) -> Http
         )
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        return _inbox_refusal(request, cut, form_errors(form))
+        return inbox_refusal(request, cut, form_errors(form))
     try:
         comment_create(
             cut=cut,
@@ -394,8 +410,8 @@ def finding_reply(request: HttpRequest, slug: str, number: int, pk: int) -> Http
             source=Comment.Source.WEB,
         )
     except ValidationError as error:
-        return _inbox_refusal(request, cut, error_text(error))
-    return _inbox_done(
+        return inbox_refusal(request, cut, error_text(error))
+    return inbox_done(
         request,
         cut,
         notice=_("Reply posted to %(comment)s.") % {"comment": reporter_name(finding.comment)},
@@ -410,5 +426,5 @@ def finding_restore(request: HttpRequest, slug: str, number: int, pk: int) -> Ht
     try:
         findings_services.finding_restore(finding=finding)
     except ErrataConflict as error:
-        return _inbox_done(request, cut, alert=str(error), status=409)
-    return _inbox_done(request, cut, notice=_("Restored to the inbox."))
+        return inbox_done(request, cut, alert=str(error), status=409)
+    return inbox_done(request, cut, notice=_("Restored to the inbox."))

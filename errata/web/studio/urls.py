@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from django.urls import path
 
-from errata.web.studio import channels, cuts, errata, inbox, media, platforms, teams, timeline
+from errata.web.studio import (
+    channels,
+    cuts,
+    errata,
+    inbox,
+    inbox_bulk,
+    media,
+    platforms,
+    teams,
+    timeline,
+    undo,
+)
 
 app_name = "studio"
 
@@ -36,6 +47,7 @@ urlpatterns = [
     ),
     path("videos/new/", teams.video_new, name="video_new"),
     path("videos/<slug:slug>/", cuts.video, name="video"),
+    path("videos/<slug:slug>/undo/<int:pk>/", undo.undo, name="undo"),
     path("videos/<slug:slug>/scenes/", timeline.scenes, name="scenes"),
     path("videos/<slug:slug>/cuts/new/", cuts.cut_new, name="cut_new"),
     path(CUT, cuts.cut, name="cut"),
@@ -59,6 +71,8 @@ urlpatterns = [
     path(CUT + "inbox/groups/<str:key>/", inbox.inbox_group_more, name="inbox_group_more"),
     path(CUT + "inbox/add/", inbox.inbox_add_to_erratum, name="inbox_add"),
     path(CUT + "inbox/dismiss/", inbox.inbox_dismiss, name="inbox_dismiss"),
+    path(CUT + "inbox/bulk/", inbox_bulk.inbox_bulk, name="inbox_bulk"),
+    path(CUT + "inbox/chatter/", inbox_bulk.inbox_chatter_preview, name="inbox_chatter"),
     path(FINDING + "split/", inbox.finding_split, name="finding_split"),
     path(FINDING + "edit/", inbox.finding_edit, name="finding_edit"),
     path(FINDING + "reply/", inbox.finding_reply, name="finding_reply"),

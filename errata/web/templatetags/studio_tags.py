@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext, gettext_lazy
 
-from errata.models import Erratum
+from errata.models import Erratum, UndoRecord
 from errata.triage.timestamps import format_time
 from errata.web.studio.forms import time_text
 
@@ -61,17 +61,34 @@ def percent(value: float | None) -> str:
     return "" if value is None else f"{round(float(value) * 100)}%"
 
 
+# History's field names as people say them ("reports: 3, 37", not "findings: #3, #37").
+CHANGE_LABELS = {
+    "findings": gettext_lazy("reports"),
+    "finding": gettext_lazy("report"),
+    "findings_removed": gettext_lazy("reports taken out"),
+    "timestamp_s": gettext_lazy("timestamp"),
+    "fixed_in_cut": gettext_lazy("fixed in cut"),
+    "merged_into": gettext_lazy("merged into"),
+    "correction_wrong": gettext_lazy("wrong"),
+    "correction_right": gettext_lazy("right"),
+    "corrected_line": gettext_lazy("corrected line"),
+    "fix_note": gettext_lazy("fix note"),
+}
+
+
 @register.filter
 def change(value, key: str) -> str:
     """One line of an erratum's history: "title: 'a' → 'b'" for an edit, the detail otherwise."""
-    label = key.replace("_", " ")
+    if key == "undo":
+        return gettext("(an undo)")
+    label = CHANGE_LABELS.get(key) or key.replace("_", " ")
     if isinstance(value, list) and len(value) == 2 and not key.startswith("finding"):
         before, after = value
         if key == "timestamp_s":
             before, after = timecode(before), timecode(after)
         return f"{label}: {_shown(before)} → {_shown(after)}"
     if isinstance(value, list):
-        return f"{label}: {', '.join(f'#{v}' for v in value)}"
+        return f"{label}: {', '.join(str(v) for v in value)}"
     return f"{label}: {_shown(value)}"
 
 
@@ -102,9 +119,30 @@ EVENT_LABELS = {
     "merged_into": gettext_lazy("merged it into another erratum"),
     "merged_from": gettext_lazy("merged another erratum into it"),
     "carried": gettext_lazy("carried it to a new cut"),
+    "undone": gettext_lazy("undid an action"),
 }
 
 
 @register.filter
 def event_label(kind: str) -> str:
     return EVENT_LABELS.get(kind, kind.replace("_", " "))
+
+
+@register.inclusion_tag("errata/studio/_undo_message.html", takes_context=True)
+def undo_banner(context) -> dict:
+    """The Undo of the action that redirected here (offered once, see web/studio/undo.py)."""
+    request = context.get("request")
+    record = None
+    pk = request.session.pop("errata_undo", None) if request is not None else None
+    if pk is not None and getattr(request, "user", None) is not None:
+        record = (
+            UndoRecord.objects.filter(pk=pk, actor_id=request.user.pk, undone_at__isnull=True)
+            .select_related("video")
+            .first()
+        )
+    return {
+        "undo": record,
+        "video": record.video if record else None,
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+    }
