@@ -302,13 +302,20 @@ def review_link_new(request: HttpRequest, slug: str, number: int) -> HttpRespons
 
 
 @studio_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def review_link_revoke(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
-    """Revoke one of this cut's review links; it stops working at once."""
+    """Revoke one of this cut's review links; it stops working at once. A GET (the cut page's
+    "Revoke…" link), or a POST without `confirm`, asks first: it works without JavaScript."""
     cut = member_cut(request, slug, number)
     link = review_link_of_cut(cut=cut, pk=pk)
     if link is None:
         raise Http404("No such review link on this cut.")
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        return render(
+            request,
+            "errata/studio/review_link_revoke.html",
+            {"video": cut.video, "cut": cut, "link": link},
+        )
     if reviews_services.review_link_revoke(review_link=link):
         messages.success(
             request,
