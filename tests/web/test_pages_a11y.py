@@ -72,3 +72,43 @@ def test_every_main_page_has_no_serious_accessibility_violation(
         context.close()
     blocking = [a for a in audits if a.blocking]
     assert not blocking, "\n".join(a.summary() for a in blocking)
+
+
+def test_timeline_markers_are_reached_with_tab_and_seek_with_enter(live_server, page):
+    call_command("load_demo", "--no-video", password=PASSWORD)
+    link = ReviewLink.objects.get(revoked_at__isnull=True)
+    page.goto(f"{live_server.url}{link.get_absolute_url()}")
+    page.locator(".timeline-bar .marker").first.wait_for(state="attached")
+    reached = False
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('.timeline-bar .marker')"):
+            reached = True
+            break
+    assert reached, "no timeline marker is reachable with Tab"
+    label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert label and " at " in label
+    ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert ring == "solid"
+    page.keyboard.press("Enter")
+    page.locator("#announcer", has_text="Playing from").wait_for()
+
+
+def test_the_focused_finding_after_an_htmx_swap_has_a_contrasting_ring(live_server, page):
+    call_command("load_demo", "--no-video", password=PASSWORD)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("creator")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/studio/**")
+    cut = Cut.objects.select_related("video").get(number=1)
+    page.goto(f"{live_server.url}/studio/videos/{cut.video.slug}/cuts/1/inbox/")
+    page.locator("#inbox-list .finding").first.focus()
+    page.keyboard.press("d")  # dismiss the group: the list is swapped in place
+    page.locator("#inbox-list .notice").wait_for()
+    page.wait_for_function("document.activeElement.matches('#inbox-list .finding')")
+    style = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, s.outlineColor]; })()"
+    )
+    assert style == ["solid", "rgb(27, 27, 31)"]
