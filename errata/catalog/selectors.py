@@ -263,15 +263,29 @@ class CutTimeMap:
         is not on the other cut's timeline keep their time, clamped to that cut."""
         if timestamp_s is None:
             return None, True
-        old_span = self.old_span_by_id.get(self.old_locator.locate(timestamp_s))
-        if scene_id is not None and (old_span is None or old_span.scene_id != scene_id):
-            # The creator named another scene than the one the time falls in: trust the scene.
-            old_span = next((s for s in self.old_spans if s.scene_id == scene_id), old_span)
+        old_span = self._old_span(timestamp_s, scene_id)
         new_span = self.new_span_by_scene.get(old_span.scene_id) if old_span else None
         if new_span is None:
             return min(timestamp_s, self.to_cut.duration_s), False
         offset = max(0.0, timestamp_s - old_span.start_s)
         return round(min(new_span.start_s + offset, new_span.end_s), 3), True
+
+    def _old_span(self, timestamp_s: float, scene_id: int | None) -> SceneSpan | None:
+        old_span = self.old_span_by_id.get(self.old_locator.locate(timestamp_s))
+        if scene_id is not None and (old_span is None or old_span.scene_id != scene_id):
+            # The creator named another scene than the one the time falls in: trust the scene.
+            old_span = next((s for s in self.old_spans if s.scene_id == scene_id), old_span)
+        return old_span
+
+    def missing_scene(self, timestamp_s: float | None, scene_id: int | None) -> int | None:
+        """The scene a moment is in on the first cut when that scene is not on the other cut's
+        timeline (carrying leaves such a moment where it is), else None. A moment in no scene
+        (a cut without a timeline, nothing named) has none missing: it keeps its time."""
+        old_span = self._old_span(timestamp_s, scene_id) if timestamp_s is not None else None
+        scene = old_span.scene_id if old_span is not None else scene_id
+        if scene is None or scene in self.new_span_by_scene:
+            return None
+        return scene
 
 
 def video_source_scene_names(*, video: Video) -> list[str]:

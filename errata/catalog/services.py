@@ -12,14 +12,24 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils.text import slugify
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from errata.catalog.manim import ManimScene
 from errata.catalog.selectors import cut_furthest_time, cut_scene_locator
 from errata.catalog.timelines import TimelineEntry
 from errata.catalog.transcripts import Cue
 from errata.core.errors import ErrataConflict
-from errata.models import Cut, Finding, Scene, SceneSpan, Team, TranscriptLine, Video
+from errata.models import (
+    Comment,
+    Cut,
+    Erratum,
+    Finding,
+    Scene,
+    SceneSpan,
+    Team,
+    TranscriptLine,
+    Video,
+)
 from errata.triage.timestamps import format_time
 
 
@@ -373,3 +383,68 @@ def cut_duration_set(*, cut: Cut, duration_s: float, fps=None) -> Cut:
     for name, value in fields.items():
         setattr(cut, name, value)
     return cut
+
+
+def cut_update(*, cut: Cut, label: str, media_url: str = "") -> Cut:
+    """Rename a cut or change the address its video plays from. Its duration has its own
+    service (cut_duration_set: it refuses an end before what lies on the cut), its video
+    media.services.cut_media_attach, its timeline timeline_import."""
+    label = " ".join((label or "").split())
+    if len(label) > 150:
+        raise ValidationError({"label": gettext("A label can be at most 150 characters.")})
+    if "\x00" in label or "\x00" in (media_url or ""):
+        raise ValidationError({"label": gettext("A label cannot hold a NUL character.")})
+    Cut.objects.filter(pk=cut.pk).update(label=label, media_url=media_url or "")
+    cut.label, cut.media_url = label, media_url or ""
+    return cut
+
+
+def cut_delete_refusal(*, cut: Cut) -> str:
+    """Why this cut cannot be deleted ("" when it can): only a cut nobody has commented on and
+    that holds no errata goes, so a mistaken new cut can be undone without losing anyone's
+    work."""
+    comments = Comment.objects.filter(cut=cut).count()
+    if comments:
+        return ngettext(
+            "%(cut)s cannot be deleted: it has %(count)s comment.",
+            "%(cut)s cannot be deleted: it has %(count)s comments.",
+            comments,
+        ) % {"cut": _cut_name(cut), "count": comments}
+    held = Erratum.objects.filter(Q(cut=cut) | Q(found_in_cut=cut)).count()
+    findings = Finding.objects.filter(cut=cut).count()
+    if held or findings:
+        return gettext(
+            "%(cut)s cannot be deleted: it holds %(errata)s and %(findings)s carried from "
+            "another cut. Carry them back first."
+        ) % {
+            "cut": _cut_name(cut),
+            "errata": ngettext("%(count)s erratum", "%(count)s errata", held) % {"count": held},
+            "findings": ngettext("%(count)s finding", "%(count)s findings", findings)
+            % {"count": findings},
+        }
+    fixed = Erratum.objects.filter(fixed_in_cut=cut).count()
+    if fixed:
+        return ngettext(
+            "%(cut)s cannot be deleted: %(count)s erratum is marked fixed in it.",
+            "%(cut)s cannot be deleted: %(count)s errata are marked fixed in it.",
+            fixed,
+        ) % {"cut": _cut_name(cut), "count": fixed}
+    return ""
+
+
+def _cut_name(cut: Cut) -> str:
+    return gettext("Cut %(number)s") % {"number": cut.number}
+
+
+def cut_delete(*, cut: Cut) -> None:
+    """Delete a cut with its timeline, review links and jobs; refused (ValidationError saying
+    why) once it has comments or errata. The cut row is locked so a comment posted meanwhile
+    either lands first (and refuses this) or finds the cut gone."""
+    with transaction.atomic():
+        locked = Cut.objects.select_for_update().filter(pk=cut.pk).first()
+        if locked is None:
+            raise ErrataConflict(gettext("This cut was already deleted."))
+        refusal = cut_delete_refusal(cut=locked)
+        if refusal:
+            raise ValidationError(refusal)
+        locked.delete()

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from errata.catalog.services import cut_duration_set
+from errata.catalog.services import cut_delete, cut_duration_set
 from errata.core.errors import error_text
 from errata.core.queue import enqueue, publish
 from errata.fixes.carrying import NewCutResult, cut_create_and_carry
@@ -396,3 +396,14 @@ def media_sweep(*, older_than_s: int | None = None, limit: int = 100) -> int:
             break
         queued += 1
     return queued
+
+
+def cut_delete_with_files(*, cut: Cut) -> None:
+    """Delete a cut (catalog.services.cut_delete: refused once it has comments or errata) and,
+    after the commit, its stored video and everything made from it."""
+    storage = cut.media_file.storage
+    names = [cut.media_file.name, *_derived_names(CutMedia.objects.filter(cut=cut).first())]
+    names += list(FrameGrab.objects.filter(cut=cut).values_list("image", flat=True))
+    with transaction.atomic():
+        cut_delete(cut=cut)
+        transaction.on_commit(lambda: _delete_files(storage, names))

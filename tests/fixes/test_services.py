@@ -287,7 +287,11 @@ def test_carrying_many_errata_takes_a_fixed_number_of_queries(
         finding = _finding(cut, f"typo at {minute}:10", minute * 25 + 10)
         erratum_create_from_findings(finding_ids=[finding.pk])
     v2 = factories.CutFactory(video=cut.video, number=2, duration_s=1153)
-    for name, start, end in [("Intro", 0, 330), ("BreakUpMacroPatterns", 330, 420)]:
+    for name, start, end in [
+        ("Intro", 0, 330),
+        ("BreakUpMacroPatterns", 330, 420),
+        ("Rest", 420, 1153),
+    ]:
         factories.SceneSpanFactory(cut=v2, scene=scenes[name], start_s=start, end_s=end)
 
     with django_assert_max_num_queries(14):

@@ -126,7 +126,8 @@ def _studio_urls(world) -> list[str]:
         f"{c}/links/", f"{c}/carry/", f"{c}/inbox/accept/", f"{c}/inbox/add/",
         f"{c}/inbox/dismiss/", f"{f}/split/", f"{f}/edit/", f"{f}/reply/", f"{f}/restore/",
         f"{c}/timeline/spans/", f"{c}/timeline/spans/{span}/", f"{e}/edit/", f"{e}/status/",
-        f"{e}/merge/", f"{v}/cuts/new/", "/studio/settings/notifications/",
+        f"{e}/merge/", f"{v}/cuts/new/", "/studio/settings/notifications/", f"{c}/edit/",
+        f"{c}/delete/", f"{c}/links/{world.cut.review_links.first().pk}/revoke/",
     ]  # fmt: skip
 
 

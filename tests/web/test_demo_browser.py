@@ -117,9 +117,11 @@ def test_the_demo_plays_offline_comments_at_the_playhead_and_shows_frames_before
     page.get_by_label("Duration").fill("")
     page.get_by_label("Media file").set_input_files(str(video_file))
     page.get_by_label("Timeline").set_input_files(str(timeline_file))
-    page.get_by_label("Carry open errata from").select_option(label="cut 1 (Early view)")
+    page.get_by_label("Then carry open errata from").select_option(label="cut 1 (Early view)")
     page.get_by_role("button", name="Add the cut").click()
-    page.get_by_role("heading", name="Cut 2").wait_for()
+    # Carrying is shown first and waits for a confirmation.
+    page.get_by_role("button", name="Carry them to cut 2").click()
+    page.get_by_role("heading", name=re.compile(r"^Cut 2\b")).wait_for()
     cut2 = Cut.objects.get(video=cut1.video, number=2)
     assert cut2.media.status == CutMedia.Status.READY, cut2.media.error
     assert cut2.duration_s == 1155

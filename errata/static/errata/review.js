@@ -258,6 +258,15 @@
     return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
   }
 
+  // The timeline's markers are buttons for the keyboard too: Enter or Space seeks, as a click.
+  document.addEventListener("keydown", function (event) {
+    var marker = event.target.closest && event.target.closest(".timeline-bar [data-seek]");
+    if (marker && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      marker.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    }
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) {
       if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && event.target.id === "comment-text") {

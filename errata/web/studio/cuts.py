@@ -4,11 +4,14 @@ links, and the member's notification settings.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,12 +24,18 @@ from errata.catalog.selectors import (
     video_latest_cut,
     video_list,
 )
+from errata.catalog.services import cut_delete_refusal, cut_update
 from errata.catalog.timelines import TimelineFileError, timeline_entries_read
 from errata.core.errors import ErrataConflict, error_text
-from errata.fixes.carrying import CarryResult, NewCutResult, errata_carry_to_cut
+from errata.fixes.carrying import (
+    CarryResult,
+    NewCutResult,
+    carry_preview,
+    errata_carry_to_cut,
+)
 from errata.fixes.undo import review_link_revoke_undoable
 from errata.media.selectors import cut_media
-from errata.media.services import cut_create_with_media
+from errata.media.services import cut_create_with_media, cut_delete_with_files
 from errata.media.uploads import MediaRefused
 from errata.models import Cut
 from errata.notifications.selectors import memberships_of
@@ -43,6 +52,7 @@ from errata.web.studio.access import (
 from errata.web.studio.forms import (
     CarryForm,
     CutDurationForm,
+    CutEditForm,
     CutForm,
     CutMediaForm,
     DigestForm,
@@ -79,6 +89,19 @@ def cut(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     return render(request, "errata/studio/cut.html", cut_context(cut))
 
 
+def _left_behind(cut: Cut):
+    """When a newer cut exists and open errata are still here, what carrying them would do
+    (their scenes missing from its timeline, most often): the cut page warns about them."""
+    newest = video_latest_cut(video_id=cut.video_id)
+    if newest is None or newest.number <= cut.number:
+        return None
+    newest.video = cut.video
+    preview = carry_preview(from_cut=cut, to_cut=newest)
+    if not (preview.staying_errata or preview.errata):
+        return None
+    return preview
+
+
 def cut_context(cut: Cut, **extra) -> dict:
     """What the cut page shows (the media views render it again with a form's errors)."""
     context = {
@@ -95,6 +118,8 @@ def cut_context(cut: Cut, **extra) -> dict:
         "media": cut_media(cut=cut),
         "media_form": CutMediaForm(),
         "duration_form": CutDurationForm(initial={"duration": cut.duration_s, "fps": cut.fps}),
+        "edit_form": CutEditForm(initial={"label": cut.label, "media_url": cut.media_url}),
+        "left_behind": _left_behind(cut),
     }
     context.update(extra)
     return context
@@ -105,11 +130,11 @@ def cut_context(cut: Cut, **extra) -> dict:
 def cut_new(request: HttpRequest, slug: str) -> HttpResponse:
     """Add the next cut (v2...), with its timeline, carrying the open errata of an earlier one."""
     video = member_video(request, slug)
-    latest = video_latest_cut(video_id=video.pk)
-    initial = {"carry_from": latest, "fps": video.fps}
-    if latest is not None:
-        initial["duration"] = latest.duration_s
-    form = CutForm(request.POST or None, request.FILES or None, video=video, initial=initial)
+    # Nothing is prefilled that would move work or invent a value: no cut to carry from, no
+    # label, no duration copied from the last cut (a longer v2 is the usual case).
+    form = CutForm(
+        request.POST or None, request.FILES or None, video=video, initial={"fps": video.fps}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         entries = None
@@ -131,7 +156,6 @@ def cut_new(request: HttpRequest, slug: str) -> HttpResponse:
                     fps=data["fps"],
                     media_url=data["media_url"],
                     timeline_entries=entries,
-                    carry_from=data["carry_from"],
                     actor=request.user,
                 )
             except MediaRefused as refusal:
@@ -140,6 +164,11 @@ def cut_new(request: HttpRequest, slug: str) -> HttpResponse:
                 form.add_error(None, error_text(error))
             else:
                 messages.success(request, _cut_created_message(result))
+                if data["carry_from"] is not None:
+                    # Carrying moves work between cuts: it is shown first and confirmed.
+                    return redirect(
+                        _carry_url(result.cut, from_cut=data["carry_from"]),
+                    )
                 return redirect("errata:studio:cut", video.slug, result.cut.number)
     status = 400 if form.errors else 200
     return render(
@@ -163,6 +192,11 @@ def _cut_created_message(result: NewCutResult) -> str:
     return message
 
 
+def _carry_url(cut: Cut, *, from_cut: Cut) -> str:
+    url = reverse("errata:studio:cut_carry", args=[cut.video.slug, cut.number])
+    return f"{url}?{urlencode({'from_cut': from_cut.pk})}"
+
+
 def _carried_message(carried: CarryResult) -> str:
     errata = ngettext("%(count)s open erratum", "%(count)s open errata", carried.errata) % {
         "count": carried.errata
@@ -176,30 +210,79 @@ def _carried_message(carried: CarryResult) -> str:
     }
     if carried.without_scene:
         message += " " + ngettext(
-            "%(count)s had no scene on the new timeline and kept its time.",
-            "%(count)s had no scene on the new timeline and kept their time.",
+            "%(count)s stayed open on the old cut: its scene is not on the new timeline.",
+            "%(count)s stayed open on the old cut: their scenes are not on the new timeline.",
             carried.without_scene,
         ) % {"count": carried.without_scene}
     return message
 
 
 @studio_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cut_carry(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Carry another cut's open errata to this one: first what would move and what would stay
+    (GET, or a POST without `confirm`), then the carry itself (POST with `confirm`)."""
     cut = member_cut(request, slug, number)
-    form = CarryForm(request.POST, cut=cut)
+    form = CarryForm(request.POST if request.method == "POST" else request.GET, cut=cut)
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("errata:studio:cut", slug, number)
-    try:
-        carried = errata_carry_to_cut(
-            from_cut=form.cleaned_data["from_cut"], to_cut=cut, actor=request.user
-        )
-    except (ValidationError, ErrataConflict) as error:
-        messages.error(request, error_text(error))
-    else:
-        messages.success(request, _carried_message(carried))
-    return redirect("errata:studio:cut", slug, number)
+    from_cut = form.cleaned_data["from_cut"]
+    from_cut.video = cut.video
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            carried = errata_carry_to_cut(from_cut=from_cut, to_cut=cut, actor=request.user)
+        except (ValidationError, ErrataConflict) as error:
+            messages.error(request, error_text(error))
+        else:
+            messages.success(request, _carried_message(carried))
+        return redirect("errata:studio:cut", slug, number)
+    preview = carry_preview(from_cut=from_cut, to_cut=cut)
+    return render(
+        request,
+        "errata/studio/cut_carry.html",
+        {"video": cut.video, "cut": cut, "preview": preview},
+    )
+
+
+@studio_view
+@require_POST
+def cut_edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Rename a cut or change its media URL (its duration, video and timeline have their own
+    forms on the same page)."""
+    cut = member_cut(request, slug, number)
+    form = CutEditForm(request.POST)
+    if form.is_valid():
+        try:
+            cut_update(cut=cut, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error("label", error_text(error))
+        else:
+            messages.success(request, _("Saved the cut."))
+            return redirect("errata:studio:cut", slug, number)
+    return render(request, "errata/studio/cut.html", cut_context(cut, edit_form=form), status=400)
+
+
+@studio_view
+@require_http_methods(["GET", "POST"])
+def cut_delete_view(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Delete a cut nobody has commented on (a mistaken new cut): GET asks to confirm."""
+    cut = member_cut(request, slug, number)
+    refusal = cut_delete_refusal(cut=cut)
+    if request.method == "POST" and not refusal:
+        try:
+            cut_delete_with_files(cut=cut)
+        except (ValidationError, ErrataConflict) as error:
+            refusal = error_text(error)
+        else:
+            messages.success(request, _("Deleted cut %(number)s.") % {"number": number})
+            return redirect("errata:studio:video", slug)
+    return render(
+        request,
+        "errata/studio/cut_delete.html",
+        {"video": cut.video, "cut": cut, "refusal": refusal},
+        status=409 if refusal and request.method == "POST" else 200,
+    )
 
 
 @studio_view
@@ -225,13 +308,20 @@ def review_link_new(request: HttpRequest, slug: str, number: int) -> HttpRespons
 
 
 @studio_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def review_link_revoke(request: HttpRequest, slug: str, number: int, pk: int) -> HttpResponse:
-    """Revoke one of this cut's review links; it stops working at once."""
+    """Revoke one of this cut's review links; it stops working at once. A GET (the cut page's
+    "Revoke…" link), or a POST without `confirm`, asks first: it works without JavaScript."""
     cut = member_cut(request, slug, number)
     link = review_link_of_cut(cut=cut, pk=pk)
     if link is None:
         raise Http404("No such review link on this cut.")
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        return render(
+            request,
+            "errata/studio/review_link_revoke.html",
+            {"video": cut.video, "cut": cut, "link": link},
+        )
     revoked, record = review_link_revoke_undoable(review_link=link, actor=request.user)
     if revoked:
         undo_offer(request, record)

@@ -291,7 +291,12 @@ class CutForm(forms.Form):
     """A new cut of a video: its media, its duration and (optionally) its timeline, and which
     earlier cut's open errata to carry to it."""
 
-    label = forms.CharField(max_length=150, required=False, initial="Fixed")
+    label = forms.CharField(
+        max_length=150,
+        required=False,
+        label=gettext_lazy("Label"),
+        help_text=gettext_lazy("Optional, e.g. “v2, typos fixed”."),
+    )
     duration = TimeField(
         label=gettext_lazy("Duration"),
         required=False,
@@ -324,8 +329,11 @@ class CutForm(forms.Form):
     carry_from = forms.ModelChoiceField(
         queryset=Cut.objects.none(),
         required=False,
-        label=gettext_lazy("Carry open errata from"),
+        label=gettext_lazy("Then carry open errata from"),
         empty_label=gettext_lazy("(nothing)"),
+        help_text=gettext_lazy(
+            "Optional. You see what would move, and confirm, before anything moves."
+        ),
     )
 
     def __init__(self, *args, video: Video, **kwargs) -> None:
@@ -375,6 +383,15 @@ class CutMediaForm(forms.Form):
 
     def clean_media_file(self) -> UploadedFile:
         return clean_video_upload(self.cleaned_data["media_file"])
+
+
+class CutEditForm(forms.Form):
+    """A cut's label and media URL (duration, video and timeline have their own forms)."""
+
+    label = forms.CharField(max_length=150, required=False, label=gettext_lazy("Label"))
+    media_url = forms.URLField(
+        max_length=500, required=False, label=gettext_lazy("Media URL"), assume_scheme="https"
+    )
 
 
 class CutDurationForm(forms.Form):

@@ -95,7 +95,7 @@ def comment_import(request: HttpRequest, slug: str, number: int) -> HttpResponse
     return render(
         request,
         "errata/io/import.html",
-        {"cut": cut, "form": form, "jobs": jobs},
+        {"video": cut.video, "cut": cut, "form": form, "jobs": jobs},
         status=400 if form.errors else 200,
     )
 
@@ -107,7 +107,7 @@ def import_job(request: HttpRequest, slug: str, number: int, job_id: int) -> Htt
     if job is None:
         raise Http404("No such import on this cut.")
     template = "errata/io/_import_job.html" if request.htmx else "errata/io/import_job.html"
-    return render(request, template, {"cut": cut, "job": job})
+    return render(request, template, {"video": cut.video, "cut": cut, "job": job})
 
 
 @studio_view
@@ -118,6 +118,7 @@ def export_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         request,
         "errata/io/export.html",
         {
+            "video": cut.video,
             "cut": cut,
             "errata_count": size,
             "inline": export_runs_inline(cut=cut),
@@ -162,7 +163,7 @@ def export_job(request: HttpRequest, slug: str, number: int, job_id: int) -> Htt
     if job is None:
         raise Http404("No such export on this cut.")
     template = "errata/io/_export_job.html" if request.htmx else "errata/io/export_job.html"
-    return render(request, template, {"cut": cut, "job": job})
+    return render(request, template, {"video": cut.video, "cut": cut, "job": job})
 
 
 @studio_view

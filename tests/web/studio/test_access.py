@@ -116,7 +116,9 @@ def test_another_teams_creator_cannot_change_anything(client, outsider, video, c
         (f"{base}/timeline/spans/{span.pk}/", {"scene": "Intro", "start": "0", "end": "10"}),
         (f"{base}/timeline/spans/{span.pk}/delete/", {}),
         (f"{base}/timeline/spans/", {"scene": "Intro", "start": "0", "end": "10"}),
-        (f"{base}/carry/", {"from_cut": cut.pk}),
+        (f"{base}/carry/", {"from_cut": cut.pk, "confirm": "yes"}),
+        (f"{base}/edit/", {"label": "Hijacked"}),
+        (f"{base}/delete/", {}),
         (f"/studio/videos/{video.slug}/cuts/new/", {"duration": "10:00"}),
     ]
     for url, data in posts:

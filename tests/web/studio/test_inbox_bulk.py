@@ -236,7 +236,7 @@ def test_undo_of_a_board_status_change_and_of_a_revoke(signed_in, cut, creator, 
     assert response["Location"] == _url(cut, "board/")
     assert Erratum.objects.get(pk=erratum.pk).status == "open"
 
-    signed_in.post(_url(cut, f"links/{review_link.pk}/revoke/"))
+    signed_in.post(_url(cut, f"links/{review_link.pk}/revoke/"), {"confirm": "yes"})
     record = UndoRecord.objects.get(kind="revoke")
     signed_in.post(_undo_url(cut, record))
     review_link.refresh_from_db()

@@ -57,7 +57,18 @@ def test_an_expiry_in_the_past_is_refused_and_nothing_is_made(client, creator, c
 def test_revoking_from_the_cut_page_closes_the_link_at_once(client, creator, cut):
     link = factories.ReviewLinkFactory(cut=cut)
     client.force_login(creator)
-    response = client.post(_cut_url(cut) + f"links/{link.pk}/revoke/", follow=True)
+    # The cut page's "Revoke…" asks first; nothing is revoked until that is confirmed.
+    page = client.get(_cut_url(cut)).content.decode()
+    assert f'href="{_cut_url(cut)}links/{link.pk}/revoke/"' in page
+    ask = client.get(_cut_url(cut) + f"links/{link.pk}/revoke/").content.decode()
+    assert "Revoke “" in ask and 'name="confirm" value="yes"' in ask
+    unconfirmed = client.post(_cut_url(cut) + f"links/{link.pk}/revoke/")
+    assert unconfirmed.status_code == 200
+    link.refresh_from_db()
+    assert link.revoked_at is None
+    response = client.post(
+        _cut_url(cut) + f"links/{link.pk}/revoke/", {"confirm": "yes"}, follow=True
+    )
     assert "no longer opens" in response.content.decode()
     link.refresh_from_db()
     assert link.revoked_at is not None
@@ -68,7 +79,9 @@ def test_another_teams_creator_can_neither_make_nor_revoke_links(client, outside
     link = factories.ReviewLinkFactory(cut=cut)
     client.force_login(outsider)
     assert client.post(_cut_url(cut) + "links/", {"label": "Mine now"}).status_code == 404
-    assert client.post(_cut_url(cut) + f"links/{link.pk}/revoke/").status_code == 404
+    revoke = _cut_url(cut) + f"links/{link.pk}/revoke/"
+    assert client.post(revoke, {"confirm": "yes"}).status_code == 404
+    assert client.get(revoke).status_code == 404
     assert ReviewLink.objects.count() == 1
     link.refresh_from_db()
     assert link.revoked_at is None
@@ -78,6 +91,10 @@ def test_a_link_of_another_cut_cannot_be_revoked_through_this_one(client, creato
     other_cut = factories.CutFactory(video=cut.video, number=2)
     link = factories.ReviewLinkFactory(cut=other_cut)
     client.force_login(creator)
-    assert client.post(_cut_url(cut) + f"links/{link.pk}/revoke/").status_code == 404
+    assert (
+        client.post(_cut_url(cut) + f"links/{link.pk}/revoke/", {"confirm": "yes"}).status_code
+        == 404
+    )
+    assert client.get(_cut_url(cut) + f"links/{link.pk}/revoke/").status_code == 404
     link.refresh_from_db()
     assert link.revoked_at is None

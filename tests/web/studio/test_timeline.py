@@ -222,9 +222,20 @@ def test_adding_a_v2_with_its_timeline_carries_open_errata_by_scene(signed_in, c
         },
     )
     v2 = Cut.objects.get(video=cut.video, number=2)
-    assert response["Location"] == f"/studio/videos/{cut.video.slug}/cuts/2/"
+    # The cut is made, but carrying is shown first and waits for a confirmation.
+    preview_url = f"/studio/videos/{cut.video.slug}/cuts/2/carry/?from_cut={cut.pk}"
+    assert response["Location"] == preview_url
     assert (v2.duration_s, v2.label, v2.media_url) == (1173, "Fixed", "https://example.com/v2.mp4")
     assert _spans(v2)[1] == ("BreakUpMacroPatterns", 350, 440)
+    assert Erratum.objects.get(pk=erratum.pk).cut == cut
+    preview = signed_in.get(preview_url).content.decode()
+    assert "Cut 2 added with 3 scene spans." in preview
+    assert "<strong>1</strong> open erratum would move" in preview
+    assert "<strong>3</strong> findings would move" in preview
+    response = signed_in.post(
+        f"/studio/videos/{cut.video.slug}/cuts/2/carry/", {"from_cut": cut.pk, "confirm": "yes"}
+    )
+    assert response["Location"] == f"/studio/videos/{cut.video.slug}/cuts/2/"
     erratum.refresh_from_db()
     # 6:03 was 33 s into BreakUpMacroPatterns; it is still 33 s in, now at 6:23.
     assert (erratum.cut, erratum.timestamp_s, erratum.found_in_cut) == (v2, 383, cut)
@@ -233,7 +244,7 @@ def test_adding_a_v2_with_its_timeline_carries_open_errata_by_scene(signed_in, c
     assert (loose.cut, loose.timestamp_s) == (v2, 740)
     assert Erratum.objects.get(pk=closed.pk).cut == cut
     page = signed_in.get(response["Location"]).content.decode()
-    assert "Cut 2 added with 3 scene spans. Carried 1 open erratum and 3 findings" in page
+    assert "Carried 1 open erratum and 3 findings" in page
     # v2's board now holds the carried erratum, ready to be marked fixed and verified.
     board = signed_in.get(f"/studio/videos/{cut.video.slug}/cuts/2/board/").content.decode()
     assert erratum.title in board
@@ -268,7 +279,7 @@ def test_carrying_from_the_cut_page_after_the_cut_exists(signed_in, cut, creator
     v2 = cut_create(video=cut.video, duration_s=1153).cut
     scenes_on(v2)
     response = signed_in.post(
-        f"/studio/videos/{cut.video.slug}/cuts/2/carry/", {"from_cut": cut.pk}
+        f"/studio/videos/{cut.video.slug}/cuts/2/carry/", {"from_cut": cut.pk, "confirm": "yes"}
     )
     assert response.status_code == 302
     erratum.refresh_from_db()
