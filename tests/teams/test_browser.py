@@ -65,7 +65,9 @@ def test_a_new_creator_signs_up_and_shares_a_review_link(live_server, page, brow
     page.get_by_role("button", name="Add the cut").click()
 
     page.get_by_role("button", name="Make the link").wait_for()
-    page.get_by_label("Label").fill("Patreon early access")
+    # The cut page also has the cut's own Label (in "Change the label…"): the link's form's.
+    link_form = page.locator("form", has=page.get_by_role("button", name="Make the link"))
+    link_form.get_by_label("Label").fill("Patreon early access")
     page.get_by_role("button", name="Make the link").click()
     link = ReviewLink.objects.get()
     address = page.get_by_label("Address of Patreon early access").input_value()

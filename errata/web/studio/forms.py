@@ -388,6 +388,12 @@ class CutMediaForm(forms.Form):
 class CutEditForm(forms.Form):
     """A cut's label and media URL (duration, video and timeline have their own forms)."""
 
+    def __init__(self, *args, **kwargs):
+        # The cut page also holds the review-link form, whose fields share these names: ids of
+        # their own, so each <label for> names its own input.
+        kwargs.setdefault("auto_id", "id_cut_%s")
+        super().__init__(*args, **kwargs)
+
     label = forms.CharField(max_length=150, required=False, label=gettext_lazy("Label"))
     media_url = forms.URLField(
         max_length=500, required=False, label=gettext_lazy("Media URL"), assume_scheme="https"

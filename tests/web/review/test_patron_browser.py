@@ -182,11 +182,20 @@ def test_an_unnamed_guests_me_too_is_kept_after_the_name_prompt_and_can_be_undon
     page.locator("#comment-identity", has_text="Dana").wait_for()
     _shot(page, "metoo")
 
-    _tap(page, item.get_by_role("button", name="Undo"))
+    with page.expect_response(lambda r: "/undo/" in r.url and r.request.method == "POST"):
+        _tap(page, item.get_by_role("button", name="Undo"))
     item.get_by_role("button", name="Me too").wait_for()
+    # On the merged main the row was seen gone a moment after the answer (SQLite's connection
+    # is shared with the live server's thread): wait for it, boundedly, rather than race it.
+    for _ in range(50):
+        if MeToo.objects.count() == 0:
+            break
+        page.wait_for_timeout(100)
     assert MeToo.objects.count() == 0
     # The name prompt is a 400 answer, which the browser logs; nothing else may be.
-    assert [e for e in page.console_errors if "status of 400" not in e] == []
+    assert [
+        e for e in page.console_errors if "status of 400" not in e and "Error Code 400" not in e
+    ] == []
 
 
 def test_enter_in_the_name_field_sends_the_waiting_me_too(device, live_server, media_link):
