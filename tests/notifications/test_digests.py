@@ -167,8 +167,11 @@ def test_a_late_beat_does_not_make_the_next_day_skip(
 
 
 def test_immediate_members_hear_as_comments_arrive_and_daily_members_wait(
-    review_link, members, django_capture_on_commit_callbacks
+    review_link, members, django_capture_on_commit_callbacks, settings
 ):
+    # "Tomorrow" is now + 1 day, whatever the hour: between midnight and DIGEST_HOUR the daily
+    # run would rightly wait, so the morning hour is midnight here.
+    settings.DIGEST_HOUR = 0
     Membership.objects.update(created_at=timezone.now() - timedelta(hours=1))
     membership_digest_set(membership=members["editor"], digest="immediate")
     with django_capture_on_commit_callbacks(execute=True):
