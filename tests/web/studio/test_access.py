@@ -9,14 +9,9 @@ from django.test import Client
 from errata.fixes.services import erratum_create_from_findings
 from errata.models import Erratum, Finding, SceneSpan
 from tests import factories
-from tests.studio_scenario import mabye_reports, scenes_on
+from tests.studio_scenario import mabye_reports
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def scenes(cut):
-    return scenes_on(cut)
 
 
 @pytest.fixture

@@ -15,22 +15,11 @@ from errata.fixes.services import erratum_create_from_findings
 from errata.fixes.teamwork import erratum_note_create
 from errata.models import CutVisit, Erratum, ErratumNote
 from tests import factories
-from tests.studio_scenario import mabye_reports, report, scenes_on
+from tests.studio_scenario import mabye_reports, report
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def scenes(cut):
-    return scenes_on(cut)
-
-
-@pytest.fixture
-def signed_in(client, creator):
-    client.force_login(creator)
-    return client
 
 
 @pytest.fixture

@@ -15,12 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def signed_in(client, creator):
-    client.force_login(creator)
-    return client
-
-
-@pytest.fixture
 def with_errata(cut, creator):
     scenes = scenes_on(cut)
     mabye = mabye_reports(cut, scenes)

@@ -7,7 +7,7 @@ import pytest
 from errata.fixes.services import erratum_create_from_findings, erratum_merge
 from errata.models import Comment, DuplicateGroup, Erratum, Finding, MeToo
 from tests import factories
-from tests.studio_scenario import bulk_findings, mabye_reports, report, scenes_on
+from tests.studio_scenario import bulk_findings, mabye_reports, report
 
 pytestmark = pytest.mark.django_db
 
@@ -15,19 +15,8 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def scenes(cut):
-    return scenes_on(cut)
-
-
-@pytest.fixture
 def mabye(cut, scenes):
     return mabye_reports(cut, scenes)
-
-
-@pytest.fixture
-def signed_in(client, creator):
-    client.force_login(creator)
-    return client
 
 
 def _url(cut, tail: str = "") -> str:

@@ -20,12 +20,6 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def signed_in(client, creator):
-    client.force_login(creator)
-    return client
-
-
 def _url(cut, tail: str = "") -> str:
     return f"/studio/videos/{cut.video.slug}/cuts/{cut.number}/{tail}"
 

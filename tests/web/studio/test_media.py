@@ -19,12 +19,6 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def signed_in(client, creator):
-    client.force_login(creator)
-    return client
-
-
 def _cut_url(cut) -> str:
     return f"/studio/videos/{cut.video.slug}/cuts/{cut.number}/"
 

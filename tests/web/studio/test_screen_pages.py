@@ -21,12 +21,6 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def signed_in(client, creator):
-    client.force_login(creator)
-    return client
-
-
 def _saved(name: str) -> str:
     from django.core.files.storage import default_storage
 

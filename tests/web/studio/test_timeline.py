@@ -20,12 +20,6 @@ HTMX = {"HX-Request": "true"}
 DEMO_EDL = DATA / "nn-part1-demo-timeline.edl"
 
 
-@pytest.fixture
-def signed_in(client, creator):
-    client.force_login(creator)
-    return client
-
-
 def _upload(name: str, text: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, text.encode("utf-8"), content_type="application/octet-stream")
 

@@ -12,12 +12,6 @@ from tests.studio_scenario import bulk_errata, bulk_findings, mabye_reports, sce
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def signed_in(client, creator):
-    client.force_login(creator)
-    return client
-
-
 def _numbers(html: str, label: str) -> str:
     """The number shown before a label in a counts line: '<strong>3</strong> open errata'."""
     before = html.split(f"</strong> {label}")[0]
